@@ -1,0 +1,69 @@
+"""The Bolt app: one construction for HTTP (gunicorn or the local server) and Socket Mode.
+
+`process_before_response=True`: each listener's ack half (database write plus the private
+answer) completes before Slack gets its response, so an acknowledged comment is a committed
+comment, and a failure answers 500 so Slack retries rather than losing it.  Web API calls
+run in lazy listeners after the response.
+"""
+
+import json
+import logging
+from concurrent.futures import Executor
+from typing import Any
+
+from slack_bolt import App, BoltContext, BoltResponse
+from slack_sdk import WebClient
+
+from bot.config import Settings
+from bot.db import Database
+from bot.slack_api import make_client
+from handlers import register_all
+
+log = logging.getLogger("docket")
+
+INTERNAL_ERROR_TEXT = (
+    "Sorry, Docket could not complete that because of an internal error. Nothing was "
+    "recorded; please try again in a moment, and tell the secretariat if it happens again."
+)
+
+
+def build_app(
+    settings: Settings,
+    database: Database,
+    *,
+    client: WebClient | None = None,
+    executor: Executor | None = None,
+    socket_mode: bool = False,
+) -> App:
+    settings.require("SLACK_BOT_TOKEN", *(() if socket_mode else ("SLACK_SIGNING_SECRET",)))
+    app = App(
+        client=client or make_client(settings),
+        signing_secret=settings.slack_signing_secret,
+        process_before_response=True,
+        listener_executor=executor,
+        # Checked lazily on the first request (auth.test), not at construction, so building
+        # the app needs no network.
+        token_verification_enabled=False,
+        request_verification_enabled=not socket_mode,
+        logger=logging.getLogger("docket.bolt"),
+    )
+
+    @app.middleware
+    def attach_database(context: BoltContext, next: Any) -> None:
+        context["db"] = database
+        next()
+
+    @app.error
+    def report_error(error: Exception, body: dict[str, Any], logger: logging.Logger) -> Any:
+        logger.error("listener failed", exc_info=error)
+        if isinstance(body, dict) and body.get("command"):
+            # The transaction was rolled back; say so privately instead of Slack's bare error.
+            return BoltResponse(
+                status=200,
+                body=json.dumps({"response_type": "ephemeral", "text": INTERNAL_ERROR_TEXT}),
+                headers={"content-type": ["application/json;charset=utf-8"]},
+            )
+        return None  # events keep the 500, so Slack redelivers them
+
+    register_all(app)
+    return app

@@ -1,0 +1,208 @@
+"""`python -m bot COMMAND`: run the bot, load a meeting, post items, export the record, demo.
+
+Exit codes: 0 done, 1 the command ran but something failed (e.g. Slack refused a post),
+2 bad input or configuration (the message says what to fix).
+"""
+
+import argparse
+import logging
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from slack_sdk.errors import SlackApiError
+
+from bot.clock import utcnow
+from bot.config import ConfigError, Settings, load_settings
+from bot.db import Database, create_schema, make_engine, session_scope
+from bot.meeting_file import MeetingFileError, read_meeting_file
+from bot.meetings import find_meeting, load_meeting
+from bot.record import comment_rows, write_csv
+from bot.slack_api import make_client
+
+log = logging.getLogger("docket")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m bot", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    commands.add_parser("run", help="the whole bot in one process, scheduler included")
+    commands.add_parser("web", help="HTTP only (gunicorn), for a scaled deployment")
+    commands.add_parser("clock", help="the scheduler only; run exactly one")
+    load = commands.add_parser("load", help="create or update a meeting from a meeting file")
+    load.add_argument("file", type=Path)
+    post = commands.add_parser("post", help="post agenda items to the meeting channel")
+    post.add_argument("numbers", nargs="*", type=int, metavar="N")
+    post.add_argument("--meeting", help="meeting key (needed when several are loaded)")
+    export = commands.add_parser("export", help="write the meeting record")
+    export.add_argument("--format", choices=["csv"], default="csv")
+    export.add_argument("--out", type=Path, required=True)
+    export.add_argument("--meeting", help="meeting key (needed when several are loaded)")
+    demo = commands.add_parser("demo", help="a whole meeting against the local Slack stand-in")
+    demo.add_argument("--out", type=Path, default=Path("demo-output"), help="output folder")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    try:
+        if args.command == "demo":
+            from bot.demo import run_demo  # the demo pulls in the stand-in; keep it out of prod
+
+            return run_demo(out_dir=args.out)
+        settings = load_settings()
+        handler = {
+            "run": cmd_run,
+            "web": cmd_web,
+            "clock": cmd_clock,
+            "load": cmd_load,
+            "post": cmd_post,
+            "export": cmd_export,
+        }[args.command]
+        return handler(settings, args)
+    except ConfigError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except LookupError as exc:
+        print(f"error: {exc.args[0] if exc.args else exc}", file=sys.stderr)
+        return 2
+
+
+def _database(settings: Settings) -> Database:
+    engine = make_engine(settings.database_url)
+    create_schema(engine)
+    return Database(engine)
+
+
+def cmd_load(settings: Settings, args: argparse.Namespace) -> int:
+    client = make_client(settings) if settings.slack_bot_token else None
+
+    def lookup_email(email: str) -> str | None:
+        assert client is not None
+        try:
+            return str(client.users_lookupByEmail(email=email)["user"]["id"])
+        except SlackApiError as exc:
+            if exc.response.get("error") == "users_not_found":
+                return None
+            raise ConfigError(
+                f"Slack refused users.lookupByEmail ({exc.response.get('error')}); "
+                "the app needs the users:read.email scope and a valid SLACK_BOT_TOKEN."
+            ) from None
+
+    try:
+        spec = read_meeting_file(args.file, lookup_email if client else None)
+    except MeetingFileError as exc:
+        print("\n".join(exc.errors), file=sys.stderr)
+        print(f"{args.file}: nothing was loaded; fix the problems above.", file=sys.stderr)
+        return 2
+    for warning in spec.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    database = _database(settings)
+    with session_scope(database.engine) as session:
+        result = load_meeting(session, spec=spec, now=utcnow())
+    people = (
+        sum(len(d.delegates) for d in spec.delegations) + len(spec.chair) + len(spec.secretariat)
+    )
+    if result.unchanged:
+        print(f"{spec.key}: unchanged (the file matches what is loaded)")
+    else:
+        verb = "created" if result.created else "updated"
+        print(
+            f"{spec.key}: {verb}: {len(spec.agenda)} items, {len(spec.delegations)} delegations, "
+            f"{people} participants"
+        )
+        if not result.created:
+            for change in result.changes:
+                print(f"  {change}")
+    return 0
+
+
+def cmd_post(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.posting import post_items
+
+    settings.require("SLACK_BOT_TOKEN")
+    database = _database(settings)
+    results = post_items(
+        database.engine,
+        make_client(settings),
+        meeting_key=args.meeting,
+        numbers=args.numbers or None,
+        now=utcnow(),
+    )
+    if not results:
+        print("nothing to post: every item whose opening has come is posted")
+    for result in results:
+        print(f"item {result.number}: {result.outcome.replace('_', ' ')} {result.detail}".rstrip())
+    return 1 if any(r.outcome in ("failed", "unknown") for r in results) else 0
+
+
+def cmd_export(settings: Settings, args: argparse.Namespace) -> int:
+    database = _database(settings)
+    with session_scope(database.engine) as session:
+        meeting = find_meeting(session, args.meeting)
+        assert meeting.id is not None
+        rows = comment_rows(session, meeting_id=meeting.id)
+    write_csv(rows, args.out)
+    print(f"{meeting.key}: wrote {len(rows)} comments to {args.out}")
+    return 0
+
+
+def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.schedule import start_background_clock
+    from bot.web import LocalServer
+
+    database = _database(settings)
+    client = make_client(settings)
+    if settings.slack_app_token:
+        from slack_bolt.adapter.socket_mode import SocketModeHandler
+
+        from bot.app import build_app
+
+        app = build_app(settings, database, client=client, socket_mode=True)
+        start_background_clock(database.engine, client)
+        log.info("Docket running in Socket Mode with the scheduler")
+        SocketModeHandler(app, settings.slack_app_token).start()
+        return 0
+    server = LocalServer(settings, database, host="0.0.0.0", port=settings.port, client=client)
+    start_background_clock(database.engine, client)
+    log.info("Docket listening on %s/slack/events with the scheduler", server.url)
+    server.serve_forever()
+    return 0
+
+
+def cmd_web(settings: Settings, args: argparse.Namespace) -> int:
+    import os
+
+    settings.require("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET")
+    port = str(settings.port)
+    workers = os.environ.get("WEB_CONCURRENCY", "2")
+    os.execvp(  # replace this process with gunicorn: signals and exit codes are its own
+        sys.executable,
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "--bind",
+            f"0.0.0.0:{port}",
+            "--workers",
+            workers,
+            "--threads",
+            "8",
+            "--timeout",
+            "30",
+            "bot.web:create_app()",
+        ],
+    )
+
+
+def cmd_clock(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.schedule import run_clock_forever
+
+    settings.require("SLACK_BOT_TOKEN")
+    database = _database(settings)
+    log.info("Docket clock running (one per deployment)")
+    run_clock_forever(database.engine, make_client(settings))
+    return 0

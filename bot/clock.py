@@ -1,0 +1,22 @@
+"""The one place that reads the wall clock.
+
+Domain functions take an explicit `now`; only entry points (CLI, listeners) call `utcnow()`,
+so tests choose the time instead of waiting for it.
+"""
+
+from datetime import UTC, datetime
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def ts_to_datetime(ts: str) -> datetime:
+    """A Slack message ts ("1594026000.000200") as an aware UTC datetime."""
+    return datetime.fromtimestamp(float(ts), UTC)
+
+
+def datetime_to_ts(moment: datetime) -> str:
+    """An aware datetime as a Slack-style ts string (microsecond precision)."""
+    micros = round(moment.timestamp() * 1_000_000)
+    return f"{micros // 1_000_000}.{micros % 1_000_000:06d}"

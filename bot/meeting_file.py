@@ -1,0 +1,394 @@
+"""The meeting file: YAML in, a validated `MeetingSpec` out, or every problem at once.
+
+Validation is complete before anything is written: the loader either applies a whole,
+consistent spec or reports each error with the file, the key (and line) and what was expected.
+E-mail addresses are resolved through an injected lookup (Slack's users.lookupByEmail in
+production) so this module stays free of I/O beyond reading the file.
+"""
+
+import hashlib
+import json
+import re
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import asdict, dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import yaml
+
+USER_ID = re.compile(r"^[UW][A-Z0-9]{6,20}$")
+CHANNEL_ID = re.compile(r"^[CG][A-Z0-9]{6,20}$")
+EMAIL = re.compile(r"^[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+$")
+MEETING_KEY = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")
+
+TOP_KEYS = {"key", "title", "channel", "timezone", "chair", "secretariat", "delegations", "agenda"}
+DELEGATION_KEYS = {"name", "kind", "delegates"}
+ITEM_KEYS = {"number", "title", "proposal", "documents", "opens", "deadline"}
+DOCUMENT_KEYS = {"code", "title", "url"}
+
+EmailLookup = Callable[[str], str | None]
+
+
+class MeetingFileError(Exception):
+    """The file cannot be loaded; `errors` lists every problem found."""
+
+    def __init__(self, path: str, errors: list[str]) -> None:
+        self.path = path
+        self.errors = errors
+        super().__init__(f"{path}: {len(errors)} problem(s)\n" + "\n".join(errors))
+
+
+@dataclass(frozen=True)
+class Person:
+    user_id: str
+    email: str | None = None  # set when the file named them by e-mail
+
+
+@dataclass(frozen=True)
+class DocumentSpec:
+    code: str
+    title: str
+    url: str
+
+
+@dataclass(frozen=True)
+class ItemSpec:
+    number: int
+    title: str
+    proposal: str
+    documents: tuple[DocumentSpec, ...]
+    opens_at: datetime | None
+    deadline_at: datetime
+
+
+@dataclass(frozen=True)
+class DelegationSpec:
+    name: str
+    kind: str
+    delegates: tuple[Person, ...]
+
+
+@dataclass(frozen=True)
+class MeetingSpec:
+    key: str
+    title: str
+    channel: str
+    timezone: str
+    chair: tuple[Person, ...]
+    secretariat: tuple[Person, ...]
+    delegations: tuple[DelegationSpec, ...]
+    agenda: tuple[ItemSpec, ...]
+    warnings: tuple[str, ...] = field(default=(), compare=False)
+
+    def digest(self) -> str:
+        """A fingerprint of what the file means (not how it is written)."""
+        data = asdict(self)
+        data.pop("warnings")
+        encoded = json.dumps(data, sort_keys=True, default=str).encode()
+        return hashlib.sha256(encoded).hexdigest()
+
+
+def read_meeting_file(path: str | Path, lookup_email: EmailLookup | None = None) -> MeetingSpec:
+    """Parse and validate `path`; raise MeetingFileError listing every problem."""
+    name = str(path)
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except OSError as exc:
+        raise MeetingFileError(name, [f"{name}: cannot read the file ({exc.strerror})"]) from None
+    except UnicodeDecodeError:
+        raise MeetingFileError(name, [f"{name}: the file is not UTF-8 text"]) from None
+    return parse_meeting(text, name=name, lookup_email=lookup_email)
+
+
+def parse_meeting(text: str, *, name: str, lookup_email: EmailLookup | None = None) -> MeetingSpec:
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" line {mark.line + 1}" if mark is not None else ""
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise MeetingFileError(name, [f"{name}:{where}: not valid YAML: {problem}"]) from None
+    return _Validator(name, _line_map(node), lookup_email).validate(data)
+
+
+def _line_map(node: yaml.Node | None, path: str = "") -> dict[str, int]:
+    """Map each key path ("agenda[2].deadline") to its 1-based line in the file."""
+    lines: dict[str, int] = {}
+    if node is None:
+        return lines
+    lines[path] = node.start_mark.line + 1
+    if isinstance(node, yaml.MappingNode):
+        for key_node, value_node in node.value:
+            child = f"{path}.{key_node.value}" if path else str(key_node.value)
+            lines.update(_line_map(value_node, child))
+            lines[child] = key_node.start_mark.line + 1
+    elif isinstance(node, yaml.SequenceNode):
+        for index, item in enumerate(node.value):
+            lines.update(_line_map(item, f"{path}[{index}]"))
+    return lines
+
+
+class _Validator:
+    def __init__(self, name: str, lines: dict[str, int], lookup: EmailLookup | None) -> None:
+        self.name = name
+        self.lines = lines
+        self.lookup = lookup
+        self.errors: list[str] = []
+        self.warnings: list[str] = []
+
+    def error(self, path: str, message: str) -> None:
+        self.errors.append(self._where(path) + message)
+
+    def warn(self, path: str, message: str) -> None:
+        self.warnings.append(self._where(path) + message)
+
+    def _where(self, path: str) -> str:
+        probe = path
+        while probe and probe not in self.lines:  # fall back to the nearest enclosing key
+            probe = probe.rsplit(".", 1)[0] if "." in probe else ""
+        line = self.lines.get(probe)
+        at = f" line {line}" if line else ""
+        return f"{self.name}:{at}: {path or 'file'}: "
+
+    # -- scalar helpers ---------------------------------------------------------------------
+
+    def text(self, data: Mapping[str, Any], key: str, path: str, *, required: bool = True) -> str:
+        value = data.get(key)
+        if value is None or (isinstance(value, str) and not value.strip()):
+            if required:
+                self.error(path, "is missing; expected a non-empty text")
+            return ""
+        if not isinstance(value, str | int | float):
+            self.error(path, f"expected text, got {type(value).__name__}")
+            return ""
+        return str(value).strip()
+
+    def moment(self, value: Any, path: str, zone: ZoneInfo | None) -> datetime | None:
+        """A date and time: with an offset as given, without one in the meeting's zone."""
+        if isinstance(value, datetime):
+            moment = value
+        elif isinstance(value, date):
+            self.error(path, f"{value} has no time of day; expected e.g. {value}T17:00")
+            return None
+        elif isinstance(value, str):
+            try:
+                moment = datetime.fromisoformat(value.strip())
+            except ValueError:
+                self.error(path, f"{value!r} is not a date and time; expected 2020-07-17T17:00")
+                return None
+        else:
+            self.error(path, "expected a date and time such as 2020-07-17T17:00")
+            return None
+        if moment.tzinfo is None:
+            if zone is None:
+                return None  # the time zone error is already reported
+            moment = moment.replace(tzinfo=zone)
+        return moment
+
+    def unknown_keys(self, data: Mapping[str, Any], known: set[str], path: str) -> None:
+        # Later versions add keys; an unknown one may be a typo, so say so without failing.
+        for key in data:
+            if key not in known:
+                where = f"{path}.{key}" if path else str(key)
+                self.warn(where, f"unknown key ignored (known: {', '.join(sorted(known))})")
+
+    # -- people -----------------------------------------------------------------------------
+
+    def people(self, value: Any, path: str, *, required: bool) -> list[tuple[str, Any]]:
+        if value is None:
+            if required:
+                self.error(path, "is missing; expected a list of Slack user ids or e-mails")
+            return []
+        if isinstance(value, str):
+            value = [value]
+        if not isinstance(value, list):
+            self.error(path, "expected a list of Slack user ids or e-mails")
+            return []
+        if required and not value:
+            self.error(path, "is empty; expected at least one Slack user id or e-mail")
+        return [(f"{path}[{i}]", entry) for i, entry in enumerate(value)]
+
+    def resolve(self, entries: Iterable[tuple[str, Any]]) -> list[tuple[str, Person]]:
+        resolved: list[tuple[str, Person]] = []
+        for path, entry in entries:
+            raw = str(entry).strip() if isinstance(entry, str) else None
+            if raw is None:
+                self.error(path, "expected a Slack user id (U0123ABCD) or an e-mail address")
+            elif USER_ID.match(raw):
+                resolved.append((path, Person(raw)))
+            elif EMAIL.match(raw):
+                email = raw.lower()
+                if self.lookup is None:
+                    self.error(
+                        path,
+                        f"{raw} is an e-mail; set SLACK_BOT_TOKEN so it can be looked up in Slack",
+                    )
+                    continue
+                user_id = self.lookup(email)
+                if user_id is None:
+                    self.error(path, f"no Slack user has the e-mail {raw} (users.lookupByEmail)")
+                else:
+                    resolved.append((path, Person(user_id, email)))
+            else:
+                self.error(
+                    path,
+                    f"{raw!r} is not a Slack user id (U or W, then capitals and digits, "
+                    "like U0123ABCD) nor an e-mail address",
+                )
+        return resolved
+
+    # -- the file ---------------------------------------------------------------------------
+
+    def validate(self, data: Any) -> MeetingSpec:
+        if not isinstance(data, dict):
+            self.error("", "expected a mapping with key, title, channel, timezone, agenda, ...")
+            raise MeetingFileError(self.name, self.errors)
+        self.unknown_keys(data, TOP_KEYS, "")
+        key = self.text(data, "key", "key")
+        if key and not MEETING_KEY.match(key):
+            self.error("key", f"{key!r}: expected lowercase letters, digits, '.', '_' or '-'")
+        title = self.text(data, "title", "title")
+        channel = self.text(data, "channel", "channel")
+        if channel and not CHANNEL_ID.match(channel):
+            self.error("channel", f"{channel!r} is not a Slack channel id (like C0123ABCD)")
+        timezone = self.text(data, "timezone", "timezone")
+        zone: ZoneInfo | None = None
+        if timezone:
+            try:
+                zone = ZoneInfo(timezone)
+            except (ZoneInfoNotFoundError, ValueError):
+                self.error("timezone", f"unknown time zone {timezone!r}; expected an IANA name")
+
+        seats: dict[str, str] = {}  # user id -> where it was first seen
+
+        def seat(people: list[tuple[str, Person]]) -> tuple[Person, ...]:
+            kept: list[Person] = []
+            for path, person in people:
+                first = seats.get(person.user_id)
+                if first is not None:
+                    who = person.email or person.user_id
+                    self.error(path, f"{who} is already listed at {first}; one seat per person")
+                    continue
+                seats[person.user_id] = path
+                kept.append(person)
+            return tuple(kept)
+
+        chair = seat(self.resolve(self.people(data.get("chair"), "chair", required=True)))
+        secretariat = seat(
+            self.resolve(self.people(data.get("secretariat"), "secretariat", required=True))
+        )
+        delegations = self.delegations(data.get("delegations"), seat)
+        agenda = self.agenda(data.get("agenda"), zone)
+        if self.errors:
+            raise MeetingFileError(self.name, self.errors)
+        return MeetingSpec(
+            key=key,
+            title=title,
+            channel=channel,
+            timezone=timezone,
+            chair=chair,
+            secretariat=secretariat,
+            delegations=delegations,
+            agenda=agenda,
+            warnings=tuple(self.warnings),
+        )
+
+    def delegations(
+        self, value: Any, seat: Callable[[list[tuple[str, Person]]], tuple[Person, ...]]
+    ) -> tuple[DelegationSpec, ...]:
+        if value is None:
+            value = []
+        if not isinstance(value, list):
+            self.error("delegations", "expected a list of delegations (name, kind, delegates)")
+            return ()
+        specs: list[DelegationSpec] = []
+        names: dict[str, str] = {}
+        for index, entry in enumerate(value):
+            path = f"delegations[{index}]"
+            if not isinstance(entry, dict):
+                self.error(path, "expected a mapping with name, kind and delegates")
+                continue
+            self.unknown_keys(entry, DELEGATION_KEYS, path)
+            name = self.text(entry, "name", f"{path}.name")
+            if name.casefold() in names:
+                self.error(f"{path}.name", f"{name!r} is already used at {names[name.casefold()]}")
+            elif name:
+                names[name.casefold()] = f"{path}.name"
+            if name.casefold() in {"chair", "secretariat"}:
+                self.error(f"{path}.name", f"{name!r} is reserved for the chair and secretariat")
+            kind = self.text(entry, "kind", f"{path}.kind")
+            if kind and kind not in ("member", "observer"):
+                self.error(
+                    f"{path}.kind", f"unknown delegation kind {kind!r}; expected member or observer"
+                )
+            people = self.people(entry.get("delegates"), f"{path}.delegates", required=False)
+            delegates = seat(self.resolve(people))
+            specs.append(DelegationSpec(name=name, kind=kind, delegates=delegates))
+        return tuple(specs)
+
+    def agenda(self, value: Any, zone: ZoneInfo | None) -> tuple[ItemSpec, ...]:
+        if not isinstance(value, list) or not value:
+            self.error("agenda", "expected a non-empty list of agenda items")
+            return ()
+        items: list[ItemSpec] = []
+        numbers: dict[int, str] = {}
+        for index, entry in enumerate(value):
+            path = f"agenda[{index}]"
+            if not isinstance(entry, dict):
+                self.error(path, "expected a mapping with number, title, deadline, ...")
+                continue
+            self.unknown_keys(entry, ITEM_KEYS, path)
+            number = entry.get("number")
+            if isinstance(number, bool) or not isinstance(number, int) or number < 1:
+                self.error(f"{path}.number", f"expected a whole number from 1 up, got {number!r}")
+                number = None
+            elif number in numbers:
+                self.error(
+                    f"{path}.number", f"duplicate item number {number} (also {numbers[number]})"
+                )
+            else:
+                numbers[number] = f"{path}.number"
+            title = self.text(entry, "title", f"{path}.title")
+            proposal = self.text(entry, "proposal", f"{path}.proposal", required=False)
+            documents = self.documents(entry.get("documents"), f"{path}.documents")
+            opens = entry.get("opens")
+            opens_at = self.moment(opens, f"{path}.opens", zone) if opens is not None else None
+            deadline = entry.get("deadline")
+            deadline_at = None
+            if deadline is None:
+                self.error(f"{path}.deadline", "is missing; expected a date and time")
+            else:
+                deadline_at = self.moment(deadline, f"{path}.deadline", zone)
+            if opens_at and deadline_at and deadline_at <= opens_at:
+                self.error(
+                    f"{path}.deadline",
+                    f"deadline {deadline} is not after the opening {opens}; "
+                    "expected a deadline later than opens",
+                )
+            if number is not None and deadline_at is not None:
+                items.append(ItemSpec(number, title, proposal, documents, opens_at, deadline_at))
+        return tuple(items)
+
+    def documents(self, value: Any, path: str) -> tuple[DocumentSpec, ...]:
+        if value is None:
+            return ()
+        if not isinstance(value, list):
+            self.error(path, "expected a list of documents ({code, title, url})")
+            return ()
+        docs: list[DocumentSpec] = []
+        for index, entry in enumerate(value):
+            where = f"{path}[{index}]"
+            if not isinstance(entry, dict):
+                self.error(where, "expected a mapping with code, title and url")
+                continue
+            self.unknown_keys(entry, DOCUMENT_KEYS, where)
+            code = self.text(entry, "code", f"{where}.code")
+            title = self.text(entry, "title", f"{where}.title", required=False)
+            url = self.text(entry, "url", f"{where}.url", required=False)
+            if url and not url.startswith(("https://", "http://")):
+                self.error(f"{where}.url", f"{url!r}: expected an http(s) link")
+            docs.append(DocumentSpec(code, title, url))
+        return tuple(docs)

@@ -1,0 +1,108 @@
+"""The HTTP face: Slack on POST /slack/events, a health check on GET /healthz.
+
+`create_app()` is the WSGI entry point for gunicorn (the Procfile's `web:` line).
+`LocalServer` serves the same WSGI app from a thread for `run`, the demo and the tests.
+"""
+
+import threading
+from collections.abc import Callable, Iterable
+from concurrent.futures import Executor
+from socketserver import ThreadingMixIn
+from typing import Any
+from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
+
+from slack_bolt.adapter.wsgi import SlackRequestHandler
+from slack_sdk import WebClient
+from sqlalchemy import text
+
+from bot.app import build_app
+from bot.config import Settings, load_settings
+from bot.db import Database, create_schema, make_engine
+
+StartResponse = Callable[..., Any]
+EVENTS_PATH = "/slack/events"
+
+
+class DocketWSGI:
+    def __init__(self, settings: Settings, database: Database, **app_options: Any) -> None:
+        self.database = database
+        self.bolt = build_app(settings, database, **app_options)
+        self.slack = SlackRequestHandler(self.bolt, path=EVENTS_PATH)
+
+    def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+        path = environ.get("PATH_INFO", "")
+        method = environ.get("REQUEST_METHOD", "GET")
+        if path == "/healthz" and method in ("GET", "HEAD"):
+            return self._health(start_response)
+        if path == EVENTS_PATH and method == "POST":
+            return self.slack(environ, start_response)
+        start_response("404 Not Found", [("Content-Type", "text/plain; charset=utf-8")])
+        return [b"Not found. Slack posts to /slack/events; health is at /healthz.\n"]
+
+    def _health(self, start_response: StartResponse) -> Iterable[bytes]:
+        try:
+            with self.database.engine.connect() as connection:
+                connection.execute(text("SELECT 1"))
+        except Exception:  # noqa: BLE001  (any database failure means "unhealthy")
+            start_response("503 Service Unavailable", [("Content-Type", "text/plain")])
+            return [b"database unreachable\n"]
+        start_response("200 OK", [("Content-Type", "text/plain")])
+        return [b"ok\n"]
+
+
+def create_app() -> DocketWSGI:
+    """gunicorn's entry point: settings from the environment and .env."""
+    settings = load_settings()
+    engine = make_engine(settings.database_url)
+    create_schema(engine)
+    return DocketWSGI(settings, Database(engine))
+
+
+class _ThreadingWSGIServer(ThreadingMixIn, WSGIServer):
+    daemon_threads = True
+
+
+class _QuietHandler(WSGIRequestHandler):
+    def log_message(self, format: str, *args: Any) -> None:
+        pass  # request lines are logged by the app, not by the server
+
+
+class LocalServer:
+    """A threaded WSGI server in a background thread: the app over real HTTP, in-process."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        database: Database,
+        *,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        client: WebClient | None = None,
+        executor: Executor | None = None,
+    ) -> None:
+        self.wsgi = DocketWSGI(settings, database, client=client, executor=executor)
+        self.server = make_server(
+            host, port, self.wsgi, server_class=_ThreadingWSGIServer, handler_class=_QuietHandler
+        )
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    @property
+    def url(self) -> str:
+        host, port = self.server.server_address[:2]
+        return f"http://{host!s}:{port}"
+
+    @property
+    def events_url(self) -> str:
+        return self.url + EVENTS_PATH
+
+    def start(self) -> "LocalServer":
+        self.thread.start()
+        return self
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+        self.thread.join(timeout=5)
+
+    def serve_forever(self) -> None:
+        self.server.serve_forever()

@@ -1,0 +1,16 @@
+"""Slack listeners: thin adapters from Slack payloads to `bot/` and back.
+
+Each module exposes `register(app)`.  Every listener reads the payload, calls one domain
+function inside one database session, answers Slack, and leaves its Web API calls to a lazy
+listener that runs after the answer has gone (see `handlers/outbound.py`).
+"""
+
+from slack_bolt import App
+
+from handlers import approve, fallback, messages
+
+
+def register_all(app: App) -> None:
+    messages.register(app)
+    approve.register(app)
+    fallback.register(app)  # last: Bolt runs the first listener that matches

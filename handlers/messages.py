@@ -1,0 +1,130 @@
+"""Message events: replies in agenda-item threads become formal comments.
+
+Which Slack shape is which (all arrive as `message` events):
+- a reply: no subtype (or thread_broadcast / file_share), `thread_ts` differing from `ts`;
+- an edit: subtype message_changed, the reply in `event.message`, `event.ts` the edit's time;
+  without `message.edited` it is Slack adding a link preview, not an edit;
+- a deletion: subtype message_deleted, `deleted_ts` and `previous_message`.
+Everything else (bot posts, top-level messages, joins) is acknowledged and ignored, so Slack
+does not retry it.
+"""
+
+from typing import Any
+
+from slack_bolt import Ack, App, BoltContext
+
+from bot.clock import ts_to_datetime, utcnow
+from bot.comments import (
+    Capture,
+    capture_deletion,
+    capture_edit,
+    capture_reply,
+    mark_event_handled,
+)
+from bot.slack_api import Call
+from bot.views import RECEIPT_REACTION, stray_notice
+from handlers.outbound import plan, send_planned_calls
+
+REPLY_SUBTYPES = {None, "thread_broadcast", "file_share"}
+
+
+def register(app: App) -> None:
+    app.event("message")(ack=capture_message, lazy=[send_planned_calls])
+
+
+def capture_message(
+    ack: Ack, body: dict[str, Any], event: dict[str, Any], context: BoltContext
+) -> None:
+    now = utcnow()
+    with context["db"].session() as session:
+        event_id = body.get("event_id")
+        if event_id and not mark_event_handled(session, event_id=event_id, now=now):
+            ack()  # the same event again (a retry): already recorded
+            return
+        capture = _capture(session, event, now)
+    if capture is not None:
+        plan(context, calls_for(capture))
+    ack()
+
+
+def _capture(session: Any, event: dict[str, Any], now: Any) -> Capture | None:
+    subtype = event.get("subtype")
+    channel = event.get("channel", "")
+    if subtype in REPLY_SUBTYPES and _is_human_reply(event):
+        return capture_reply(
+            session,
+            channel=channel,
+            thread_ts=event["thread_ts"],
+            ts=event["ts"],
+            user_id=event["user"],
+            text=event.get("text") or "",
+            now=now,
+        )
+    if subtype == "message_changed":
+        message = event.get("message") or {}
+        if not _is_human_reply(message):
+            return None
+        previous = event.get("previous_message") or {}
+        return capture_edit(
+            session,
+            channel=channel,
+            thread_ts=message["thread_ts"],
+            ts=message["ts"],
+            user_id=message["user"],
+            text=message.get("text") or "",
+            edited_ts=(message.get("edited") or {}).get("ts"),
+            previous_text=previous.get("text"),
+            previous_edited_ts=(previous.get("edited") or {}).get("ts"),
+            now=now,
+        )
+    if subtype == "message_deleted":
+        previous = event.get("previous_message") or {}
+        ts = event.get("deleted_ts") or previous.get("ts")
+        thread_ts = previous.get("thread_ts")
+        if not ts or not thread_ts or thread_ts == ts or previous.get("bot_id"):
+            return None
+        return capture_deletion(
+            session,
+            channel=channel,
+            thread_ts=thread_ts,
+            ts=ts,
+            user_id=previous.get("user"),
+            previous_text=previous.get("text"),
+            deleted_at=ts_to_datetime(event.get("event_ts") or event["ts"]),
+            now=now,
+        )
+    return None
+
+
+def _is_human_reply(message: dict[str, Any]) -> bool:
+    thread_ts = message.get("thread_ts")
+    return bool(
+        thread_ts
+        and message.get("ts")
+        and thread_ts != message["ts"]
+        and message.get("user")
+        and not message.get("bot_id")
+        and message.get("subtype") != "bot_message"
+    )
+
+
+def calls_for(capture: Capture) -> list[Call]:
+    if capture.outcome in ("recorded", "duplicate") and capture.item_number is not None:
+        # On a redelivery too: the first attempt may have died before its receipt went out.
+        return [
+            Call(
+                "reactions_add",
+                {"channel": capture.channel, "timestamp": capture.ts, "name": RECEIPT_REACTION},
+                tolerate=("already_reacted", "message_not_found"),
+            )
+        ]
+    if capture.outcome == "stray" and capture.user_id:
+        text = stray_notice(capture.meeting_title, capture.item_number, capture.secretariat)
+        return [
+            Call(
+                "chat_postEphemeral",
+                {"channel": capture.channel, "user": capture.user_id, "text": text},
+                tolerate=("user_not_in_channel",),
+            )
+        ]
+    return []

@@ -1,0 +1,193 @@
+"""Docket's tables, and nothing else.
+
+Every timestamp is stored as UTC and read back timezone-aware (see `UTCDateTime`), whatever
+the database: SQLite keeps no zone of its own.  Rows that make up the record (comments, their
+revisions, decisions, the audit log) are only ever added to or flagged, never rewritten away.
+"""
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import DateTime, Index, Text, UniqueConstraint
+from sqlalchemy.engine import Dialect
+from sqlalchemy.types import TypeDecorator
+from sqlmodel import Field, SQLModel
+
+ROLES = ("member", "observer", "chair", "secretariat")
+DELEGATION_KINDS = ("member", "observer")
+DECISION_KINDS = ("approved", "noted", "deferred")
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Aware UTC datetimes in, aware UTC datetimes out; naive values are refused."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        value = value.astimezone(UTC)
+        # SQLite has no zone type: store naive UTC there, aware elsewhere.
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        assert isinstance(value, datetime)
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def _utc(*, nullable: bool = False, index: bool = False) -> Any:
+    return Field(default=None, sa_type=UTCDateTime, nullable=nullable, index=index)
+
+
+class Meeting(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(unique=True, index=True)
+    title: str
+    channel: str
+    timezone: str
+    source_digest: str = ""  # hash of the last loaded file: reloading it unchanged is a no-op
+    created_at: datetime = _utc()
+    updated_at: datetime = _utc()
+
+
+class Delegation(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("meeting_id", "name"),)
+    id: int | None = Field(default=None, primary_key=True)
+    meeting_id: int = Field(foreign_key="meeting.id", index=True)
+    name: str
+    kind: str  # member | observer
+    position: int = 0
+    active: bool = True  # false once dropped from the meeting file; its comments stay
+
+
+class Participant(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("meeting_id", "user_id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    meeting_id: int = Field(foreign_key="meeting.id", index=True)
+    user_id: str  # Slack user id
+    email: str | None = None  # as written in the meeting file, when given that way
+    role: str  # member | observer | chair | secretariat
+    delegation_id: int | None = Field(default=None, foreign_key="delegation.id")
+    active: bool = True
+
+
+class AgendaItem(SQLModel, table=True):
+    __tablename__ = "agenda_item"
+    __table_args__ = (
+        UniqueConstraint("meeting_id", "number"),
+        UniqueConstraint("post_channel", "post_ts"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    meeting_id: int = Field(foreign_key="meeting.id", index=True)
+    number: int
+    title: str
+    proposal: str = ""
+    opens_at: datetime | None = _utc(nullable=True)
+    deadline_at: datetime | None = _utc(nullable=True)
+    position: int = 0
+    active: bool = True
+    # Posting is claimed before the Web API call so two posters never both post the item.
+    post_claimed_at: datetime | None = _utc(nullable=True)
+    post_channel: str | None = None
+    post_ts: str | None = None  # the root message: replies in its thread are comments
+    posted_at: datetime | None = _utc(nullable=True)
+
+
+class Document(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    item_id: int = Field(foreign_key="agenda_item.id", index=True)
+    code: str
+    title: str = ""
+    url: str = ""
+    position: int = 0
+
+
+class Comment(SQLModel, table=True):
+    """A formal comment: one Slack reply in an agenda item's thread, keyed by (channel, ts)."""
+
+    __table_args__ = (UniqueConstraint("channel", "ts"),)
+    id: int | None = Field(default=None, primary_key=True)
+    item_id: int = Field(foreign_key="agenda_item.id", index=True)
+    participant_id: int = Field(foreign_key="participant.id", index=True)
+    user_id: str
+    role: str  # the author's role when they wrote it
+    delegation_id: int | None = Field(default=None, foreign_key="delegation.id")
+    channel: str
+    ts: str
+    thread_ts: str
+    posted_at: datetime = _utc()  # from the message's own ts, never from arrival
+    late: bool = False
+    text: str = Field(sa_type=Text)  # the newest version's text, as Slack sent it
+    version_at: datetime = _utc()  # time of the version `text` comes from
+    revisions: int = 0  # real edits seen (a link unfurl is none)
+    status: str = "active"  # active | withdrawn
+    withdrawn_at: datetime | None = _utc(nullable=True)
+    recorded_at: datetime = _utc()
+
+
+class CommentRevision(SQLModel, table=True):
+    """Every version of a comment ever seen, the original included; edits may arrive late."""
+
+    __tablename__ = "comment_revision"
+    __table_args__ = (UniqueConstraint("comment_id", "version_at"),)
+    id: int | None = Field(default=None, primary_key=True)
+    comment_id: int = Field(foreign_key="comment.id", index=True)
+    version_at: datetime = _utc()
+    text: str = Field(sa_type=Text)
+    recorded_at: datetime = _utc()
+
+
+class StrayReply(SQLModel, table=True):
+    """A reply from someone not on the roster: kept aside for the secretariat, never counted."""
+
+    __tablename__ = "stray_reply"
+    __table_args__ = (UniqueConstraint("channel", "ts"),)
+    id: int | None = Field(default=None, primary_key=True)
+    meeting_id: int = Field(foreign_key="meeting.id", index=True)
+    item_id: int = Field(foreign_key="agenda_item.id")
+    user_id: str
+    channel: str
+    ts: str
+    text: str = Field(sa_type=Text)
+    posted_at: datetime = _utc()
+    recorded_at: datetime = _utc()
+
+
+class Decision(SQLModel, table=True):
+    """Append-only: a correction is a new row that supersedes the one before."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    item_id: int = Field(foreign_key="agenda_item.id", index=True)
+    kind: str  # approved | noted | deferred
+    text: str = Field(sa_type=Text)
+    procedure: str = "chair"
+    decided_by: str
+    decided_at: datetime = _utc()
+    supersedes_id: int | None = Field(default=None, foreign_key="decision.id")
+
+
+class AuditEntry(SQLModel, table=True):
+    """Append-only log of who did what, including every refusal."""
+
+    __tablename__ = "audit_entry"
+    __table_args__ = (Index("ix_audit_entry_meeting_at", "meeting_id", "at"),)
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = _utc()
+    meeting_id: int | None = Field(default=None, foreign_key="meeting.id")
+    actor: str  # Slack user id, or "cli"
+    action: str
+    outcome: str = "ok"  # ok | refused
+    detail: str = Field(default="", sa_type=Text)
+
+
+class HandledEvent(SQLModel, table=True):
+    """Slack event ids already processed: a redelivered event_id is answered and dropped."""
+
+    __tablename__ = "handled_event"
+    event_id: str = Field(primary_key=True)
+    received_at: datetime = _utc()
