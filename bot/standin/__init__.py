@@ -1,0 +1,11 @@
+"""The local Slack stand-in, used by the tests and by `python -m bot demo`.
+
+`SlackStandIn` plays Slack's Web API over real HTTP (an unmodified slack_sdk WebClient talks to
+it), and `SlackSender` plays Slack calling the app: signed Events API callbacks and slash
+commands. Together they let the whole bot run with no Slack workspace and no network.
+"""
+
+from bot.standin.sender import Delivery, SlackSender
+from bot.standin.server import Call, SlackStandIn
+
+__all__ = ["Call", "Delivery", "SlackSender", "SlackStandIn"]

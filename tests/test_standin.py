@@ -1,0 +1,740 @@
+"""The local Slack stand-in: the Web API half through a real WebClient, the sender half through a
+small signature-checking receiver. Other tests trust both halves to behave like Slack."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qsl
+from urllib.request import Request, urlopen
+
+import pytest
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
+from slack_sdk.signature import SignatureVerifier
+from slack_sdk.webhook import WebhookClient
+
+from bot.standin import Call, Delivery, SlackSender, SlackStandIn
+
+CHANNEL = "C0PTC2020"
+DELEGATE = "U0AU00001"
+CHAIR = "U0CHAIR01"
+BOT_USER = "U0DOCKETBT"
+SIGNING_SECRET = "standin-signing-secret"
+FROZEN_EPOCH = 1589533200.0  # 2020-05-15 09:00 UTC, when the demo meeting opens
+
+
+@pytest.fixture
+def standin() -> Iterator[SlackStandIn]:
+    with SlackStandIn(clock=lambda: FROZEN_EPOCH) as running:
+        yield running
+
+
+@pytest.fixture
+def client(standin: SlackStandIn) -> WebClient:
+    # No retry handlers: each test sees Slack's first answer unless it asks for retries.
+    return WebClient(base_url=standin.api_url, token=standin.token, retry_handlers=[])
+
+
+def slack_error(excinfo: pytest.ExceptionInfo[SlackApiError]) -> str:
+    return str(excinfo.value.response["error"])
+
+
+# -- the Web API half ---------------------------------------------------------------------
+
+
+def test_auth_test_identifies_the_bot(client: WebClient) -> None:
+    answer = client.auth_test()
+
+    assert answer["user_id"] == BOT_USER
+    assert answer["bot_id"] == "B0DOCKETBT"
+    assert answer["team_id"] == "T0DOCKET01"
+    assert answer["is_enterprise_install"] is False
+
+
+def test_post_message_returns_increasing_ts_and_is_recorded(
+    standin: SlackStandIn, client: WebClient
+) -> None:
+    first = client.chat_postMessage(channel=CHANNEL, text="Item 3 is open")
+    second = client.chat_postMessage(channel=CHANNEL, text="Item 4 is open")
+
+    # The clock stands still, yet every ts is distinct and increasing, as Slack's ids are.
+    assert first["ts"] == "1589533200.000000"
+    assert second["ts"] == "1589533200.000001"
+    assert first["channel"] == CHANNEL
+    assert first["message"]["user"] == BOT_USER
+    calls = standin.calls_to("chat.postMessage")
+    assert [call.params["text"] for call in calls] == ["Item 3 is open", "Item 4 is open"]
+    assert all(isinstance(call, Call) and call.status == 200 for call in calls)
+    assert standin.message(CHANNEL, second["ts"]) == second["message"]
+
+
+def test_blocks_are_recorded_as_lists_whichever_encoding_the_client_used(
+    standin: SlackStandIn, client: WebClient
+) -> None:
+    blocks = [{"type": "section", "text": {"type": "mrkdwn", "text": "*Item 3*"}}]
+    client.chat_postMessage(channel=CHANNEL, text="Item 3", blocks=blocks)  # sent as JSON
+    client.api_call(  # sent as a form, with blocks as a JSON string
+        "chat.postMessage", params={"channel": CHANNEL, "blocks": json.dumps(blocks)}
+    )
+
+    assert [call.params["blocks"] for call in standin.calls_to("chat.postMessage")] == [
+        blocks,
+        blocks,
+    ]
+    assert [message["blocks"] for message in standin.messages[CHANNEL]] == [blocks, blocks]
+
+
+def test_thread_reply_is_stored_with_its_thread_ts(
+    standin: SlackStandIn, client: WebClient
+) -> None:
+    parent = client.chat_postMessage(channel=CHANNEL, text="Item 3")
+    reply = client.chat_postMessage(channel=CHANNEL, text="Noted", thread_ts=parent["ts"])
+
+    stored = standin.message(CHANNEL, reply["ts"])
+    assert stored is not None
+    assert stored["thread_ts"] == parent["ts"]
+
+
+def test_post_message_without_channel_is_channel_not_found(client: WebClient) -> None:
+    with pytest.raises(SlackApiError) as excinfo:
+        client.chat_postMessage(channel="", text="lost")
+
+    assert slack_error(excinfo) == "channel_not_found"
+
+
+def test_post_message_without_text_or_blocks_is_no_text(client: WebClient) -> None:
+    with pytest.raises(SlackApiError) as excinfo:
+        # api_call, because chat_postMessage itself already warns about the missing text.
+        client.api_call("chat.postMessage", json={"channel": CHANNEL, "text": ""})
+
+    assert slack_error(excinfo) == "no_text"
+
+
+def test_post_message_to_a_user_lands_in_the_dm_that_conversations_open_gives(
+    standin: SlackStandIn, client: WebClient
+) -> None:
+    posted = client.chat_postMessage(channel=DELEGATE, text="Reminder")
+    opened = client.conversations_open(users=[DELEGATE])
+
+    assert posted["channel"].startswith("D")
+    assert posted["channel"] == opened["channel"]["id"]
+    assert standin.message(posted["channel"], posted["ts"]) is not None
+
+
+def test_update_marks_the_message_edited(standin: SlackStandIn, client: WebClient) -> None:
+    posted = client.chat_postMessage(channel=CHANNEL, text="Item 3: open")
+
+    updated = client.chat_update(channel=CHANNEL, ts=posted["ts"], text="Item 3: closed")
+
+    assert updated["ts"] == posted["ts"]
+    assert updated["text"] == "Item 3: closed"
+    stored = standin.message(CHANNEL, posted["ts"])
+    assert stored is not None
+    assert stored["text"] == "Item 3: closed"
+    assert stored["edited"]["user"] == BOT_USER
+
+
+def test_update_unknown_message_is_message_not_found(client: WebClient) -> None:
+    with pytest.raises(SlackApiError) as excinfo:
+        client.chat_update(channel=CHANNEL, ts="1589533200.999999", text="nothing there")
+
+    assert slack_error(excinfo) == "message_not_found"
+
+
+def test_post_ephemeral_answers_a_message_ts(standin: SlackStandIn, client: WebClient) -> None:
+    answer = client.chat_postEphemeral(channel=CHANNEL, user=DELEGATE, text="Only the chair")
+
+    assert answer["message_ts"] == "1589533200.000000"
+    assert standin.calls_to("chat.postEphemeral")[0].params["user"] == DELEGATE
+
+
+def test_permalink_has_slack_shape(client: WebClient) -> None:
+    answer = client.chat_getPermalink(channel=CHANNEL, message_ts="1589533200.000123")
+
+    assert answer["permalink"] == (
+        "https://standin.slack.local/archives/C0PTC2020/p1589533200000123"
+    )
+
+
+def test_reaction_twice_is_already_reacted(standin: SlackStandIn, client: WebClient) -> None:
+    client.reactions_add(channel=CHANNEL, timestamp="1589533200.000042", name="white_check_mark")
+
+    with pytest.raises(SlackApiError) as excinfo:
+        client.reactions_add(
+            channel=CHANNEL, timestamp="1589533200.000042", name="white_check_mark"
+        )
+
+    assert slack_error(excinfo) == "already_reacted"
+    assert standin.reactions(CHANNEL, "1589533200.000042") == {"white_check_mark"}
+
+
+def test_removing_a_missing_reaction_is_no_reaction(
+    standin: SlackStandIn, client: WebClient
+) -> None:
+    client.reactions_add(channel=CHANNEL, timestamp="1589533200.000042", name="eyes")
+    client.reactions_remove(channel=CHANNEL, timestamp="1589533200.000042", name="eyes")
+
+    with pytest.raises(SlackApiError) as excinfo:
+        client.reactions_remove(channel=CHANNEL, timestamp="1589533200.000042", name="eyes")
+
+    assert slack_error(excinfo) == "no_reaction"
+    assert standin.reactions(CHANNEL, "1589533200.000042") == set()
+
+
+def test_users_info_returns_the_directory_entry(standin: SlackStandIn, client: WebClient) -> None:
+    standin.add_user(DELEGATE, email="jane.doe@customs.example", name="jane", real_name="Jane Doe")
+
+    user = client.users_info(user=DELEGATE)["user"]
+
+    assert user["id"] == DELEGATE
+    assert user["real_name"] == "Jane Doe"
+    assert user["tz"] == "Europe/Brussels"
+    assert user["tz_offset"] == 7200  # summer time on the frozen date
+    assert user["is_bot"] is False
+    assert user["profile"]["email"] == "jane.doe@customs.example"
+
+
+def test_users_info_unknown_is_user_not_found(client: WebClient) -> None:
+    with pytest.raises(SlackApiError) as excinfo:
+        client.users_info(user="U0NOBODY01")
+
+    assert slack_error(excinfo) == "user_not_found"
+
+
+def test_lookup_by_email_ignores_case(standin: SlackStandIn, client: WebClient) -> None:
+    standin.add_user(DELEGATE, email="jane.doe@customs.example")
+
+    answer = client.users_lookupByEmail(email="Jane.Doe@Customs.Example")
+
+    assert answer["user"]["id"] == DELEGATE
+
+
+def test_lookup_by_email_unknown_is_users_not_found(client: WebClient) -> None:
+    with pytest.raises(SlackApiError) as excinfo:
+        client.users_lookupByEmail(email="nobody@customs.example")
+
+    assert slack_error(excinfo) == "users_not_found"
+
+
+def test_conversations_info_names_the_channel_and_says_the_bot_is_a_member(
+    standin: SlackStandIn, client: WebClient
+) -> None:
+    standin.add_channel(CHANNEL, name="ptc-2020")
+
+    channel = client.conversations_info(channel=CHANNEL)["channel"]
+
+    assert channel["name"] == "ptc-2020"
+    assert channel["is_member"] is True
+
+
+def test_files_upload_v2_round_trip(standin: SlackStandIn, client: WebClient) -> None:
+    answer = client.files_upload_v2(
+        channel=CHANNEL, content="item,comment\n3,Agreed\n", filename="record.csv", title="Record"
+    )
+
+    file_id = answer["file"]["id"]
+    assert answer["file"]["title"] == "Record"
+    assert answer["file"]["name"] == "record.csv"
+    assert standin.uploaded_files[file_id] == b"item,comment\n3,Agreed\n"
+    completed = standin.calls_to("files.completeUploadExternal")[0].params
+    assert completed["channel_id"] == CHANNEL
+    assert completed["files"] == [{"id": file_id, "title": "Record"}]
+
+
+def test_files_upload_v2_with_several_files(standin: SlackStandIn, client: WebClient) -> None:
+    answer = client.files_upload_v2(
+        channel=CHANNEL,
+        file_uploads=[
+            {"content": b"%PDF-1.7 binary\r\n\x00\xff", "filename": "record.pdf"},
+            {"content": "# Record", "filename": "record.md", "title": "Record (Markdown)"},
+        ],
+    )
+
+    titles = [uploaded["title"] for uploaded in answer["files"]]
+    assert titles == ["record.pdf", "Record (Markdown)"]
+    assert sorted(standin.uploaded_files.values()) == [b"# Record", b"%PDF-1.7 binary\r\n\x00\xff"]
+
+
+def test_upload_url_also_accepts_multipart(standin: SlackStandIn, client: WebClient) -> None:
+    upload = client.files_getUploadURLExternal(filename="note.bin", length=6)
+    boundary = "standin-boundary"
+    head = (
+        f"--{boundary}\r\n"
+        'Content-Disposition: form-data; name="file"; filename="note.bin"\r\n'
+        "Content-Type: application/octet-stream\r\n\r\n"
+    )
+    body = head.encode() + b"ab\r\ncd" + f"\r\n--{boundary}--\r\n".encode()
+    request = Request(
+        upload["upload_url"],
+        data=body,
+        headers={"Content-Type": f"multipart/form-data; boundary={boundary}"},
+    )
+
+    with urlopen(request, timeout=5) as response:
+        assert response.status == 200
+
+    assert standin.uploaded_files[upload["file_id"]] == b"ab\r\ncd"
+
+
+def test_unknown_method_is_answered_and_recorded(standin: SlackStandIn, client: WebClient) -> None:
+    with pytest.raises(SlackApiError) as excinfo:
+        client.api_call("pins.add", params={"channel": CHANNEL})
+
+    assert slack_error(excinfo) == "unknown_method"
+    assert standin.calls_to("pins.add")[0].params == {"channel": CHANNEL}
+
+
+def test_missing_token_is_not_authed(standin: SlackStandIn) -> None:
+    with pytest.raises(SlackApiError) as excinfo:
+        WebClient(base_url=standin.api_url, retry_handlers=[]).auth_test()
+
+    assert slack_error(excinfo) == "not_authed"
+
+
+def test_invalid_token_is_invalid_auth(standin: SlackStandIn) -> None:
+    stranger = WebClient(base_url=standin.api_url, token="xoxb-wrong", retry_handlers=[])
+
+    with pytest.raises(SlackApiError) as excinfo:
+        stranger.chat_postMessage(channel=CHANNEL, text="hello")
+
+    assert slack_error(excinfo) == "invalid_auth"
+    assert standin.messages == {}
+
+
+def test_token_sent_as_a_param_is_accepted_but_never_recorded(standin: SlackStandIn) -> None:
+    anonymous = WebClient(base_url=standin.api_url, retry_handlers=[])
+
+    anonymous.api_call("auth.test", params={"token": standin.token})
+
+    assert "token" not in standin.calls_to("auth.test")[0].params
+
+
+def test_rate_limit_answers_429_with_retry_after(standin: SlackStandIn, client: WebClient) -> None:
+    standin.rate_limit("chat.postMessage", retry_after=7)
+
+    with pytest.raises(SlackApiError) as excinfo:
+        client.chat_postMessage(channel=CHANNEL, text="too fast")
+
+    assert excinfo.value.response.status_code == 429
+    assert excinfo.value.response.headers["Retry-After"] == "7"
+    assert slack_error(excinfo) == "ratelimited"
+    assert client.chat_postMessage(channel=CHANNEL, text="later")["ok"] is True
+
+
+def test_rate_limit_answers_429_with_retry_after_and_client_retries(
+    standin: SlackStandIn, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # slack_sdk waits Retry-After plus up to a second of jitter; without the jitter the test
+    # takes exactly the one second it has to.
+    monkeypatch.setattr("slack_sdk.http_retry.builtin_handlers.random.random", lambda: 0.0)
+    patient = WebClient(
+        base_url=standin.api_url,
+        token=standin.token,
+        retry_handlers=[RateLimitErrorRetryHandler(max_retry_count=1)],
+    )
+    standin.rate_limit("chat.postMessage", retry_after=1)
+
+    answer = patient.chat_postMessage(channel=CHANNEL, text="eventually")
+
+    assert answer["ok"] is True
+    limited, accepted = standin.calls_to("chat.postMessage")
+    assert (limited.status, accepted.status) == (429, 200)
+    assert accepted.at - limited.at >= 1.0
+
+
+def test_fail_returns_logical_error(standin: SlackStandIn, client: WebClient) -> None:
+    standin.fail("chat.postMessage", error="channel_not_found", times=2)
+
+    for _ in range(2):
+        with pytest.raises(SlackApiError) as excinfo:
+            client.chat_postMessage(channel=CHANNEL, text="lost")
+        assert excinfo.value.response.status_code == 200
+        assert slack_error(excinfo) == "channel_not_found"
+
+    assert client.chat_postMessage(channel=CHANNEL, text="found")["ok"] is True
+    assert [call.status for call in standin.calls_to("chat.postMessage")] == [200, 200, 200]
+
+
+def test_server_error_status(standin: SlackStandIn, client: WebClient) -> None:
+    standin.fail("users.info", error="fatal_error", status=503)
+
+    with pytest.raises(SlackApiError) as excinfo:
+        client.users_info(user=DELEGATE)
+
+    assert excinfo.value.response.status_code == 503
+    assert slack_error(excinfo) == "fatal_error"
+    assert standin.calls_to("users.info")[0].status == 503
+
+
+def test_response_url_is_recorded(standin: SlackStandIn) -> None:
+    url = standin.new_response_url()
+
+    answer = WebhookClient(url).send(text="Decision recorded", response_type="ephemeral")
+
+    assert answer.status_code == 200
+    (call,) = standin.calls_to("response_url")
+    assert call.params == {"text": "Decision recorded", "response_type": "ephemeral", "url": url}
+
+
+def test_unknown_response_url_is_404_and_recorded(standin: SlackStandIn) -> None:
+    url = standin.base_url + "/response/never-issued"
+
+    answer = WebhookClient(url).send(text="lost")
+
+    assert answer.status_code == 404
+    assert standin.calls_to("response_url")[0].status == 404
+
+
+def test_wait_for_returns_once_the_call_arrives(standin: SlackStandIn, client: WebClient) -> None:
+    later = threading.Timer(0.05, lambda: client.chat_postMessage(channel=CHANNEL, text="late"))
+    later.start()
+    try:
+        calls = standin.wait_for("chat.postMessage", timeout=5)
+    finally:
+        later.join()
+
+    assert calls[0].params["text"] == "late"
+
+
+def test_wait_for_times_out_with_a_clear_message(standin: SlackStandIn, client: WebClient) -> None:
+    client.auth_test()
+
+    with pytest.raises(TimeoutError) as excinfo:
+        standin.wait_for("chat.postMessage", count=2, timeout=0.2)
+
+    message = str(excinfo.value)
+    assert "2 call(s) to chat.postMessage" in message
+    assert "auth.test(200)" in message
+
+
+def test_clear_calls_forgets_what_was_recorded(standin: SlackStandIn, client: WebClient) -> None:
+    client.auth_test()
+
+    standin.clear_calls()
+
+    assert standin.calls == []
+
+
+def test_malformed_body_is_answered_and_the_server_keeps_serving(
+    standin: SlackStandIn, client: WebClient
+) -> None:
+    request = Request(
+        standin.api_url + "chat.postMessage",
+        data=b"{not json",
+        headers={"Content-Type": "application/json", "Authorization": "Bearer x"},
+    )
+
+    with urlopen(request, timeout=5) as response:
+        assert response.headers["Content-Type"] == "application/json; charset=utf-8"
+        assert json.loads(response.read()) == {"ok": False, "error": "invalid_json"}
+    assert client.auth_test()["ok"] is True
+
+
+def test_stop_releases_the_port() -> None:
+    standin = SlackStandIn().start()
+    url = standin.api_url
+
+    standin.stop()
+
+    with pytest.raises(OSError):
+        urlopen(url + "auth.test", timeout=1)
+
+
+# -- the sender half ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Received:
+    headers: dict[str, str]
+    body: bytes
+    signature_valid: bool
+
+    def envelope(self) -> dict[str, Any]:
+        parsed: dict[str, Any] = json.loads(self.body)
+        return parsed
+
+    def form(self) -> dict[str, str]:
+        return dict(parse_qsl(self.body.decode(), keep_blank_values=True))
+
+
+@dataclass
+class Receiver:
+    url: str
+    received: list[Received]
+
+
+@pytest.fixture
+def receiver() -> Iterator[Receiver]:
+    """A tiny app stand-in that checks signatures as Bolt does and keeps what it was sent."""
+    verifier = SignatureVerifier(SIGNING_SECRET)
+    received: list[Received] = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            body = self.rfile.read(int(self.headers["Content-Length"]))
+            headers = dict(self.headers.items())
+            valid = verifier.is_valid_request(body, headers)
+            received.append(Received(headers, body, valid))
+            self.send_response(200 if valid else 401)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, format: str, *args: Any) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.02})
+    thread.start()
+    try:
+        yield Receiver(f"http://127.0.0.1:{server.server_address[1]}/slack/events", received)
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join()
+
+
+@pytest.fixture
+def sender(receiver: Receiver) -> SlackSender:
+    return SlackSender(receiver.url, SIGNING_SECRET, clock=lambda: FROZEN_EPOCH)
+
+
+def test_reply_is_a_signed_event_callback_in_slack_shape(
+    sender: SlackSender, receiver: Receiver
+) -> None:
+    delivery = sender.reply(
+        channel=CHANNEL, user=DELEGATE, text="We agree &amp; support", thread_ts="1589533200.000000"
+    )
+
+    assert isinstance(delivery, Delivery)
+    assert delivery.status == 200
+    assert delivery.json() == {}
+    (got,) = receiver.received
+    assert got.signature_valid
+    assert got.headers["Content-Type"] == "application/json"
+    envelope = got.envelope()
+    assert envelope["type"] == "event_callback"
+    assert envelope["event_id"] == delivery.event_id
+    assert delivery.event_id is not None and delivery.event_id.startswith("Ev")
+    assert envelope["authorizations"][0]["user_id"] == BOT_USER
+    event = envelope["event"]
+    assert event["type"] == "message" and "subtype" not in event
+    assert (event["channel"], event["user"], event["text"]) == (
+        CHANNEL,
+        DELEGATE,
+        "We agree &amp; support",
+    )
+    assert event["ts"] == event["event_ts"] == delivery.ts == "1589533200.000000"
+    assert event["thread_ts"] == "1589533200.000000"
+    assert event["parent_user_id"] == BOT_USER
+    assert event["blocks"][0]["elements"][0]["elements"][0]["text"] == "We agree & support"
+    assert "X-Slack-Retry-Num" not in got.headers
+
+
+def test_sender_ts_increase_even_when_the_clock_stands_still(sender: SlackSender) -> None:
+    assert [sender.next_ts() for _ in range(3)] == [
+        "1589533200.000000",
+        "1589533200.000001",
+        "1589533200.000002",
+    ]
+
+
+def test_sender_can_share_the_stand_in_ts_sequence(
+    standin: SlackStandIn, client: WebClient, receiver: Receiver
+) -> None:
+    sender = SlackSender(receiver.url, SIGNING_SECRET, ts_source=standin.next_ts)
+
+    parent = client.chat_postMessage(channel=CHANNEL, text="Item 3")
+    reply = sender.reply(channel=CHANNEL, user=DELEGATE, text="Yes", thread_ts=parent["ts"])
+
+    assert reply.ts is not None and reply.ts > parent["ts"]
+
+
+def test_retry_sends_slack_retry_headers(sender: SlackSender, receiver: Receiver) -> None:
+    first = sender.reply(channel=CHANNEL, user=DELEGATE, text="Yes", thread_ts="1589533200.0")
+    sender.reply(
+        channel=CHANNEL,
+        user=DELEGATE,
+        text="Yes",
+        thread_ts="1589533200.0",
+        ts=first.ts,
+        event_id=first.event_id,
+        retry_num=1,
+    )
+
+    original, retried = receiver.received
+    assert retried.headers["X-Slack-Retry-Num"] == "1"
+    assert retried.headers["X-Slack-Retry-Reason"] == "http_timeout"
+    assert retried.envelope()["event_id"] == original.envelope()["event_id"]
+    assert (
+        retried.envelope()["event"]["client_msg_id"]
+        == original.envelope()["event"]["client_msg_id"]
+    )
+
+
+def test_redeliver_resends_the_identical_body(sender: SlackSender, receiver: Receiver) -> None:
+    first = sender.reply(channel=CHANNEL, user=DELEGATE, text="Yes", thread_ts="1589533200.0")
+
+    again = sender.redeliver(first, retry_num=2, retry_reason="http_error")
+
+    original, retried = receiver.received
+    assert retried.body == original.body
+    assert retried.signature_valid
+    assert retried.headers["X-Slack-Retry-Num"] == "2"
+    assert retried.headers["X-Slack-Retry-Reason"] == "http_error"
+    assert (again.event_id, again.ts) == (first.event_id, first.ts)
+
+
+def test_edit_is_message_changed_with_an_edited_marker(
+    sender: SlackSender, receiver: Receiver
+) -> None:
+    posted = sender.reply(channel=CHANNEL, user=DELEGATE, text="Draft", thread_ts="1589533200.0")
+    assert posted.ts is not None
+
+    edited = sender.edit(
+        channel=CHANNEL,
+        user=DELEGATE,
+        ts=posted.ts,
+        thread_ts="1589533200.0",
+        text="Final",
+        previous_text="Draft",
+    )
+
+    got = receiver.received[1]
+    assert got.signature_valid
+    event = got.envelope()["event"]
+    assert (event["subtype"], event["hidden"]) == ("message_changed", True)
+    assert event["ts"] == edited.ts != posted.ts
+    assert event["message"]["ts"] == event["previous_message"]["ts"] == posted.ts
+    assert event["message"]["text"] == "Final"
+    assert event["message"]["edited"] == {"user": DELEGATE, "ts": edited.ts}
+    assert event["message"]["thread_ts"] == "1589533200.0"
+    assert event["previous_message"]["text"] == "Draft"
+    assert "edited" not in event["previous_message"]
+    original_event = receiver.received[0].envelope()["event"]
+    assert event["message"]["client_msg_id"] == original_event["client_msg_id"]
+
+
+def test_unfurl_is_message_changed_with_the_same_text_and_no_edited_marker(
+    sender: SlackSender, receiver: Receiver
+) -> None:
+    text = "See <https://example.org/PC0601E1.pdf>"
+
+    sender.unfurl(
+        channel=CHANNEL, user=DELEGATE, ts="1589533300.000000", thread_ts="1589533200.0", text=text
+    )
+
+    event = receiver.received[0].envelope()["event"]
+    assert event["subtype"] == "message_changed"
+    assert event["message"]["text"] == event["previous_message"]["text"] == text
+    assert "edited" not in event["message"]
+    assert event["message"]["attachments"][0]["from_url"] == "https://example.org/PC0601E1.pdf"
+
+
+def test_delete_is_message_deleted_keeping_the_previous_text(
+    sender: SlackSender, receiver: Receiver
+) -> None:
+    deleted = sender.delete(
+        channel=CHANNEL,
+        ts="1589533300.000000",
+        thread_ts="1589533200.0",
+        user=DELEGATE,
+        previous_text="Withdrawn remark",
+    )
+
+    event = receiver.received[0].envelope()["event"]
+    assert (event["subtype"], event["hidden"]) == ("message_deleted", True)
+    assert event["deleted_ts"] == "1589533300.000000"
+    assert event["ts"] == deleted.ts != "1589533300.000000"
+    assert event["previous_message"]["text"] == "Withdrawn remark"
+    assert event["previous_message"]["user"] == DELEGATE
+
+
+def test_thread_broadcast_carries_the_root_and_file_share_the_files(
+    sender: SlackSender, receiver: Receiver
+) -> None:
+    sender.reply(
+        channel=CHANNEL,
+        user=DELEGATE,
+        text="Also to the channel",
+        thread_ts="1589533200.0",
+        subtype="thread_broadcast",
+    )
+    sender.reply(
+        channel=CHANNEL,
+        user=DELEGATE,
+        text="Our written statement",
+        thread_ts="1589533200.0",
+        subtype="file_share",
+    )
+
+    broadcast, shared = (got.envelope()["event"] for got in receiver.received)
+    assert broadcast["subtype"] == "thread_broadcast"
+    assert broadcast["root"]["ts"] == "1589533200.0"
+    assert shared["subtype"] == "file_share"
+    assert shared["files"][0]["id"].startswith("F")
+
+
+def test_bot_message_has_a_bot_id_and_no_user(sender: SlackSender, receiver: Receiver) -> None:
+    sender.bot_message(channel=CHANNEL, text="Build passed")
+
+    event = receiver.received[0].envelope()["event"]
+    assert event["subtype"] == "bot_message"
+    assert event["bot_id"] == "B0OTHERBOT"
+    assert "user" not in event
+
+
+def test_post_is_a_top_level_message(sender: SlackSender, receiver: Receiver) -> None:
+    sender.post(channel=CHANNEL, user=DELEGATE, text="Good morning")
+
+    event = receiver.received[0].envelope()["event"]
+    assert "thread_ts" not in event
+    assert event["channel_type"] == "channel"
+
+
+def test_command_is_a_signed_form_with_slack_fields(
+    sender: SlackSender, receiver: Receiver
+) -> None:
+    delivery = sender.command(text="3 adopted", user=CHAIR, channel=CHANNEL)
+
+    assert delivery.status == 200
+    (got,) = receiver.received
+    assert got.signature_valid
+    assert got.headers["Content-Type"] == "application/x-www-form-urlencoded"
+    form = got.form()
+    assert form["command"] == "/approve"
+    assert form["text"] == "3 adopted"
+    assert (form["user_id"], form["channel_id"], form["team_id"]) == (
+        CHAIR,
+        CHANNEL,
+        "T0DOCKET01",
+    )
+    assert form["api_app_id"] == "A0DOCKET01"
+    assert form["is_enterprise_install"] == "false"
+    assert form["response_url"].startswith("https://")
+    assert form["trigger_id"]
+    assert form["token"]
+
+
+def test_forged_signature_is_not_valid_and_the_answer_is_returned(
+    sender: SlackSender, receiver: Receiver
+) -> None:
+    delivery = sender.send(b"{}", content_type="application/json", signature="v0=" + "0" * 64)
+
+    assert delivery.status == 401
+    assert receiver.received[0].signature_valid is False
+
+
+def test_stale_timestamp_is_not_valid(sender: SlackSender, receiver: Receiver) -> None:
+    stale = int(time.time()) - 10 * 60
+
+    delivery = sender.send(b"{}", content_type="application/json", timestamp=stale)
+
+    assert delivery.status == 401
+    assert receiver.received[0].signature_valid is False
