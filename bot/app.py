@@ -8,12 +8,15 @@ run in lazy listeners after the response.
 
 import json
 import logging
+from collections.abc import Callable
 from concurrent.futures import Executor
+from datetime import datetime
 from typing import Any
 
 from slack_bolt import App, BoltContext, BoltResponse
 from slack_sdk import WebClient
 
+from bot.clock import utcnow
 from bot.config import Settings
 from bot.db import Database
 from bot.slack_api import make_client
@@ -34,7 +37,9 @@ def build_app(
     client: WebClient | None = None,
     executor: Executor | None = None,
     socket_mode: bool = False,
+    clock: Callable[[], datetime] = utcnow,
 ) -> App:
+    """The app; `clock` gives each request its `now` (the demo runs on a simulated clock)."""
     settings.require("SLACK_BOT_TOKEN", *(() if socket_mode else ("SLACK_SIGNING_SECRET",)))
     app = App(
         client=client or make_client(settings),
@@ -51,6 +56,7 @@ def build_app(
     @app.middleware
     def attach_database(context: BoltContext, next: Any) -> None:
         context["db"] = database
+        context["now"] = clock()
         next()
 
     @app.error

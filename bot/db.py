@@ -102,5 +102,5 @@ def insert_or_ignore(
         stmt = sqlite_insert(table).values(**values).on_conflict_do_nothing(index_elements=keys)
     else:  # pragma: no cover - only SQLite and PostgreSQL are supported
         raise NotImplementedError(f"unsupported database dialect {dialect}")
-    result = session.execute(stmt)
+    result: Any = session.execute(stmt)
     return bool(result.rowcount == 1)

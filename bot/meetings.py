@@ -7,6 +7,7 @@ disappears from the file is marked inactive, never deleted: the record must stay
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from sqlmodel import Session, col, select
 
@@ -127,7 +128,7 @@ def _sync_agenda(session: Session, meeting_id: int, spec: MeetingSpec) -> list[s
     }
     for position, ispec in enumerate(spec.agenda):
         item = items.get(ispec.number)
-        values = {
+        values: dict[str, Any] = {
             "title": ispec.title,
             "proposal": ispec.proposal,
             "opens_at": ispec.opens_at,

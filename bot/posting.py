@@ -8,6 +8,7 @@ claim older than CLAIM_TIMEOUT without a ts is taken to be from a crashed poster
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
@@ -83,7 +84,7 @@ def _post_one(
     if item.post_ts is not None:
         return PostResult(item.number, "already_posted", f"ts {item.post_ts}")
     with session_scope(engine) as session:
-        claimed = session.execute(
+        claim: Any = session.execute(
             update(AgendaItem)
             .where(
                 col(AgendaItem.id) == item.id,
@@ -94,7 +95,8 @@ def _post_one(
                 ),
             )
             .values(post_claimed_at=now)
-        ).rowcount
+        )
+        claimed = claim.rowcount
         assert item.id is not None
         message = _render(session, meeting, item)
     if claimed != 1:

@@ -7,6 +7,7 @@
 import threading
 from collections.abc import Callable, Iterable
 from concurrent.futures import Executor
+from datetime import datetime
 from socketserver import ThreadingMixIn
 from typing import Any
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
@@ -16,6 +17,7 @@ from slack_sdk import WebClient
 from sqlalchemy import text
 
 from bot.app import build_app
+from bot.clock import utcnow
 from bot.config import Settings, load_settings
 from bot.db import Database, create_schema, make_engine
 
@@ -79,8 +81,9 @@ class LocalServer:
         port: int = 0,
         client: WebClient | None = None,
         executor: Executor | None = None,
+        clock: Callable[[], datetime] = utcnow,
     ) -> None:
-        self.wsgi = DocketWSGI(settings, database, client=client, executor=executor)
+        self.wsgi = DocketWSGI(settings, database, client=client, executor=executor, clock=clock)
         self.server = make_server(
             host, port, self.wsgi, server_class=_ThreadingWSGIServer, handler_class=_QuietHandler
         )

@@ -9,7 +9,6 @@ from typing import Any
 
 from slack_bolt import Ack, App, BoltContext
 
-from bot.clock import utcnow
 from bot.decisions import DecisionOutcome, decide, parse_approve
 from bot.meetings import meetings_for_command
 from bot.slack_api import Call
@@ -21,7 +20,7 @@ from bot.views import (
     item_message,
     no_meeting_notice,
 )
-from handlers.outbound import plan, send_planned_calls
+from handlers.outbound import answer, plan, send_planned_calls
 
 
 def register(app: App) -> None:
@@ -34,16 +33,16 @@ def approve(ack: Ack, command: dict[str, Any], context: BoltContext) -> None:
     with context["db"].session() as session:
         meetings = meetings_for_command(session, channel=command["channel_id"], user_id=user_id)
         if not meetings:
-            ack(no_meeting_notice("/approve"))
+            answer(ack, no_meeting_notice("/approve"))
             return
         if len(meetings) > 1:
-            ack(choose_meeting_notice("/approve", [m.key for m in meetings]))
+            answer(ack, choose_meeting_notice("/approve", [m.key for m in meetings]))
             return
         outcome = decide(
-            session, meeting=meetings[0], user_id=user_id, request=request, now=utcnow()
+            session, meeting=meetings[0], user_id=user_id, request=request, now=context["now"]
         )
     plan(context, calls_for(outcome))
-    ack(reply_for(outcome))
+    answer(ack, reply_for(outcome))
 
 
 def reply_for(outcome: DecisionOutcome) -> str:

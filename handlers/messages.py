@@ -9,11 +9,13 @@ Everything else (bot posts, top-level messages, joins) is acknowledged and ignor
 does not retry it.
 """
 
+from datetime import datetime
 from typing import Any
 
 from slack_bolt import Ack, App, BoltContext
+from sqlmodel import Session
 
-from bot.clock import ts_to_datetime, utcnow
+from bot.clock import ts_to_datetime
 from bot.comments import (
     Capture,
     capture_deletion,
@@ -35,7 +37,7 @@ def register(app: App) -> None:
 def capture_message(
     ack: Ack, body: dict[str, Any], event: dict[str, Any], context: BoltContext
 ) -> None:
-    now = utcnow()
+    now: datetime = context["now"]
     with context["db"].session() as session:
         event_id = body.get("event_id")
         if event_id and not mark_event_handled(session, event_id=event_id, now=now):
@@ -47,7 +49,7 @@ def capture_message(
     ack()
 
 
-def _capture(session: Any, event: dict[str, Any], now: Any) -> Capture | None:
+def _capture(session: Session, event: dict[str, Any], now: datetime) -> Capture | None:
     subtype = event.get("subtype")
     channel = event.get("channel", "")
     if subtype in REPLY_SUBTYPES and _is_human_reply(event):

@@ -8,10 +8,15 @@ import logging
 from collections.abc import Sequence
 from typing import Any
 
-from slack_bolt import BoltContext
+from slack_bolt import Ack, BoltContext
 from slack_sdk import WebClient
 
 from bot.slack_api import Call, send_calls
+
+
+def answer(ack: Ack, text: str) -> None:
+    """Acknowledge a command with a private answer (JSON, so Slack shows it as ephemeral)."""
+    ack(text=text, response_type="ephemeral")
 
 
 def plan(context: BoltContext, calls: Sequence[Call]) -> None:

@@ -1,0 +1,293 @@
+"""`python -m bot demo`: a whole written session, offline, through the real parts.
+
+It starts the local Slack stand-in, loads examples/ptc-2020.yaml (e-mail delegates looked up
+in the stand-in), serves the real Bolt app over HTTP, posts each item when its opening comes,
+replays the deterministic conversation of `bot.demo_script` as signed Slack requests (edits,
+deletions, redeliveries and unregistered replies among them), has the chair decide with
+/approve, writes the CSV record and prints the figures.  Time is simulated: the stand-in and
+the app both run on the script's 2020 clock, so late replies are late as they were then.
+"""
+
+import logging
+import secrets
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from bot.clock import datetime_to_ts
+from bot.config import Settings
+from bot.db import Database, create_schema, make_engine, session_scope
+from bot.decisions import current_decision, items_awaiting_decision
+from bot.demo_script import (
+    Decide,
+    Delete,
+    Edit,
+    Redeliver,
+    Reply,
+    Step,
+    Stranger,
+    build_script,
+    summary_counts,
+)
+from bot.executor import DrainableExecutor
+from bot.meeting_file import read_meeting_file
+from bot.meetings import find_meeting, list_items, load_meeting
+from bot.record import Figures, comment_rows, meeting_figures, write_csv
+from bot.schedule import run_due
+from bot.slack_api import make_client
+from bot.standin import Delivery, SlackSender, SlackStandIn
+from bot.web import LocalServer
+
+EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "ptc-2020.yaml"
+KIND_WORDS = {"approve": "", "note": "note", "defer": "defer"}
+
+
+class _SimulatedClock:
+    def __init__(self, start: float) -> None:
+        self.now = start
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def run_demo(*, out_dir: Path, meeting_file: Path = EXAMPLE) -> int:
+    started = time.monotonic()
+    logging.getLogger().setLevel(logging.WARNING)  # the summary is the demo's output
+    out_dir.mkdir(parents=True, exist_ok=True)
+    db_path = out_dir / "docket-demo.db"
+    for stale in out_dir.glob("docket-demo.db*"):
+        stale.unlink()  # each run starts from an empty meeting
+    raw: dict[str, Any] = yaml.safe_load(meeting_file.read_text(encoding="utf-8"))
+    script = build_script(raw)
+    clock = _SimulatedClock(0.0)  # set to the first opening once the file is read
+
+    with SlackStandIn(clock=clock) as slack:
+        emails = _register_email_users(slack, raw)
+        secret = secrets.token_hex(16)
+        settings = Settings(
+            slack_bot_token=slack.token,
+            slack_signing_secret=secret,
+            slack_app_token=None,
+            slack_api_url=slack.api_url,
+            database_url=f"sqlite:///{db_path}",
+            port=0,
+        )
+        engine = make_engine(settings.database_url)
+        create_schema(engine)
+        client = make_client(settings)
+        spec = read_meeting_file(
+            meeting_file, lambda e: str(client.users_lookupByEmail(email=e)["user"]["id"])
+        )
+        clock.now = min((i.opens_at or i.deadline_at).timestamp() for i in spec.agenda)
+
+        def sim_now() -> datetime:
+            return datetime.fromtimestamp(clock.now, UTC)
+
+        with session_scope(engine) as session:
+            load_meeting(session, spec=spec, now=sim_now())
+        executor = DrainableExecutor()
+        server = LocalServer(
+            settings, Database(engine), client=client, executor=executor, clock=sim_now
+        ).start()
+        sender = SlackSender(server.events_url, secret, ts_source=slack.next_ts)
+        try:
+            player = _Player(spec.key, spec.channel, spec.chair[0].user_id, emails, sender)
+            openings = sorted({(i.opens_at or i.deadline_at).timestamp() for i in spec.agenda})
+            for step in script:
+                at = step_time(step, clock.now)
+                while openings and openings[0] <= at:  # each item is posted at its opening
+                    clock.now = openings.pop(0)
+                    run_due(engine, client, now=sim_now())
+                    player.roots = _roots(engine, spec.key)
+                clock.now = at
+                player.play(step)
+            executor.drain()
+        finally:
+            server.stop()
+            executor.shutdown(wait=True)
+        record = out_dir / f"{spec.key}-record.csv"
+        with session_scope(engine) as session:
+            meeting = find_meeting(session, spec.key)
+            assert meeting.id is not None
+            write_csv(comment_rows(session, meeting_id=meeting.id), record)
+            figures = meeting_figures(session, meeting_id=meeting.id)
+            decided = [
+                (item.number, decision.kind)
+                for item in list_items(session, meeting_id=meeting.id)
+                if item.id is not None
+                and (decision := current_decision(session, item_id=item.id)) is not None
+            ]
+            awaiting = [i.number for i in items_awaiting_decision(session, meeting_id=meeting.id)]
+        receipts = len({c.params["timestamp"] for c in slack.calls_to("reactions.add")})
+        notices = len(slack.calls_to("chat.postEphemeral"))
+        engine.dispose()
+
+    counts = summary_counts(script)
+    _print_summary(spec.title, spec.key, figures, decided, awaiting, player, receipts, notices)
+    print(
+        f"  replayed as Slack sends them: {counts['redeliver']} redeliveries (recorded once), "
+        f"{counts['edit']} edits, {counts['delete']} deletions, {counts['stranger']} strangers"
+    )
+    print(f"  record: {record}")
+    print(f"  database: {db_path}")
+    print(f"  took {time.monotonic() - started:.1f} s")
+    problems = _check(figures, player)
+    for problem in problems:
+        print(f"  CHECK FAILED: {problem}")
+    return 1 if problems else 0
+
+
+def step_time(step: Step, current: float) -> float:
+    at = getattr(step, "at", None)
+    return at.timestamp() if at is not None else current
+
+
+class _Player:
+    """Turns script steps into signed Slack requests, remembering what each reply was."""
+
+    def __init__(
+        self, key: str, channel: str, chair: str, emails: dict[str, str], sender: SlackSender
+    ) -> None:
+        self.key, self.channel, self.chair, self.emails = key, channel, chair, emails
+        self.sender = sender
+        self.roots: dict[int, str] = {}
+        self.replies: dict[int, tuple[Delivery, Reply, str]] = {}  # ref -> first delivery, text now
+        self.deliveries = 0
+        self.failures: list[str] = []
+
+    def user(self, name: str) -> str:
+        return self.emails.get(name.lower(), name)
+
+    def play(self, step: Step) -> None:
+        if isinstance(step, Reply):
+            delivery = self.sender.reply(
+                channel=self.channel,
+                user=self.user(step.user),
+                text=step.text,
+                thread_ts=self.roots[step.item],
+                ts=datetime_to_ts(step.at),
+            )
+            self.replies[step.ref] = (delivery, step, step.text)
+        elif isinstance(step, Edit):
+            first, reply, current = self.replies[step.ref]
+            delivery = self.sender.edit(
+                channel=self.channel,
+                user=self.user(reply.user),
+                ts=first.ts or "",
+                thread_ts=self.roots[reply.item],
+                text=step.text,
+                previous_text=current,
+                edited_ts=datetime_to_ts(step.at),
+            )
+            self.replies[step.ref] = (first, reply, step.text)
+        elif isinstance(step, Delete):
+            first, reply, current = self.replies[step.ref]
+            delivery = self.sender.delete(
+                channel=self.channel,
+                ts=first.ts or "",
+                thread_ts=self.roots[reply.item],
+                user=self.user(reply.user),
+                previous_text=current,
+            )
+        elif isinstance(step, Redeliver):
+            first, reply, _ = self.replies[step.ref]
+            if step.mode == "retry":
+                delivery = self.sender.redeliver(first, retry_num=1, retry_reason="http_timeout")
+            else:
+                delivery = self.sender.reply(
+                    channel=self.channel,
+                    user=self.user(reply.user),
+                    text=reply.text,
+                    thread_ts=self.roots[reply.item],
+                    ts=first.ts,
+                )
+        elif isinstance(step, Stranger):
+            delivery = self.sender.reply(
+                channel=self.channel,
+                user=step.user,
+                text=step.text,
+                thread_ts=self.roots[step.item],
+                ts=datetime_to_ts(step.at),
+            )
+        elif isinstance(step, Decide):
+            words = [str(step.item), KIND_WORDS[step.kind], step.text or ""]
+            delivery = self.sender.command(
+                command="/approve",
+                text=" ".join(w for w in words if w),
+                user=self.chair,
+                channel=self.channel,
+            )
+        self.deliveries += 1
+        if delivery.status != 200:
+            self.failures.append(f"{type(step).__name__} answered {delivery.status}")
+
+
+def _register_email_users(slack: SlackStandIn, raw: dict[str, Any]) -> dict[str, str]:
+    """The stand-in workspace knows the people the file names by e-mail."""
+    emails: dict[str, str] = {}
+    for delegation in raw.get("delegations") or []:
+        for delegate in delegation.get("delegates") or []:
+            if "@" in str(delegate):
+                user_id = f"U0EM{len(emails) + 1:05d}"
+                slack.add_user(user_id, email=str(delegate), real_name=str(delegate).split("@")[0])
+                emails[str(delegate).lower()] = user_id
+    return emails
+
+
+def _roots(engine: Any, key: str) -> dict[int, str]:
+    with session_scope(engine) as session:
+        meeting = find_meeting(session, key)
+        return {
+            i.number: i.post_ts
+            for i in list_items(session, meeting_id=meeting.id or 0)
+            if i.post_ts
+        }
+
+
+def _print_summary(
+    title: str,
+    key: str,
+    f: Figures,
+    decided: list[tuple[int, str]],
+    awaiting: list[int],
+    player: _Player,
+    receipts: int,
+    notices: int,
+) -> None:
+    print(f"\nDocket demo: {title} ({key})")
+    print(
+        f"  participants: {f.registered} registered, {f.took_part} took part; delegations taking "
+        f"part: {f.member_delegations_active}/{f.member_delegations} members, "
+        f"{f.observer_delegations_active}/{f.observer_delegations} observers"
+    )
+    print(
+        f"  comments: {f.comments} formal (members {f.by_role['member']}, observers "
+        f"{f.by_role['observer']}, chair {f.by_role['chair']}, secretariat "
+        f"{f.by_role['secretariat']}); {f.withdrawn} withdrawn, counted apart; {f.late} late"
+    )
+    print("  per item: " + ", ".join(f"{n}: {c}" for n, c in f.by_item.items()))
+    print(
+        f"  {player.deliveries} Slack requests replayed: {f.edits} edits kept as revisions, "
+        f"{f.kept_aside} unregistered replies kept aside ({notices} told privately), "
+        f"receipts on {receipts} replies"
+    )
+    kinds: dict[str, list[str]] = {}
+    for number, kind in decided:
+        kinds.setdefault(kind, []).append(str(number))
+    print(
+        "  decisions: "
+        + "; ".join(f"{kind} {', '.join(numbers)}" for kind, numbers in sorted(kinds.items()))
+        + (f"; awaiting the chair: {', '.join(map(str, awaiting))}" if awaiting else "")
+    )
+
+
+def _check(f: Figures, player: _Player) -> list[str]:
+    """The demo checks itself: every reply recorded exactly once, every request answered."""
+    problems = list(player.failures)
+    replies = len(player.replies)
+    if f.comments + f.withdrawn != replies:
+        problems.append(f"{replies} replies but {f.comments + f.withdrawn} comments recorded")
+    return problems

@@ -1,0 +1,110 @@
+"""Shared fixtures: the real Bolt app over HTTP, the Slack stand-in, a real database.
+
+Every test gets a fresh SQLite file, a stand-in Slack on its own port and the app served on
+another; requests are signed exactly as Slack signs them.  Lazy listeners (the after-ack Web
+API calls) are awaited with `settle()`, never with sleeps.
+"""
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from bot.config import Settings
+from bot.db import Database, create_schema, make_engine, session_scope
+from bot.executor import DrainableExecutor
+from bot.meeting_file import read_meeting_file
+from bot.meetings import load_meeting
+from bot.posting import post_items
+from bot.slack_api import make_client
+from bot.standin import SlackSender, SlackStandIn
+from bot.web import LocalServer
+
+DATA = Path(__file__).parent / "data"
+SIGNING_SECRET = "test-signing-secret-0123456789abcdef"
+# A moment inside the small meeting's comment period: 10 July 2020, 10:00 UTC.
+IN_SESSION = datetime(2020, 7, 10, 10, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def standin() -> Iterator[SlackStandIn]:
+    with SlackStandIn(clock=IN_SESSION.timestamp) as slack:
+        slack.add_user("U0AUJANE1", email="jane.doe@customs.example", real_name="Jane Doe")
+        yield slack
+
+
+@pytest.fixture
+def settings(standin: SlackStandIn, tmp_path: Path) -> Settings:
+    return Settings(
+        slack_bot_token=standin.token,
+        slack_signing_secret=SIGNING_SECRET,
+        slack_app_token=None,
+        slack_api_url=standin.api_url,
+        database_url=f"sqlite:///{tmp_path / 'docket.db'}",
+        port=3000,
+    )
+
+
+@pytest.fixture
+def database(settings: Settings) -> Iterator[Database]:
+    engine = make_engine(settings.database_url)
+    create_schema(engine)
+    yield Database(engine)
+    engine.dispose()
+
+
+@dataclass
+class Bot:
+    """The app under test, served over HTTP, and what a test needs around it."""
+
+    server: LocalServer
+    executor: DrainableExecutor
+    sender: SlackSender
+    standin: SlackStandIn
+    database: Database
+    settings: Settings
+
+    def settle(self) -> None:
+        """Wait until every after-ack Web API call has been made."""
+        self.executor.drain()
+
+
+@pytest.fixture
+def bot(settings: Settings, database: Database, standin: SlackStandIn) -> Iterator[Bot]:
+    executor = DrainableExecutor()
+    server = LocalServer(
+        settings, database, client=make_client(settings), executor=executor
+    ).start()
+    # One ts source for both halves of Slack, so replies come after the roots they answer.
+    sender = SlackSender(server.events_url, SIGNING_SECRET, ts_source=standin.next_ts)
+    yield Bot(server, executor, sender, standin, database, settings)
+    server.stop()
+    executor.shutdown(wait=True)
+
+
+@dataclass
+class Meeting:
+    channel: str
+    roots: dict[int, str]  # item number -> root message ts
+
+
+@pytest.fixture
+def meeting(bot: Bot) -> Meeting:
+    """The small meeting loaded, items 3 and 4 posted (5 opens in 2030)."""
+    client = make_client(bot.settings)
+
+    def lookup(email: str) -> str | None:
+        return str(client.users_lookupByEmail(email=email)["user"]["id"])
+
+    spec = read_meeting_file(DATA / "small.yaml", lookup)
+    with session_scope(bot.database.engine) as session:
+        load_meeting(session, spec=spec, now=IN_SESSION)
+    results = post_items(
+        bot.database.engine, client, meeting_key="test-ptc", numbers=None, now=IN_SESSION
+    )
+    roots = {r.number: r.detail.removeprefix("ts ") for r in results if r.outcome == "posted"}
+    assert set(roots) == {3, 4}
+    bot.standin.clear_calls()
+    return Meeting(channel="C0TEST0001", roots=roots)
