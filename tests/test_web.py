@@ -1,0 +1,96 @@
+"""The HTTP face and failure handling: health, unknown paths, and errors that lose nothing."""
+
+import csv
+import subprocess
+import sys
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+from sqlalchemy import text
+from sqlmodel import select
+
+from bot.db import session_scope
+from models import Comment, Decision
+from tests.conftest import Bot, Meeting
+
+
+def get(url: str) -> tuple[int, str]:
+    try:
+        with urllib.request.urlopen(url, timeout=5) as response:
+            return response.status, response.read().decode()
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.read().decode()
+
+
+def test_healthz_answers_200_when_the_database_is_reachable(bot: Bot):
+    assert get(bot.server.url + "/healthz") == (200, "ok\n")
+
+
+def test_healthz_answers_503_when_the_database_is_not(bot: Bot, tmp_path: Path):
+    from bot.db import make_engine
+
+    # A database file in a folder that does not exist cannot be opened.
+    bot.database.engine = make_engine(f"sqlite:///{tmp_path / 'gone' / 'x.db'}")
+    status, body = get(bot.server.url + "/healthz")
+    assert status == 503 and "database" in body
+
+
+def test_other_paths_answer_404(bot: Bot):
+    assert get(bot.server.url + "/")[0] == 404
+    assert get(bot.server.url + "/slack/events")[0] == 404  # Slack only POSTs
+
+
+def test_failed_write_answers_500_and_slacks_retry_records_the_reply(bot: Bot, meeting: Meeting):
+    with session_scope(bot.database.engine) as session:
+        session.execute(text("ALTER TABLE comment RENAME TO comment_away"))
+    first = bot.sender.reply(
+        channel=meeting.channel, user="U0AU00001", text="Kept.", thread_ts=meeting.roots[3]
+    )
+    assert first.status == 500  # so Slack redelivers instead of dropping the reply
+    with session_scope(bot.database.engine) as session:
+        session.execute(text("ALTER TABLE comment_away RENAME TO comment"))
+    retry = bot.sender.redeliver(first, retry_num=1, retry_reason="http_error")
+    assert retry.status == 200
+    with session_scope(bot.database.engine) as session:
+        [comment] = session.exec(select(Comment))
+    assert comment.text == "Kept." and comment.ts == first.ts
+
+
+def test_internal_error_in_a_command_answers_privately_and_writes_nothing(
+    bot: Bot, meeting: Meeting
+):
+    with session_scope(bot.database.engine) as session:
+        session.execute(text("ALTER TABLE decision RENAME TO decision_away"))
+    delivery = bot.sender.command(
+        command="/approve", text="3", user="U0CHAIR01", channel=meeting.channel
+    )
+    assert delivery.status == 200
+    answer = delivery.json()
+    assert answer["response_type"] == "ephemeral" and "Nothing was recorded" in answer["text"]
+    assert "Traceback" not in delivery.body
+    with session_scope(bot.database.engine) as session:
+        session.execute(text("ALTER TABLE decision_away RENAME TO decision"))
+        assert list(session.exec(select(Decision))) == []
+    bot.settle()
+    assert bot.standin.calls_to("chat.postMessage") == []
+
+
+def test_demo_runs_offline_and_prints_its_summary(tmp_path: Path):
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "demo", "--out", str(tmp_path / "out")],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=tmp_path,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    out = result.stdout
+    assert "139 registered" in out and "32/32 members" in out and "7/7 observers" in out
+    assert "384 formal" in out and "6 withdrawn" in out
+    assert "awaiting the chair: 11" in out and "CHECK FAILED" not in out
+    with (tmp_path / "out" / "ptc-2020-record.csv").open(encoding="utf-8", newline="") as f:
+        rows = list(csv.DictReader(f))
+    assert len(rows) == 390  # every reply once, withdrawn ones included
+    assert sum(r["status"] == "withdrawn" for r in rows) == 6
+    assert len({r["comment_id"] for r in rows}) == 390
