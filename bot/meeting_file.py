@@ -11,7 +11,7 @@ import json
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import asdict, dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -21,6 +21,7 @@ import yaml
 USER_ID = re.compile(r"^[UW][A-Z0-9]{6,20}$")
 CHANNEL_ID = re.compile(r"^[CG][A-Z0-9]{6,20}$")
 EMAIL = re.compile(r"^[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+$")
+DATE_ONLY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 MEETING_KEY = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")
 
 TOP_KEYS = {"key", "title", "channel", "timezone", "chair", "secretariat", "delegations", "agenda"}
@@ -174,6 +175,9 @@ class _Validator:
             self.error(path, f"{value} has no time of day; expected e.g. {value}T17:00")
             return None
         elif isinstance(value, str):
+            if DATE_ONLY.match(value.strip()):
+                self.error(path, f"{value} has no time of day; expected e.g. {value.strip()}T17:00")
+                return None
             try:
                 moment = datetime.fromisoformat(value.strip())
             except ValueError:
@@ -186,7 +190,7 @@ class _Validator:
             if zone is None:
                 return None  # the time zone error is already reported
             moment = moment.replace(tzinfo=zone)
-        return moment
+        return moment.astimezone(UTC)  # one spelling per instant, so the digest sees meaning
 
     def unknown_keys(self, data: Mapping[str, Any], known: set[str], path: str) -> None:
         # Later versions add keys; an unknown one may be a typo, so say so without failing.

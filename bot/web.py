@@ -18,7 +18,7 @@ from sqlalchemy import text
 
 from bot.app import build_app
 from bot.clock import utcnow
-from bot.config import Settings, load_settings
+from bot.config import ConfigError, Settings, load_settings
 from bot.db import Database, create_schema, make_engine
 
 StartResponse = Callable[..., Any]
@@ -54,7 +54,11 @@ class DocketWSGI:
 
 def create_app() -> DocketWSGI:
     """gunicorn's entry point: settings from the environment and .env."""
-    settings = load_settings()
+    try:
+        settings = load_settings()
+        settings.require("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET")
+    except ConfigError as exc:
+        raise SystemExit(f"error: {exc}") from None  # a clear line, not a worker traceback
     engine = make_engine(settings.database_url)
     create_schema(engine)
     return DocketWSGI(settings, Database(engine))

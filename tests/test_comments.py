@@ -388,3 +388,38 @@ def test_receipt_is_retried_when_slack_rate_limits(bot: Bot, meeting: Meeting):
     statuses = [c.status for c in bot.standin.calls_to("reactions.add")]
     assert statuses == [429, 200]
     assert bot.standin.reactions(meeting.channel, reply.ts or "") == {"white_check_mark"}
+
+
+def test_same_reply_delivered_concurrently_is_recorded_once(bot: Bot, meeting: Meeting):
+    from concurrent.futures import ThreadPoolExecutor
+
+    ts = bot.sender.next_ts()
+
+    def deliver(_: int) -> int:
+        return bot.sender.reply(
+            channel=meeting.channel,
+            user="U0AU00001",
+            text="Racing.",
+            thread_ts=meeting.roots[3],
+            ts=ts,
+        ).status
+
+    def edit(_: int) -> int:
+        return bot.sender.edit(
+            channel=meeting.channel,
+            user="U0AU00001",
+            ts=ts,
+            thread_ts=meeting.roots[3],
+            text="Racing, edited.",
+            previous_text="Racing.",
+        ).status
+
+    with ThreadPoolExecutor(max_workers=10) as pool:  # edits race their original
+        futures = [pool.submit(edit, 0)] + [pool.submit(deliver, i) for i in range(8)]
+        futures.append(pool.submit(edit, 1))
+        statuses = [f.result() for f in futures]
+    assert statuses == [200] * 10
+    [comment] = comments(bot)
+    assert comment.ts == ts
+    assert versions(bot, comment)[0] == "Racing."  # the original is kept whatever arrived first
+    assert comment.text == "Racing, edited." and comment.revisions == 2  # two distinct edits

@@ -1,0 +1,110 @@
+"""The deployment's process types, started as a platform starts them, serve real Slack traffic."""
+
+import os
+import shlex
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlmodel import select
+
+from bot.db import session_scope
+from bot.standin import SlackSender
+from models import Comment
+from tests.conftest import SIGNING_SECRET, Bot, Meeting
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def procfile_command(kind: str) -> str:
+    for line in (ROOT / "Procfile").read_text().splitlines():
+        name, _, command = line.partition(":")
+        if name.strip() == kind:
+            return command.strip()
+    raise AssertionError(f"Procfile has no {kind}: line")
+
+
+def wait_until_healthy(url: str, process: subprocess.Popen[bytes], limit: float = 30.0) -> None:
+    """Poll until the process serves /healthz: start-up time, not a deadline being waited out."""
+    give_up = time.monotonic() + limit
+    while time.monotonic() < give_up:
+        if process.poll() is not None:
+            raise AssertionError(f"process exited with {process.returncode}")
+        try:
+            with urllib.request.urlopen(url + "/healthz", timeout=1) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.1)
+    raise AssertionError("process did not become healthy")
+
+
+def start(command: str, bot: Bot, port: int) -> subprocess.Popen[bytes]:
+    env = {
+        **os.environ,
+        "PATH": f"{Path(sys.executable).parent}:{os.environ.get('PATH', '')}",
+        "PORT": str(port),
+        "SLACK_BOT_TOKEN": bot.standin.token,
+        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+        "SLACK_API_URL": bot.standin.api_url,
+        "DATABASE_URL": bot.settings.database_url,
+        "WEB_CONCURRENCY": "2",
+    }
+    env.pop("SLACK_APP_TOKEN", None)
+    return subprocess.Popen(
+        ["bash", "-c", f"exec {command}"],
+        cwd=ROOT,
+        env=env,
+        start_new_session=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+
+
+@pytest.fixture
+def served(request: pytest.FixtureRequest, bot: Bot, meeting: Meeting) -> Iterator[str]:
+    port = free_port()
+    process = start(request.param, bot, port)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_until_healthy(url, process)
+        yield url
+    finally:
+        os.killpg(process.pid, signal.SIGTERM)
+        process.wait(timeout=20)
+
+
+@pytest.mark.parametrize(
+    "served",
+    [procfile_command("web"), f"{shlex.quote(sys.executable)} -m bot run"],
+    ids=["procfile-web-gunicorn", "run-single-process"],
+    indirect=True,
+)
+def test_process_records_a_signed_reply_and_sends_the_receipt(
+    served: str, bot: Bot, meeting: Meeting
+):
+    sender = SlackSender(served + "/slack/events", SIGNING_SECRET, ts_source=bot.standin.next_ts)
+    delivery = sender.reply(
+        channel=meeting.channel,
+        user="U0AU00001",
+        text="Via the process.",
+        thread_ts=meeting.roots[3],
+    )
+    assert delivery.status == 200
+    with session_scope(bot.database.engine) as session:
+        [comment] = session.exec(select(Comment))
+    assert comment.text == "Via the process."
+    [receipt] = bot.standin.wait_for("reactions.add", timeout=10)
+    assert receipt.params["timestamp"] == delivery.ts
