@@ -21,7 +21,8 @@ import yaml
 USER_ID = re.compile(r"^[UW][A-Z0-9]{6,20}$")
 CHANNEL_ID = re.compile(r"^[CG][A-Z0-9]{6,20}$")
 EMAIL = re.compile(r"^[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+$")
-DATE_ONLY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+# A time of day must be written: "2020-07-17T17:00" or "2020-07-17 17:00", nothing shorter.
+HAS_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}")
 MEETING_KEY = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")
 
 TOP_KEYS = {"key", "title", "channel", "timezone", "chair", "secretariat", "delegations", "agenda"}
@@ -175,13 +176,14 @@ class _Validator:
             self.error(path, f"{value} has no time of day; expected e.g. {value}T17:00")
             return None
         elif isinstance(value, str):
-            if DATE_ONLY.match(value.strip()):
-                self.error(path, f"{value} has no time of day; expected e.g. {value.strip()}T17:00")
-                return None
+            text = value.strip()
             try:
-                moment = datetime.fromisoformat(value.strip())
+                moment = datetime.fromisoformat(text)
             except ValueError:
                 self.error(path, f"{value!r} is not a date and time; expected 2020-07-17T17:00")
+                return None
+            if not HAS_TIME.match(text):  # fromisoformat reads a bare date as midnight
+                self.error(path, f"{value} has no time of day; expected e.g. 2020-07-17T17:00")
                 return None
         else:
             self.error(path, "expected a date and time such as 2020-07-17T17:00")

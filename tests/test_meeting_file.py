@@ -1,0 +1,541 @@
+"""The meeting file: YAML in, a validated MeetingSpec out, or every problem at once.
+
+Each bad file is small.yaml with one defect, so an error must name the file, the line, the key
+and what was expected, and nothing else may be reported for it.
+"""
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from bot.meeting_file import MeetingFileError, MeetingSpec, parse_meeting, read_meeting_file
+from tests.conftest import DATA
+
+NAME = "meetings/ptc.yaml"
+SMALL = (DATA / "small.yaml").read_text(encoding="utf-8")
+EMAILS = {"jane.doe@customs.example": "U0AUJANE1"}
+
+CONTRACT_EXAMPLE = """\
+key: ptc-2020                      # unique; loading again updates this meeting
+title: Permanent Technical Committee, document-based session
+channel: C0PTC2020                 # channel ID where agenda items are posted
+timezone: Europe/Brussels          # times below without an offset are in this zone
+chair: [U0CHAIR01]
+secretariat: [U0SEC0001, U0SEC0002]
+delegations:
+  - name: Australia
+    kind: member                   # member | observer
+    delegates: [U0AU00001, jane.doe@customs.example]   # Slack user IDs or e-mails
+agenda:
+  - number: 3
+    title: "COVID-19: the WCO's role in the disaster management cycle"
+    proposal: The PTC is invited to endorse the proposals.
+    documents:
+      - {code: PC0601E1, title: Disaster management, url: https://example.org/PC0601E1.pdf}
+    opens: 2020-05-15T09:00
+    deadline: 2020-05-29T17:00
+"""
+
+
+def lookup(email: str) -> str | None:
+    return EMAILS.get(email)
+
+
+def parse(text: str) -> MeetingSpec:
+    return parse_meeting(text, name=NAME, lookup_email=lookup)
+
+
+def variant(old: str, new: str, text: str = SMALL) -> str:
+    """`text` with its first `old` replaced; fails loudly if the anchor is not there."""
+    assert old in text, f"anchor {old!r} not in the base file"
+    return text.replace(old, new, 1)
+
+
+def line_of(text: str, needle: str) -> int:
+    """The 1-based number of the first line of `text` containing `needle`."""
+    for number, line in enumerate(text.splitlines(), start=1):
+        if needle in line:
+            return number
+    raise AssertionError(f"{needle!r} not in the text")
+
+
+def errors_of(text: str) -> list[str]:
+    with pytest.raises(MeetingFileError) as caught:
+        parse(text)
+    assert caught.value.path == NAME
+    assert caught.value.errors, "a MeetingFileError must list its problems"
+    return caught.value.errors
+
+
+def the_error(text: str) -> str:
+    """The single error a file with one defect gives."""
+    errors = errors_of(text)
+    assert len(errors) == 1, errors
+    return errors[0]
+
+
+def assert_names(error: str, *, key: str, line: int, expected: str) -> None:
+    assert error.startswith(f"{NAME}: line {line}: {key}: "), error
+    assert expected in error, error
+
+
+def utc(year: int, month: int, day: int, hour: int, minute: int) -> datetime:
+    return datetime(year, month, day, hour, minute, tzinfo=UTC)
+
+
+# -- good files -------------------------------------------------------------------------------
+
+
+def test_contract_example_loads_with_local_times_converted_from_the_meeting_zone():
+    spec = parse(CONTRACT_EXAMPLE)
+    assert (spec.key, spec.channel, spec.timezone) == ("ptc-2020", "C0PTC2020", "Europe/Brussels")
+    assert [p.user_id for p in spec.chair] == ["U0CHAIR01"]
+    assert [p.user_id for p in spec.secretariat] == ["U0SEC0001", "U0SEC0002"]
+    [australia] = spec.delegations
+    assert (australia.name, australia.kind) == ("Australia", "member")
+    assert [(p.user_id, p.email) for p in australia.delegates] == [
+        ("U0AU00001", None),
+        ("U0AUJANE1", "jane.doe@customs.example"),
+    ]
+    [item] = spec.agenda
+    assert item.number == 3 and isinstance(item.number, int)
+    assert item.title == "COVID-19: the WCO's role in the disaster management cycle"
+    assert item.proposal == "The PTC is invited to endorse the proposals."
+    [document] = item.documents
+    assert (document.code, document.title, document.url) == (
+        "PC0601E1",
+        "Disaster management",
+        "https://example.org/PC0601E1.pdf",
+    )
+    # Brussels is UTC+2 in May: 09:00 there is 07:00 UTC.
+    assert item.opens_at == utc(2020, 5, 15, 7, 0)
+    assert item.deadline_at == utc(2020, 5, 29, 15, 0)
+    assert item.opens_at is not None and item.opens_at.utcoffset() is not None
+    assert spec.warnings == ()
+
+
+@pytest.mark.parametrize(
+    ("written", "instant"),
+    [
+        ("2020-05-15T09:00+00:00", utc(2020, 5, 15, 9, 0)),
+        ("2020-05-15T09:00-04:00", utc(2020, 5, 15, 13, 0)),
+        ("2020-05-15T09:00+05:30", utc(2020, 5, 15, 3, 30)),
+        ("2020-05-15 09:00:00Z", utc(2020, 5, 15, 9, 0)),  # a YAML timestamp, read by PyYAML
+        ("2020-05-15T09:00:00", utc(2020, 5, 15, 7, 0)),  # YAML timestamp without an offset
+        ("2020-01-15T09:00", utc(2020, 1, 15, 8, 0)),  # Brussels winter time, UTC+1
+    ],
+)
+def test_opening_time_keeps_its_offset_or_takes_the_meeting_zone(written: str, instant: datetime):
+    spec = parse(variant("opens: 2020-05-15T09:00", f"opens: {written}", CONTRACT_EXAMPLE))
+    assert spec.agenda[0].opens_at == instant
+
+
+def test_item_without_opening_time_has_none():
+    spec = parse(variant("    opens: 2020-05-15T09:00\n", "", CONTRACT_EXAMPLE))
+    assert spec.agenda[0].opens_at is None
+
+
+def test_small_file_loads_every_delegation_and_item():
+    spec = read_meeting_file(DATA / "small.yaml", lookup)
+    assert [d.name for d in spec.delegations] == [
+        "Australia",
+        "Côte d'Ivoire",
+        "Universal Postal Union",
+    ]
+    assert [i.number for i in spec.agenda] == [3, 4, 5]
+    assert [d.code for d in spec.agenda[0].documents] == ["PC0601E1", "PC0602E1"]
+    assert spec.agenda[2].opens_at == utc(2030, 1, 1, 8, 0)
+
+
+# -- one defect, one precise error ------------------------------------------------------------
+
+
+def test_unknown_delegation_kind_is_an_error():
+    text = variant("kind: observer", "kind: guest")
+    assert_names(
+        the_error(text),
+        key="delegations[2].kind",
+        line=line_of(text, "kind: guest"),
+        expected="unknown delegation kind 'guest'; expected member or observer",
+    )
+
+
+def test_duplicate_item_number_is_an_error():
+    text = variant("  - number: 4", "  - number: 3")
+    lines = [n for n, line in enumerate(text.splitlines(), 1) if "- number: 3" in line]
+    assert_names(
+        the_error(text),
+        key="agenda[1].number",
+        line=lines[1],
+        expected="duplicate item number 3 (also agenda[0].number)",
+    )
+
+
+@pytest.mark.parametrize("deadline", ["2020-07-03T08:00", "2020-07-03T09:00", "2020-07-03T07:00Z"])
+def test_deadline_not_after_opening_is_an_error(deadline: str):
+    text = variant("deadline: 2020-07-17T17:00", f"deadline: {deadline}")
+    assert_names(
+        the_error(text),
+        key="agenda[0].deadline",
+        line=line_of(text, f"deadline: {deadline}"),
+        expected="expected a deadline later than opens",
+    )
+
+
+def test_unknown_time_zone_is_an_error_reported_once():
+    text = variant("timezone: Europe/Brussels", "timezone: Europe/Brusels")
+    # The local times cannot be read without a zone; that is the one problem, not five more.
+    assert_names(
+        the_error(text),
+        key="timezone",
+        line=5,
+        expected="unknown time zone 'Europe/Brusels'; expected an IANA name",
+    )
+
+
+@pytest.mark.parametrize("user", ["u0au00001", "X0AU00001", "U0AU", "@jane", "U0AU 00001"])
+def test_malformed_user_id_is_an_error(user: str):
+    text = variant("delegates: [U0CI00001]", f"delegates: ['{user}']")
+    assert_names(
+        the_error(text),
+        key="delegations[1].delegates[0]",
+        line=line_of(text, f"delegates: ['{user}']"),
+        expected="is not a Slack user id (U or W, then capitals and digits, like U0123ABCD) "
+        "nor an e-mail address",
+    )
+
+
+def test_email_that_slack_does_not_know_is_an_error():
+    text = variant("jane.doe@customs.example", "nobody@customs.example")
+    assert_names(
+        the_error(text),
+        key="delegations[0].delegates[1]",
+        line=line_of(text, "nobody@customs.example"),
+        expected="no Slack user has the e-mail nobody@customs.example",
+    )
+
+
+def test_email_without_a_lookup_says_to_set_slack_bot_token():
+    with pytest.raises(MeetingFileError) as caught:
+        parse_meeting(SMALL, name=NAME)
+    errors = caught.value.errors
+    assert len(errors) == 1, errors
+    assert_names(
+        errors[0],
+        key="delegations[0].delegates[1]",
+        line=line_of(SMALL, "jane.doe@customs.example"),
+        expected="set SLACK_BOT_TOKEN",
+    )
+    assert "jane.doe@customs.example" in errors[0]
+
+
+def test_user_in_two_delegations_is_an_error():
+    text = variant("delegates: [U0CI00001]", "delegates: [U0CI00001, U0AU00001]")
+    assert_names(
+        the_error(text),
+        key="delegations[1].delegates[1]",
+        line=line_of(text, "[U0CI00001, U0AU00001]"),
+        expected="U0AU00001 is already listed at delegations[0].delegates[0]; one seat per person",
+    )
+
+
+def test_same_person_by_id_and_by_email_is_an_error():
+    text = variant("delegates: [U0CI00001]", "delegates: [U0CI00001, U0AUJANE1]")
+    error = the_error(text)
+    assert_names(
+        error,
+        key="delegations[1].delegates[1]",
+        line=line_of(text, "[U0CI00001, U0AUJANE1]"),
+        expected="already listed at delegations[0].delegates[1]",
+    )
+
+
+def test_chair_who_is_also_a_delegate_is_an_error():
+    text = variant("delegates: [U0UPU0001]", "delegates: [U0UPU0001, U0CHAIR01]")
+    assert_names(
+        the_error(text),
+        key="delegations[2].delegates[1]",
+        line=line_of(text, "[U0UPU0001, U0CHAIR01]"),
+        expected="U0CHAIR01 is already listed at chair[0]",
+    )
+
+
+def test_invalid_yaml_names_the_line():
+    text = variant("  - number: 4\n", "  - number: 4\n    title: [unclosed\n")
+    error = the_error(text)
+    assert error.startswith(f"{NAME}: line "), error
+    assert "not valid YAML" in error
+    reported = int(error.removeprefix(f"{NAME}: line ").split(":", 1)[0])
+    # The scanner notices the unclosed list on the line after it, at the latest.
+    assert reported in (line_of(text, "[unclosed"), line_of(text, "[unclosed") + 1)
+
+
+def test_file_that_is_not_a_mapping_is_an_error():
+    error = the_error("- just\n- a list\n")
+    assert error.startswith(f"{NAME}: line 1: file: expected a mapping"), error
+
+
+# Each removal leaves the rest valid; the error points at the enclosing mapping's first line.
+MISSING = [
+    ("key: test-ptc\n", "key", "title: Test", "expected a non-empty text"),
+    ("title: Test Committee, written session\n", "title", "key:", "expected a non-empty text"),
+    ("channel: C0TEST0001\n", "channel", "key:", "expected a non-empty text"),
+    ("timezone: Europe/Brussels\n", "timezone", "key:", "expected a non-empty text"),
+    ("chair: [U0CHAIR01]\n", "chair", "key:", "expected a list of Slack user ids or e-mails"),
+    (
+        "secretariat: [U0SEC0001, U0SEC0002]\n",
+        "secretariat",
+        "key:",
+        "expected a list of Slack user ids or e-mails",
+    ),
+    ("name: Australia\n    ", "delegations[0].name", "- kind: member", "expected a non-empty text"),
+    ("Ivoire\n    kind: member\n", "delegations[1].kind", "- name: Côte", "non-empty text"),
+    (
+        "title: E-commerce package annexes\n    ",
+        "agenda[1].title",
+        "- number: 4",
+        "expected a non-empty text",
+    ),
+    (
+        "    deadline: 2020-07-31T17:00\n",
+        "agenda[1].deadline",
+        "- number: 4",
+        "expected a date and time",
+    ),
+    (
+        "number: 4\n    ",
+        "agenda[1].number",
+        "- title: E-commerce",
+        "expected a whole number from 1 up, got None",
+    ),
+    (
+        "code: PC0601E1, ",
+        "agenda[0].documents[0].code",
+        "{title: Disaster",
+        "expected a non-empty text",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("removed", "key", "anchor", "expected"), MISSING, ids=[m[1] for m in MISSING]
+)
+def test_missing_required_key_is_an_error(removed: str, key: str, anchor: str, expected: str):
+    kept = "Ivoire\n" if removed.startswith("Ivoire") else ""
+    text = variant(removed, kept)
+    error = the_error(text)
+    assert_names(error, key=key, line=line_of(text, anchor), expected=expected)
+    assert "is missing" in error or "got None" in error
+
+
+def test_missing_agenda_is_an_error():
+    text = SMALL.split("agenda:")[0]
+    assert_names(
+        the_error(text),
+        key="agenda",
+        line=line_of(text, "key:"),
+        expected="expected a non-empty list of agenda items",
+    )
+
+
+@pytest.mark.parametrize(
+    "written",
+    ["2020-07-17", "'2020-07-17'", "'20200717'", "'2020-W29-5'"],
+    ids=["yaml-date", "quoted-date", "quoted-basic-date", "quoted-week-date"],
+)
+def test_date_without_time_of_day_is_an_error(written: str):
+    # Python's fromisoformat reads every one of these as midnight; a deadline needs its hour.
+    text = variant("deadline: 2020-07-17T17:00", f"deadline: {written}")
+    assert_names(
+        the_error(text),
+        key="agenda[0].deadline",
+        line=line_of(text, f"deadline: {written}"),
+        expected="has no time of day; expected e.g. ",
+    )
+
+
+def test_time_that_is_not_a_date_is_an_error():
+    text = variant("deadline: 2020-07-17T17:00", "deadline: next Friday")
+    assert_names(
+        the_error(text),
+        key="agenda[0].deadline",
+        line=line_of(text, "deadline: next Friday"),
+        expected="'next Friday' is not a date and time; expected 2020-07-17T17:00",
+    )
+
+
+@pytest.mark.parametrize(
+    "url", ["ftp://example.org/PC0601E1.pdf", "example.org/PC0601E1.pdf", "javascript:alert(1)"]
+)
+def test_document_url_that_is_not_http_is_an_error(url: str):
+    text = variant('url: "https://example.org/PC0601E1.pdf"', f'url: "{url}"')
+    assert_names(
+        the_error(text),
+        key="agenda[0].documents[0].url",
+        line=line_of(text, url),
+        expected=f"{url!r}: expected an http(s) link",
+    )
+
+
+@pytest.mark.parametrize("name", ["Australia", "australia", " Australia "])
+def test_duplicate_delegation_name_is_an_error(name: str):
+    text = variant("- name: Côte d'Ivoire", f"- name: '{name}'")
+    assert_names(
+        the_error(text),
+        key="delegations[1].name",
+        line=line_of(text, f"- name: '{name}'"),
+        expected="is already used at delegations[0].name",
+    )
+
+
+def test_every_problem_is_reported_at_once():
+    text = SMALL
+    for old, new in [
+        ("kind: observer", "kind: guest"),
+        ("  - number: 4", "  - number: 3"),
+        ("deadline: 2030-01-31T17:00", "deadline: 2029-12-31T17:00"),
+        ("jane.doe@customs.example", "nobody@customs.example"),
+        ("delegates: [U0CI00001]", "delegates: [U0CI00001, U0AU00001, not-a-user]"),
+        ('url: "https://example.org/PC0602E1.pdf"', 'url: "file:///PC0602E1.pdf"'),
+        ("opens: 2020-07-03T09:00", "opens: 2020-07-03"),
+    ]:
+        text = variant(old, new, text)
+    errors = errors_of(text)
+    keys = sorted(error.split(": ")[2] for error in errors)
+    assert keys == sorted(
+        [
+            "delegations[2].kind",
+            "agenda[1].number",
+            "agenda[2].deadline",
+            "delegations[0].delegates[1]",
+            "delegations[1].delegates[1]",
+            "delegations[1].delegates[2]",
+            "agenda[0].documents[1].url",
+            "agenda[0].opens",
+        ]
+    ), errors
+    assert all(error.startswith(f"{NAME}: line ") for error in errors), errors
+    assert str(len(errors)) in str(MeetingFileError(NAME, errors)).splitlines()[0]
+
+
+def test_unknown_keys_are_warnings_not_errors():
+    text = variant("channel: C0TEST0001\n", "channel: C0TEST0001\nvenue: online\n")
+    text = variant(
+        "    proposal: The PTC is invited to approve",
+        "    owner: U0SEC0001\n" + "    proposal: The PTC is invited to approve",
+        text,
+    )
+    spec = parse(text)
+    assert spec == parse(SMALL)
+    assert len(spec.warnings) == 2, spec.warnings
+    venue, owner = spec.warnings
+    assert_names(venue, key="venue", line=line_of(text, "venue:"), expected="unknown key ignored")
+    assert_names(
+        owner, key="agenda[1].owner", line=line_of(text, "owner:"), expected="known: deadline"
+    )
+
+
+def test_read_meeting_file_names_the_file_in_each_error(tmp_path: Path):
+    path = tmp_path / "bad.yaml"
+    path.write_text(variant("kind: observer", "kind: guest"), encoding="utf-8")
+    with pytest.raises(MeetingFileError) as caught:
+        read_meeting_file(path, lookup)
+    [error] = caught.value.errors
+    line = line_of(SMALL, "kind: observer")
+    assert error.startswith(f"{path}: line {line}: delegations[2].kind: "), error
+
+
+def test_missing_file_is_an_error_not_a_crash(tmp_path: Path):
+    path = tmp_path / "absent.yaml"
+    with pytest.raises(MeetingFileError) as caught:
+        read_meeting_file(path, lookup)
+    [error] = caught.value.errors
+    assert error.startswith(f"{path}: cannot read the file"), error
+
+
+# -- the digest ---------------------------------------------------------------------------------
+
+# small.yaml written differently: other key order, block lists, quotes, comments, spacing,
+# an e-mail in other case, times with seconds.  It means exactly the same meeting.
+SMALL_REFORMATTED = """\
+# Same meeting, other formatting.
+title: "Test Committee, written session"
+key: 'test-ptc'
+timezone: "Europe/Brussels"
+channel: C0TEST0001
+secretariat:
+  - U0SEC0001
+  - U0SEC0002
+chair: U0CHAIR01
+agenda:
+  - deadline: 2020-07-17T17:00:00
+    opens: 2020-07-03T09:00+02:00
+    number: 3
+    title: "COVID-19: the WCO's role in the disaster management cycle"
+    proposal: >-
+      The PTC is invited
+      to endorse the proposals.
+    documents:
+      - code: PC0601E1
+        title: Disaster management
+        url: https://example.org/PC0601E1.pdf
+      - {url: "https://example.org/PC0602E1.pdf", code: PC0602E1, title: "Gap analysis & tools"}
+  - {number: 4, title: E-commerce package annexes,
+     proposal: The PTC is invited to approve the three annexes.,
+     opens: "2020-07-03T09:00", deadline: "2020-07-31T17:00"}
+  - number: 5
+    title: "  Strategic foresight  "
+    opens: 2030-01-01T09:00
+    deadline: 2030-01-31T17:00   # a comment
+delegations:
+  - kind: member
+    name: Australia
+    delegates:
+      - U0AU00001
+      - Jane.Doe@Customs.Example
+  - {name: "Côte d'Ivoire", kind: member, delegates: [U0CI00001]}
+  - name: Universal Postal Union
+    delegates: [U0UPU0001]
+    kind: observer
+"""
+
+
+def test_digest_is_the_same_for_the_same_meeting_written_differently():
+    original, reformatted = parse(SMALL), parse(SMALL_REFORMATTED)
+    assert reformatted == original
+    assert reformatted.digest() == original.digest()
+
+
+def test_digest_is_the_same_when_a_local_time_is_written_in_utc():
+    # 09:00 in Brussels in July is 07:00 UTC: the same instant, the same meeting.
+    utc_text = variant("opens: 2020-07-03T09:00", "opens: 2020-07-03T07:00Z")
+    original, in_utc = parse(SMALL), parse(utc_text)
+    assert in_utc.agenda[0].opens_at == original.agenda[0].opens_at
+    assert in_utc.digest() == original.digest()
+
+
+def test_digest_is_a_stable_hex_fingerprint():
+    first, second = parse(SMALL).digest(), parse(SMALL).digest()
+    assert first == second and len(first) == 64 and int(first, 16) >= 0
+
+
+@pytest.mark.parametrize(
+    ("old", "new"),
+    [
+        ("title: Strategic foresight", "title: Strategic foresight 2030"),
+        ("deadline: 2020-07-31T17:00", "deadline: 2020-07-31T18:00"),
+        ("opens: 2030-01-01T09:00", "opens: 2030-01-02T09:00"),
+        ("delegates: [U0CI00001]", "delegates: [U0CI00001, U0CI00002]"),
+        ("delegates: [U0AU00001, jane.doe@customs.example]", "delegates: [U0AU00001]"),
+        ("kind: observer", "kind: member"),
+        ("https://example.org/PC0601E1.pdf", "https://example.org/PC0601E2.pdf"),
+        ("proposal: The PTC is invited to endorse", "proposal: The PTC is asked to endorse"),
+        ("channel: C0TEST0001", "channel: C0TEST0002"),
+        ("timezone: Europe/Brussels", "timezone: Europe/Paris"),
+        ("secretariat: [U0SEC0001, U0SEC0002]", "secretariat: [U0SEC0001]"),
+        ("  - number: 5", "  - number: 6"),
+    ],
+)
+def test_digest_changes_when_the_meeting_changes(old: str, new: str):
+    assert parse(variant(old, new)).digest() != parse(SMALL).digest()
