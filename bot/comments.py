@@ -14,6 +14,7 @@ from sqlmodel import Session, col, select
 
 from bot.clock import ts_to_datetime
 from bot.db import insert_or_ignore
+from bot.meetings import find_participant, role_ids
 from models import (
     AgendaItem,
     Comment,
@@ -189,13 +190,8 @@ def capture_deletion(
 
 
 def _participant(session: Session, meeting: Meeting, user_id: str) -> Participant | None:
-    return session.exec(
-        select(Participant).where(
-            Participant.meeting_id == meeting.id,
-            Participant.user_id == user_id,
-            col(Participant.active),
-        )
-    ).first()
+    assert meeting.id is not None
+    return find_participant(session, meeting_id=meeting.id, user_id=user_id)
 
 
 def _ensure_comment(
@@ -305,15 +301,8 @@ def _keep_aside(
         },
         ["channel", "ts"],
     )
-    secretariat = tuple(
-        session.exec(
-            select(Participant.user_id).where(
-                Participant.meeting_id == meeting.id,
-                Participant.role == "secretariat",
-                col(Participant.active),
-            )
-        )
-    )
+    assert meeting.id is not None
+    secretariat = tuple(role_ids(session, meeting_id=meeting.id, role="secretariat"))
     return Capture(
         "stray" if new else "stray_duplicate",
         channel,

@@ -11,7 +11,7 @@ from datetime import datetime
 from sqlmodel import Session, col, select
 
 from bot.audit import record_audit
-from bot.meetings import chair_ids, find_item, find_participant, item_documents, list_items
+from bot.meetings import find_item, find_participant, item_documents, list_items, role_ids
 from models import AgendaItem, Decision, Document, Meeting
 
 KINDS = {"approve": "approved", "note": "noted", "defer": "deferred"}
@@ -91,7 +91,7 @@ def decide(
 ) -> DecisionOutcome:
     """Carry out a parsed /approve for `meeting`: the chair only, everyone else refused."""
     assert meeting.id is not None
-    chairs = chair_ids(session, meeting_id=meeting.id)
+    chairs = role_ids(session, meeting_id=meeting.id, role="chair")
     participant = find_participant(session, meeting_id=meeting.id, user_id=user_id)
     if request.action == "help":
         return DecisionOutcome(USAGE)

@@ -248,12 +248,13 @@ def item_documents(session: Session, *, item_id: int) -> list[Document]:
     )
 
 
-def chair_ids(session: Session, *, meeting_id: int) -> list[str]:
+def role_ids(session: Session, *, meeting_id: int, role: str) -> list[str]:
+    """Slack user ids of the active participants with `role` (chair, secretariat, ...)."""
     return list(
         session.exec(
             select(Participant.user_id).where(
                 Participant.meeting_id == meeting_id,
-                Participant.role == "chair",
+                Participant.role == role,
                 col(Participant.active),
             )
         )
