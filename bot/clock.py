@@ -4,7 +4,7 @@ Domain functions take an explicit `now`; only entry points (CLI, listeners) call
 so tests choose the time instead of waiting for it.
 """
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 
 def utcnow() -> datetime:
@@ -12,8 +12,13 @@ def utcnow() -> datetime:
 
 
 def ts_to_datetime(ts: str) -> datetime:
-    """A Slack message ts ("1594026000.000200") as an aware UTC datetime."""
-    return datetime.fromtimestamp(float(ts), UTC)
+    """A Slack message ts ("1594026000.000200") as an aware UTC datetime, to the microsecond.
+
+    Parsed as integers, not through a float, so two versions a microsecond apart stay apart.
+    """
+    seconds, _, fraction = ts.partition(".")
+    micros = int((fraction + "000000")[:6])
+    return datetime.fromtimestamp(int(seconds), UTC) + timedelta(microseconds=micros)
 
 
 def datetime_to_ts(moment: datetime) -> str:
