@@ -16,9 +16,9 @@ from bot.clock import utcnow
 from bot.config import ConfigError, Settings, load_settings
 from bot.db import Database, create_schema, make_engine, session_scope
 from bot.meeting_file import MeetingFileError, read_meeting_file
-from bot.meetings import find_meeting, load_meeting
+from bot.meetings import MeetingNotFound, find_meeting, load_meeting
 from bot.record import comment_rows, write_csv
-from bot.slack_api import make_client
+from bot.slack_api import Outbound, make_client
 
 log = logging.getLogger("docket")
 
@@ -66,8 +66,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ConfigError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    except LookupError as exc:
-        print(f"error: {exc.args[0] if exc.args else exc}", file=sys.stderr)
+    except MeetingNotFound as exc:
+        print(f"error: {exc}", file=sys.stderr)
         return 2
 
 
@@ -162,12 +162,12 @@ def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
         from bot.app import build_app
 
         app = build_app(settings, database, client=client, socket_mode=True)
-        start_background_clock(database.engine, client)
+        start_background_clock(database.engine, Outbound(client))
         log.info("Docket running in Socket Mode with the scheduler")
         SocketModeHandler(app, settings.slack_app_token).start()
         return 0
     server = LocalServer(settings, database, host="0.0.0.0", port=settings.port, client=client)
-    start_background_clock(database.engine, client)
+    start_background_clock(database.engine, Outbound(client))
     log.info("Docket listening on %s/slack/events with the scheduler", server.url)
     server.serve_forever()
     return 0
@@ -204,5 +204,5 @@ def cmd_clock(settings: Settings, args: argparse.Namespace) -> int:
     settings.require("SLACK_BOT_TOKEN")
     database = _database(settings)
     log.info("Docket clock running (one per deployment)")
-    run_clock_forever(database.engine, make_client(settings))
+    run_clock_forever(database.engine, Outbound(make_client(settings)))
     return 0

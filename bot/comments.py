@@ -33,9 +33,9 @@ WITHDRAWN = "withdrawn"
 class Capture:
     """What became of one message event; the handler turns it into Slack replies."""
 
-    outcome: (
-        str  # recorded | duplicate | edited | stale_edit | unchanged | withdrawn | stray | ignored
-    )
+    # recorded | duplicate | edited | stale_edit | unchanged | withdrawn | stray
+    # | stray_duplicate | ignored
+    outcome: str
     channel: str
     ts: str
     user_id: str | None = None
@@ -44,6 +44,9 @@ class Capture:
     meeting_title: str = ""
     late: bool = False
     secretariat: tuple[str, ...] = ()
+    deadline_at: datetime | None = None
+    timezone: str = "UTC"
+    thread_ts: str | None = None  # private notices are shown inside the thread
 
 
 def mark_event_handled(session: Session, *, event_id: str, now: datetime) -> bool:
@@ -312,6 +315,7 @@ def _keep_aside(
         item_title=item.title,
         meeting_title=meeting.title,
         secretariat=secretariat,
+        thread_ts=item.post_ts,
     )
 
 
@@ -325,4 +329,7 @@ def _capture(outcome: str, comment: Comment, item: AgendaItem, meeting: Meeting)
         item_title=item.title,
         meeting_title=meeting.title,
         late=comment.late,
+        deadline_at=item.deadline_at,
+        timezone=meeting.timezone,
+        thread_ts=comment.thread_ts,
     )

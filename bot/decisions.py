@@ -5,14 +5,18 @@ at it; nothing is updated or deleted, so the record shows every correction.
 """
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlmodel import Session, col, select
 
 from bot.audit import record_audit
-from bot.meetings import find_item, find_participant, item_documents, list_items, role_ids
-from models import AgendaItem, Decision, Document, Meeting
+from bot.commands import split_moment
+from bot.meetings import find_item, find_participant, list_items, role_ids
+from bot.roots import current_decision, root_message
+from bot.silence import SilenceOutcome, close_open_procedure, end_silence, start_silence
+from bot.views import SlackMessage
+from models import AgendaItem, Decision, Meeting, SilenceProcedure
 
 KINDS = {"approve": "approved", "note": "noted", "defer": "deferred"}
 
@@ -23,6 +27,9 @@ USAGE = (
     "• `/approve 3 The PTC endorsed the proposals, as amended.` approves with your wording\n"
     "• `/approve 3 note [text]` records that the committee took note of item 3\n"
     "• `/approve 3 defer [text]` records that item 3 was deferred\n"
+    "• `/approve 3 silence 2020-08-14T17:00 [text]` starts a silence procedure: adopted "
+    "unless a member objects by then (meeting time zone unless an offset is given)\n"
+    "• `/approve 3 silence end` ends a silence procedure without a decision\n"
     "A new decision on the same item supersedes the earlier one; both stay in the record."
 )
 
@@ -31,10 +38,11 @@ USAGE = (
 class ApproveRequest:
     """What the chair typed, parsed.  `error` set means the input was malformed."""
 
-    action: str  # help | list | decide | error
+    action: str  # help | list | decide | silence | silence_end | error
     number: int | None = None
     kind: str = "approved"
     text: str | None = None
+    until: str | None = None  # the silence deadline as typed
     error: str = ""
 
 
@@ -52,6 +60,16 @@ def parse_approve(text: str) -> ApproveRequest:
     number = int(head)
     kind = "approved"
     first, _, remainder = rest.partition(" ")
+    if first.lower() == "silence":
+        remainder = remainder.strip()
+        if remainder.lower() in ("end", "cancel", "stop"):
+            return ApproveRequest("silence_end", number=number)
+        until, text = split_moment(remainder)
+        if until is None:
+            return ApproveRequest(
+                "error", error=f"Give the silence deadline: `/approve {number} silence DATETIME`."
+            )
+        return ApproveRequest("silence", number=number, until=until, text=text or None)
     if first.lower() in ("note", "defer"):
         kind = KINDS[first.lower()]
         rest = remainder.strip()
@@ -67,16 +85,10 @@ class DecisionOutcome:
     item: AgendaItem | None = None
     decision: Decision | None = None
     superseded: Decision | None = None
-    documents: list[Document] = field(default_factory=list)  # to redraw the item's root message
+    root: SlackMessage | None = None  # the item's root message, redrawn
+    silence: SilenceOutcome | None = None  # a silence procedure started, ended or closed
+    closed_silence: SilenceProcedure | None = None  # ended by this decision
     awaiting: list[AgendaItem] | None = None
-
-
-def current_decision(session: Session, *, item_id: int) -> Decision | None:
-    return session.exec(
-        select(Decision)
-        .where(Decision.item_id == item_id)
-        .order_by(col(Decision.decided_at).desc(), col(Decision.id).desc())
-    ).first()
 
 
 def items_awaiting_decision(session: Session, *, meeting_id: int) -> list[AgendaItem]:
@@ -130,6 +142,21 @@ def decide(
             "not had the chance to comment. Post it first (`python -m bot post "
             f"{item.number}`)."
         )
+    if request.action == "silence":
+        assert request.until is not None
+        started = start_silence(
+            session,
+            meeting=meeting,
+            item=item,
+            user_id=user_id,
+            until_text=request.until,
+            text=request.text,
+            now=now,
+        )
+        return DecisionOutcome(started.reply, meeting=meeting, item=item, silence=started)
+    if request.action == "silence_end":
+        ended = end_silence(session, meeting=meeting, item=item, user_id=user_id, now=now)
+        return DecisionOutcome(ended.reply, meeting=meeting, item=item, silence=ended)
     text = request.text or item.proposal
     if not text:
         return DecisionOutcome(
@@ -149,6 +176,7 @@ def decide(
     )
     session.add(decision)
     session.flush()
+    closed_silence = close_open_procedure(session, item=item, now=now)
     record_audit(
         session,
         now=now,
@@ -164,5 +192,6 @@ def decide(
         item=item,
         decision=decision,
         superseded=previous,
-        documents=item_documents(session, item_id=item.id),
+        root=root_message(session, meeting=meeting, item=item, now=now),
+        closed_silence=closed_silence,
     )

@@ -11,22 +11,27 @@ the app both run on the script's 2020 clock, so late replies are late as they we
 import logging
 import secrets
 import time
+from collections import Counter
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import yaml
+from sqlalchemy import func
+from sqlmodel import Session, col, select
 
 from bot.clock import datetime_to_ts
 from bot.config import Settings
 from bot.db import Database, create_schema, make_engine, session_scope
-from bot.decisions import current_decision, items_awaiting_decision
+from bot.decisions import items_awaiting_decision
 from bot.demo_script import (
     Decide,
     Delete,
     Edit,
+    Object,
     Redeliver,
     Reply,
+    Silence,
     Step,
     Stranger,
     build_script,
@@ -36,10 +41,13 @@ from bot.executor import DrainableExecutor
 from bot.meeting_file import read_meeting_file
 from bot.meetings import find_meeting, list_items, load_meeting
 from bot.record import Figures, comment_rows, meeting_figures, write_csv
-from bot.schedule import run_due
-from bot.slack_api import make_client
+from bot.roots import current_decision
+from bot.schedule import next_due_at, run_due
+from bot.slack_api import ChannelPacer, Outbound, make_client
 from bot.standin import Delivery, SlackSender, SlackStandIn
 from bot.web import LocalServer
+from models import AgendaItem, SilenceProcedure
+from models import Delivery as Scheduled
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "ptc-2020.yaml"
 KIND_WORDS = {"approve": "", "note": "note", "defer": "defer"}
@@ -78,10 +86,13 @@ def run_demo(*, out_dir: Path, meeting_file: Path = EXAMPLE) -> int:
         engine = make_engine(settings.database_url)
         create_schema(engine)
         client = make_client(settings)
+        out = Outbound(client, ChannelPacer(interval=0))  # simulated time: no real pacing
         spec = read_meeting_file(
             meeting_file, lambda e: str(client.users_lookupByEmail(email=e)["user"]["id"])
         )
-        clock.now = min((i.opens_at or i.deadline_at).timestamp() for i in spec.agenda)
+        # The secretariat loads the meeting an hour before the first item opens.
+        first_opening = min((i.opens_at or i.deadline_at).timestamp() for i in spec.agenda)
+        clock.now = first_opening - 3600
 
         def sim_now() -> datetime:
             return datetime.fromtimestamp(clock.now, UTC)
@@ -95,15 +106,16 @@ def run_demo(*, out_dir: Path, meeting_file: Path = EXAMPLE) -> int:
         sender = SlackSender(server.events_url, secret, ts_source=slack.next_ts)
         try:
             player = _Player(spec.key, spec.channel, spec.chair[0].user_id, emails, sender)
-            openings = sorted({(i.opens_at or i.deadline_at).timestamp() for i in spec.agenda})
+            calendar = _Calendar(engine, out, clock, player)
             for step in script:
                 at = step_time(step, clock.now)
-                while openings and openings[0] <= at:  # each item is posted at its opening
-                    clock.now = openings.pop(0)
-                    run_due(engine, client, now=sim_now())
-                    player.roots = _roots(engine, spec.key)
+                # Walk the calendar up to this step: items open, reminders, nudges, closings
+                # and silence deadlines happen at their own moments on the simulated clock.
+                calendar.run_until(datetime.fromtimestamp(at, UTC))
                 clock.now = at
                 player.play(step)
+                executor.drain()
+            calendar.run_until(None)  # what is still ahead: the last silence deadline
             executor.drain()
         finally:
             server.stop()
@@ -121,6 +133,7 @@ def run_demo(*, out_dir: Path, meeting_file: Path = EXAMPLE) -> int:
                 and (decision := current_decision(session, item_id=item.id)) is not None
             ]
             awaiting = [i.number for i in items_awaiting_decision(session, meeting_id=meeting.id)]
+            calendar_line = _calendar_summary(session)
         receipts = len({c.params["timestamp"] for c in slack.calls_to("reactions.add")})
         notices = len(slack.calls_to("chat.postEphemeral"))
         engine.dispose()
@@ -131,6 +144,7 @@ def run_demo(*, out_dir: Path, meeting_file: Path = EXAMPLE) -> int:
         f"  replayed as Slack sends them: {counts['redeliver']} redeliveries (recorded once), "
         f"{counts['edit']} edits, {counts['delete']} deletions, {counts['stranger']} strangers"
     )
+    print(f"  calendar: {calendar_line}")
     print(f"  record: {record}")
     print(f"  database: {db_path}")
     print(f"  took {time.monotonic() - started:.1f} s")
@@ -138,6 +152,25 @@ def run_demo(*, out_dir: Path, meeting_file: Path = EXAMPLE) -> int:
     for problem in problems:
         print(f"  CHECK FAILED: {problem}")
     return 1 if problems else 0
+
+
+class _Calendar:
+    """Runs the clock's heartbeat at each moment the calendar has something to do."""
+
+    def __init__(
+        self, engine: Any, out: Outbound, clock: _SimulatedClock, player: "_Player"
+    ) -> None:
+        self.engine, self.out, self.clock, self.player = engine, out, clock, player
+
+    def run_until(self, limit: datetime | None) -> None:
+        for _ in range(10_000):  # bounded: a calendar has far fewer moments than this
+            now = datetime.fromtimestamp(self.clock.now, UTC)
+            upcoming = next_due_at(self.engine, now=now)
+            if upcoming is None or (limit is not None and upcoming > limit):
+                return
+            self.clock.now = upcoming.timestamp()
+            run_due(self.engine, self.out, now=upcoming)
+            self.player.roots = _roots(self.engine, self.player.key)
 
 
 def step_time(step: Step, current: float) -> float:
@@ -212,6 +245,21 @@ class _Player:
                 thread_ts=self.roots[step.item],
                 ts=datetime_to_ts(step.at),
             )
+        elif isinstance(step, Silence):
+            words = [str(step.item), "silence", step.until.isoformat(), step.text or ""]
+            delivery = self.sender.command(
+                command="/approve",
+                text=" ".join(w for w in words if w),
+                user=self.chair,
+                channel=self.channel,
+            )
+        elif isinstance(step, Object):
+            delivery = self.sender.command(
+                command="/object",
+                text=f"{step.item} {step.reason}",
+                user=self.user(step.user),
+                channel=self.channel,
+            )
         elif isinstance(step, Decide):
             words = [str(step.item), KIND_WORDS[step.kind], step.text or ""]
             delivery = self.sender.command(
@@ -282,6 +330,38 @@ def _print_summary(
         + "; ".join(f"{kind} {', '.join(numbers)}" for kind, numbers in sorted(kinds.items()))
         + (f"; awaiting the chair: {', '.join(map(str, awaiting))}" if awaiting else "")
     )
+
+
+def _calendar_summary(session: Session) -> str:
+    sent = Counter(session.exec(select(Scheduled.kind).where(col(Scheduled.sent_at).is_not(None))))
+    skipped = session.exec(
+        select(func.count()).select_from(Scheduled).where(col(Scheduled.skipped_at).is_not(None))
+    ).one()
+    procedures = list(
+        session.exec(
+            select(SilenceProcedure.status, AgendaItem.number).join(
+                AgendaItem, col(AgendaItem.id) == col(SilenceProcedure.item_id)
+            )
+        )
+    )
+    silence = ", ".join(f"item {number} {status}" for status, number in procedures) or "none"
+    reminders = session.exec(
+        select(func.count(func.distinct(Scheduled.sent_at))).where(Scheduled.kind == "reminder")
+    ).one()
+    return (
+        f"{sent['close']} items closed at their deadlines; {reminders} reminder messages "
+        f"({sent['reminder']} item reminders); {sent['nudge'] - _rounds(session)} direct nudges "
+        f"to delegates of silent member delegations; {skipped} deliveries skipped; "
+        f"silence procedures: {silence}"
+    )
+
+
+def _rounds(session: Session) -> int:
+    return session.exec(
+        select(func.count())
+        .select_from(Scheduled)
+        .where(col(Scheduled.key).startswith("nudges:"), col(Scheduled.sent_at).is_not(None))
+    ).one()
 
 
 def _check(f: Figures, player: _Player) -> list[str]:

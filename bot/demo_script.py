@@ -23,8 +23,10 @@ __all__ = [
     "Decide",
     "Delete",
     "Edit",
+    "Object",
     "Redeliver",
     "Reply",
+    "Silence",
     "Step",
     "Stranger",
     "build_script",
@@ -98,7 +100,27 @@ class Decide:
     at: datetime
 
 
-Step = Reply | Edit | Delete | Redeliver | Stranger | Decide
+@dataclass(frozen=True)
+class Silence:
+    """The chair starts a silence procedure: adopted unless a member objects by ``until``."""
+
+    item: int
+    until: datetime
+    text: str | None
+    at: datetime
+
+
+@dataclass(frozen=True)
+class Object:
+    """A member delegate breaks a running silence procedure with ``/object``."""
+
+    item: int
+    user: str
+    reason: str
+    at: datetime
+
+
+Step = Reply | Edit | Delete | Redeliver | Stranger | Decide | Silence | Object
 
 # Shares of the replies by who writes them; fixed counts rather than per-reply coin flips so every
 # seed gives the same figures and the tests can pin them.
@@ -122,17 +144,20 @@ _STRANGERS = (
     "We support the proposal.",
 )
 
-# How the chair closes the items, in item-number order: three approvals as proposed, two with
-# custom wording, one approval corrected later, one deferral, one noting, and one item left open
-# so the demo shows an item still awaiting a decision. Items beyond the plan also stay open.
-_DecisionPlan = Literal["as_proposed", "custom", "corrected", "defer", "note", "await"]
+# How the chair closes the items, in item-number order: two approvals as proposed, one with
+# custom wording, one approval corrected later, one silence procedure broken by an objection
+# (the chair then approves with new wording), one adopted by silence, one deferral, one noting,
+# and one item left open so the demo shows an item still awaiting a decision.
+_DecisionPlan = Literal[
+    "as_proposed", "custom", "corrected", "silence_broken", "silence", "defer", "note", "await"
+]
 _DECISION_PLAN: tuple[_DecisionPlan, ...] = (
     "as_proposed",
     "custom",
     "corrected",
     "as_proposed",
-    "custom",
-    "as_proposed",
+    "silence_broken",
+    "silence",
     "defer",
     "note",
     "await",
@@ -519,7 +544,8 @@ def build_script(meeting: Mapping[str, Any], *, seed: int = 2020, replies: int =
         )
         timed.append(Delete(ref=draft.ref, at=draft.at + delay))
     timed.extend(_strangers(rng, items, people, taken))
-    timed.extend(_decisions(rng, items, tz))
+    objector = next(p.user for p in people if p.role == "member" and "@" not in p.user)
+    timed.extend(_decisions(rng, items, tz, objector))
     timed.sort(key=_at)
 
     modes = {d.ref: mode for d, mode in zip(redelivered, _REDELIVERIES, strict=True)}
@@ -527,11 +553,13 @@ def build_script(meeting: Mapping[str, Any], *, seed: int = 2020, replies: int =
 
 
 def summary_counts(script: Sequence[Step]) -> dict[str, int]:
-    """Count the steps by type (keys: reply, edit, delete, redeliver, stranger, decide).
+    """Count the steps by type (keys: reply, edit, delete, redeliver, stranger, decide, silence,
+    object).
 
     Every key is present, even at zero, so the demo's printout always has the same lines.
     """
-    counts = {name: 0 for name in ("reply", "edit", "delete", "redeliver", "stranger", "decide")}
+    names = ("reply", "edit", "delete", "redeliver", "stranger", "decide", "silence", "object")
+    counts = {name: 0 for name in names}
     for step in script:
         counts[type(step).__name__.lower()] += 1
     return counts
@@ -905,7 +933,9 @@ def _at(step: Step) -> datetime:
 # --- decisions ---------------------------------------------------------------------------------
 
 
-def _decisions(rng: random.Random, items: Sequence[_Item], tz: tzinfo) -> list[Decide]:
+def _decisions(
+    rng: random.Random, items: Sequence[_Item], tz: tzinfo, objector: str
+) -> list[Decide | Silence | Object]:
     """The chair decides a week and a half after the last deadline, when all comments are in.
 
     Late replies arrive up to two days after a deadline and edits a day after that, so starting
@@ -923,7 +953,7 @@ def _decisions(rng: random.Random, items: Sequence[_Item], tz: tzinfo) -> list[D
         local = datetime(on.year, on.month, on.day, hour, rng.randint(0, 40), tzinfo=tz)
         return local.astimezone(UTC)
 
-    steps: list[Decide] = []
+    steps: list[Decide | Silence | Object] = []
     customs = 0
     corrected: _Item | None = None
     for item, plan in zip(items, _DECISION_PLAN, strict=False):
@@ -949,6 +979,24 @@ def _decisions(rng: random.Random, items: Sequence[_Item], tz: tzinfo) -> list[D
             text = f"The PTC approved the proposals in {doc}."
             steps.append(Decide(item=n, kind="approve", text=text, at=when()))
             corrected = item
+        elif plan in ("silence", "silence_broken"):
+            # Four days' silence (the minimum is three); the broken one is objected to on the
+            # second day and then decided by the chair with wording that meets the objection.
+            at = when()
+            steps.append(Silence(item=n, until=at + timedelta(days=4), text=None, at=at))
+            if plan == "silence_broken":
+                reason = (
+                    f"Our administration cannot join consensus on {doc} before its national "
+                    "consultation ends; we ask for the text to be discussed at the next session."
+                )
+                steps.append(
+                    Object(item=n, user=objector, reason=reason, at=at + timedelta(days=1))
+                )
+                text = (
+                    f"The PTC approved the proposal under item {n}, noting the reservation "
+                    f"entered during the silence procedure, to be revisited at its next session."
+                )
+                steps.append(Decide(item=n, kind="approve", text=text, at=at + timedelta(days=2)))
         elif plan == "defer":
             at = when()
             by = _long_date(at.astimezone(tz).date() + timedelta(weeks=6))
@@ -964,7 +1012,7 @@ def _decisions(rng: random.Random, items: Sequence[_Item], tz: tzinfo) -> list[D
             )
             steps.append(Decide(item=n, kind="note", text=text, at=when()))
     if corrected is not None:
-        first = next(s for s in steps if s.item == corrected.number)
+        first = next(s for s in steps if isinstance(s, Decide) and s.item == corrected.number)
         documents = _join(corrected.docs) if corrected.docs else corrected.doc
         text = (
             f"Correction to the decision of {_long_date(first.at.astimezone(tz).date())}: the PTC "

@@ -18,17 +18,38 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
 
+from bot.timeparse import DURATION_EXAMPLES, parse_duration, parse_moment, read_moment, to_utc
+
 USER_ID = re.compile(r"^[UW][A-Z0-9]{6,20}$")
 CHANNEL_ID = re.compile(r"^[CG][A-Z0-9]{6,20}$")
 EMAIL = re.compile(r"^[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+$")
-# A time of day must be written: "2020-07-17T17:00" or "2020-07-17 17:00", nothing shorter.
-HAS_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}")
 MEETING_KEY = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")
 
-TOP_KEYS = {"key", "title", "channel", "timezone", "chair", "secretariat", "delegations", "agenda"}
+TOP_KEYS = {
+    "key",
+    "title",
+    "channel",
+    "timezone",
+    "chair",
+    "secretariat",
+    "delegations",
+    "agenda",
+    "reminders",
+    "nudge",
+    "nudge_observers",
+    "silence_minimum",
+}
 DELEGATION_KEYS = {"name", "kind", "delegates"}
 ITEM_KEYS = {"number", "title", "proposal", "documents", "opens", "deadline"}
 DOCUMENT_KEYS = {"code", "title", "url"}
+
+# The calendar, in seconds, when the file does not set it: channel reminders a week, two days
+# and a day before each deadline; silent member delegations nudged two days before; observers
+# not nudged (they are not expected to answer); no silence procedure shorter than three days.
+DEFAULT_REMINDERS: tuple[int, ...] = (7 * 86400, 2 * 86400, 86400)
+DEFAULT_NUDGE = 2 * 86400
+DEFAULT_SILENCE_MINIMUM = 3 * 86400
+REMINDERS_EXPECTED = "expected a list of durations such as [7d, 2d, 24h], or [] for no reminders"
 
 EmailLookup = Callable[[str], str | None]
 
@@ -82,6 +103,12 @@ class MeetingSpec:
     secretariat: tuple[Person, ...]
     delegations: tuple[DelegationSpec, ...]
     agenda: tuple[ItemSpec, ...]
+    # The calendar, all in seconds. Reminders go from the longest to the shortest offset before
+    # each deadline; nudge None means no direct messages to silent delegations.
+    reminders: tuple[int, ...] = DEFAULT_REMINDERS
+    nudge: int | None = DEFAULT_NUDGE
+    nudge_observers: bool = False
+    silence_minimum: int = DEFAULT_SILENCE_MINIMUM
     warnings: tuple[str, ...] = field(default=(), compare=False)
 
     def digest(self) -> str:
@@ -170,29 +197,43 @@ class _Validator:
 
     def moment(self, value: Any, path: str, zone: ZoneInfo | None) -> datetime | None:
         """A date and time: with an offset as given, without one in the meeting's zone."""
-        if isinstance(value, datetime):
+        if isinstance(value, datetime):  # PyYAML reads "2020-07-17 17:00:00" itself
             moment = value
         elif isinstance(value, date):
             self.error(path, f"{value} has no time of day; expected e.g. {value}T17:00")
             return None
         elif isinstance(value, str):
-            text = value.strip()
             try:
-                moment = datetime.fromisoformat(text)
-            except ValueError:
-                self.error(path, f"{value!r} is not a date and time; expected 2020-07-17T17:00")
-                return None
-            if not HAS_TIME.match(text):  # fromisoformat reads a bare date as midnight
-                self.error(path, f"{value} has no time of day; expected e.g. 2020-07-17T17:00")
+                if zone is not None:
+                    return parse_moment(value, zone)
+                moment = read_moment(value)  # no zone to read it in, but its form is checked
+            except ValueError as exc:
+                self.error(path, str(exc))
                 return None
         else:
             self.error(path, "expected a date and time such as 2020-07-17T17:00")
             return None
-        if moment.tzinfo is None:
-            if zone is None:
-                return None  # the time zone error is already reported
-            moment = moment.replace(tzinfo=zone)
-        return moment.astimezone(UTC)  # one spelling per instant, so the digest sees meaning
+        if moment.tzinfo is not None:
+            return moment.astimezone(UTC)  # one spelling per instant, so the digest sees meaning
+        if zone is None:
+            return None  # the time zone error is already reported
+        try:
+            return to_utc(moment, zone)
+        except ValueError as exc:  # a wall-clock time the clocks skip
+            self.error(path, str(exc))
+            return None
+
+    def duration(self, value: Any, path: str, *, otherwise: str = "") -> int | None:
+        """A positive duration in whole seconds; `otherwise` names a further accepted value."""
+        if value is None:
+            self.error(path, f"is empty; {DURATION_EXAMPLES}{otherwise}")
+            return None
+        try:
+            # Numbers and booleans are refused by parse_duration: a unit must be written.
+            return int(parse_duration(value).total_seconds())
+        except ValueError as exc:
+            self.error(path, f"{exc}{otherwise}")
+            return None
 
     def unknown_keys(self, data: Mapping[str, Any], known: set[str], path: str) -> None:
         # Later versions add keys; an unknown one may be a typo, so say so without failing.
@@ -288,6 +329,10 @@ class _Validator:
         )
         delegations = self.delegations(data.get("delegations"), seat)
         agenda = self.agenda(data.get("agenda"), zone)
+        reminders = self.reminders(data)
+        nudge = self.nudge(data)
+        nudge_observers = self.nudge_observers(data)
+        silence_minimum = self.silence_minimum(data)
         if self.errors:
             raise MeetingFileError(self.name, self.errors)
         return MeetingSpec(
@@ -299,6 +344,10 @@ class _Validator:
             secretariat=secretariat,
             delegations=delegations,
             agenda=agenda,
+            reminders=reminders,
+            nudge=nudge,
+            nudge_observers=nudge_observers,
+            silence_minimum=silence_minimum,
             warnings=tuple(self.warnings),
         )
 
@@ -398,3 +447,62 @@ class _Validator:
                 self.error(f"{where}.url", f"{url!r}: expected an http(s) link")
             docs.append(DocumentSpec(code, title, url))
         return tuple(docs)
+
+    # -- the calendar -------------------------------------------------------------------------
+    # A key that is absent takes its default; a key written empty ("nudge:") is an error, as
+    # it could mean either the default or "none" and the file should say which.
+
+    def reminders(self, data: Mapping[str, Any]) -> tuple[int, ...]:
+        if "reminders" not in data:
+            return DEFAULT_REMINDERS
+        value = data["reminders"]
+        if value is None:
+            self.error("reminders", f"is empty; {REMINDERS_EXPECTED}")
+            return ()
+        if isinstance(value, str | int | float) and not isinstance(value, bool):
+            value = [value]  # "reminders: 24h" is the one-item list it looks like
+        if not isinstance(value, list):
+            self.error("reminders", f"{REMINDERS_EXPECTED}; got {value!r}")
+            return ()
+        seen: dict[int, tuple[str, Any]] = {}  # seconds -> where and how first written
+        for index, entry in enumerate(value):
+            path = f"reminders[{index}]"
+            seconds = self.duration(entry, path)
+            if seconds is None:
+                continue
+            if seconds in seen:
+                # "1d" and "24h" are one reminder: sent twice it would look like a fault.
+                where, written = seen[seconds]
+                self.error(
+                    path,
+                    f"{entry!r} is the same as {where} ({written!r}); expected each reminder once",
+                )
+                continue
+            seen[seconds] = (path, entry)
+        return tuple(sorted(seen, reverse=True))
+
+    def nudge(self, data: Mapping[str, Any]) -> int | None:
+        if "nudge" not in data:
+            return DEFAULT_NUDGE
+        value = data["nudge"]
+        # YAML reads a bare off (and no) as false; a quoted "off" means the same.
+        if value is False or (isinstance(value, str) and value.strip().lower() in {"off", "false"}):
+            return None
+        if value is True:
+            self.error("nudge", "expected a duration such as 48h, or off for no nudges; got true")
+            return None
+        return self.duration(value, "nudge", otherwise="; or off for no nudges")
+
+    def nudge_observers(self, data: Mapping[str, Any]) -> bool:
+        value = data.get("nudge_observers", False)
+        if not isinstance(value, bool):
+            # "false" in quotes is a non-empty string: truthy, the opposite of what it says.
+            self.error("nudge_observers", f"expected true or false, got {value!r}")
+            return False
+        return value
+
+    def silence_minimum(self, data: Mapping[str, Any]) -> int:
+        if "silence_minimum" not in data:
+            return DEFAULT_SILENCE_MINIMUM
+        seconds = self.duration(data["silence_minimum"], "silence_minimum")
+        return DEFAULT_SILENCE_MINIMUM if seconds is None else seconds  # None: error reported

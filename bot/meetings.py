@@ -9,11 +9,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import update
 from sqlmodel import Session, col, select
 
 from bot.audit import record_audit
 from bot.meeting_file import MeetingSpec, Person
-from models import AgendaItem, Delegation, Document, Meeting, Participant
+from models import AgendaItem, Comment, Delegation, Document, Meeting, Participant
 
 
 @dataclass
@@ -44,11 +45,19 @@ def load_meeting(session: Session, *, spec: MeetingSpec, now: datetime) -> LoadR
         session.add(meeting)
         session.flush()
         changes.append(f"created meeting {spec.key}")
-    else:
-        for attr in ("title", "channel", "timezone"):
-            if getattr(meeting, attr) != getattr(spec, attr):
-                changes.append(f"{attr}: {getattr(meeting, attr)} -> {getattr(spec, attr)}")
-                setattr(meeting, attr, getattr(spec, attr))
+    calendar = {
+        "reminders": ",".join(str(seconds) for seconds in spec.reminders),
+        "nudge_seconds": spec.nudge,
+        "nudge_observers": spec.nudge_observers,
+        "silence_minimum_seconds": spec.silence_minimum,
+    }
+    settings = {"title": spec.title, "channel": spec.channel, "timezone": spec.timezone, **calendar}
+    if not created:
+        for attr, value in settings.items():
+            if getattr(meeting, attr) != value:
+                changes.append(f"{attr}: {getattr(meeting, attr)} -> {value}")
+    for attr, value in settings.items():
+        setattr(meeting, attr, value)
     meeting.source_digest = digest
     meeting.updated_at = now
     assert meeting.id is not None
@@ -136,6 +145,7 @@ def _sync_agenda(session: Session, meeting_id: int, spec: MeetingSpec) -> list[s
             "position": position,
             "active": True,
         }
+        changed: list[str] = []
         if item is None:
             item = AgendaItem(meeting_id=meeting_id, number=ispec.number, **values)
             session.add(item)
@@ -147,6 +157,8 @@ def _sync_agenda(session: Session, meeting_id: int, spec: MeetingSpec) -> list[s
             for attr, value in values.items():
                 setattr(item, attr, value)
         session.flush()
+        if "deadline_at" in changed:
+            recompute_late(session, item=item)  # lateness follows the deadline in force
         assert item.id is not None
         docs = list(
             session.exec(
@@ -173,21 +185,37 @@ def _sync_agenda(session: Session, meeting_id: int, spec: MeetingSpec) -> list[s
     return changes
 
 
+def recompute_late(session: Session, *, item: AgendaItem) -> None:
+    if item.deadline_at is None:
+        return
+    session.execute(
+        update(Comment)
+        .where(col(Comment.item_id) == item.id)
+        .values(late=col(Comment.posted_at) > item.deadline_at)
+    )
+
+
 # -- finding things -----------------------------------------------------------------------------
 
 
+class MeetingNotFound(LookupError):
+    """No meeting matches; the message says what is loaded and what to pass."""
+
+
 def find_meeting(session: Session, key: str | None) -> Meeting:
-    """The meeting named by `key`, or the only one; LookupError says what to pass instead."""
+    """The meeting named by `key`, or the only one; MeetingNotFound says what to pass instead."""
     if key is not None:
         meeting = session.exec(select(Meeting).where(Meeting.key == key)).first()
         if meeting is None:
-            raise LookupError(f"no meeting with key {key!r}; loaded: {_keys(session) or 'none'}")
+            raise MeetingNotFound(
+                f"no meeting with key {key!r}; loaded: {_keys(session) or 'none'}"
+            )
         return meeting
     meetings = list(session.exec(select(Meeting).order_by(col(Meeting.key))))
     if not meetings:
-        raise LookupError("no meeting is loaded yet; run `python -m bot load FILE` first")
+        raise MeetingNotFound("no meeting is loaded yet; run `python -m bot load FILE` first")
     if len(meetings) > 1:
-        raise LookupError(
+        raise MeetingNotFound(
             f"several meetings are loaded; choose one with --meeting ({_keys(session)})"
         )
     return meetings[0]
@@ -210,6 +238,20 @@ def meetings_for_command(session: Session, *, channel: str, user_id: str) -> lis
             .order_by(col(Meeting.key))
         )
     )
+
+
+def resolve_command_meeting(
+    session: Session, *, channel: str, user_id: str, command: str
+) -> Meeting | str:
+    """The one meeting a slash command acts on, or the private answer saying why there is none."""
+    from bot.views import choose_meeting_notice, no_meeting_notice
+
+    meetings = meetings_for_command(session, channel=channel, user_id=user_id)
+    if not meetings:
+        return no_meeting_notice(command)
+    if len(meetings) > 1:
+        return choose_meeting_notice(command, [m.key for m in meetings])
+    return meetings[0]
 
 
 def find_participant(session: Session, *, meeting_id: int, user_id: str) -> Participant | None:

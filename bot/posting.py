@@ -13,13 +13,12 @@ from typing import Any
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from sqlalchemy import Engine, or_, update
-from sqlmodel import Session, col
+from sqlmodel import col
 
 from bot.audit import record_audit
 from bot.db import session_scope
-from bot.decisions import current_decision
-from bot.meetings import find_meeting, item_documents, list_items
-from bot.views import SlackMessage, item_message
+from bot.meetings import find_meeting, list_items
+from bot.roots import root_message
 from models import AgendaItem, Meeting
 
 CLAIM_TIMEOUT = timedelta(minutes=5)
@@ -98,7 +97,7 @@ def _post_one(
         )
         claimed = claim.rowcount
         assert item.id is not None
-        message = _render(session, meeting, item)
+        message = root_message(session, meeting=meeting, item=item, now=now)
     if claimed != 1:
         return PostResult(item.number, "claimed_elsewhere", "already posted or being posted")
     try:
@@ -136,9 +135,3 @@ def _post_one(
             detail=f"item {item.number} posted as {response['ts']}",
         )
     return PostResult(item.number, "posted", f"ts {response['ts']}")
-
-
-def _render(session: Session, meeting: Meeting, item: AgendaItem) -> SlackMessage:
-    assert item.id is not None
-    documents = item_documents(session, item_id=item.id)
-    return item_message(meeting, item, documents, current_decision(session, item_id=item.id))

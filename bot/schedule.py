@@ -1,73 +1,126 @@
 """The clock: what is due is computed from the database at an explicit `now`.
 
-The scheduler (APScheduler) only decides when to look: a short heartbeat.  Posting claims
-each item in the database before sending, so a second clock or a restart never posts twice.
+APScheduler only decides when to look: a heartbeat every HEARTBEAT_SECONDS, plus a one-off
+wake-up at the next known due time so a deadline is not kept waiting for the next beat.
+Each stage claims its deliveries in the database before sending (see bot/deliveries.py), so a
+restart or a second clock never sends twice, and what fell due while down is caught up.
 """
 
 import logging
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
-from slack_sdk import WebClient
 from sqlalchemy import Engine
 from sqlmodel import col, select
 
 from bot.clock import utcnow
+from bot.closing import close_passed_deadlines
 from bot.db import session_scope
-from bot.posting import PostResult, post_items
-from models import Meeting
+from bot.posting import post_items
+from bot.reminders import reminder_offsets, send_nudges, send_reminders
+from bot.silence import adopt_unbroken
+from bot.slack_api import Outbound
+from models import AgendaItem, Meeting, SilenceProcedure
 
 log = logging.getLogger(__name__)
 
 HEARTBEAT_SECONDS = 30
 
 
-def run_due(engine: Engine, client: WebClient, *, now: datetime) -> list[PostResult]:
-    """Post every item, in every meeting, whose opening time has come."""
+def run_due(engine: Engine, out: Outbound, *, now: datetime) -> list[str]:
+    """One look at the calendar: open, adopt, close, remind, nudge.  Returns what was done."""
+    done: list[str] = []
     with session_scope(engine) as session:
         keys = list(session.exec(select(Meeting.key).order_by(col(Meeting.key))))
-    results: list[PostResult] = []
     for key in keys:
         for result in post_items(
-            engine, client, meeting_key=key, numbers=None, now=now, actor="clock"
+            engine, out.client, meeting_key=key, numbers=None, now=now, actor="clock"
         ):
             if result.outcome in ("posted", "failed"):
-                log.info(
-                    "clock: %s item %s %s %s", key, result.number, result.outcome, result.detail
-                )
-                results.append(result)
-    return results
+                done.append(f"{key}: item {result.number} {result.outcome} {result.detail}".strip())
+    done += adopt_unbroken(engine, out, now=now)
+    done += close_passed_deadlines(engine, out, now=now)
+    done += send_reminders(engine, out, now=now)
+    done += send_nudges(engine, out, now=now)
+    for line in done:
+        log.info("clock: %s", line)
+    return done
 
 
-def _heartbeat(engine: Engine, client: WebClient) -> None:
-    run_due(engine, client, now=utcnow())
+def next_due_at(engine: Engine, *, now: datetime) -> datetime | None:
+    """The earliest moment after `now` at which the calendar has something to do."""
+    moments: list[datetime] = []
+    with session_scope(engine) as session:
+        rows = session.exec(
+            select(AgendaItem, Meeting)
+            .join(Meeting, col(Meeting.id) == col(AgendaItem.meeting_id))
+            .where(col(AgendaItem.active))
+        )
+        for item, meeting in rows:
+            if item.post_ts is None:
+                if item.opens_at is not None:
+                    moments.append(item.opens_at)
+                continue
+            if item.deadline_at is None:
+                continue
+            moments.append(item.deadline_at)
+            offsets = reminder_offsets(meeting)
+            if meeting.nudge_seconds is not None:
+                offsets.append(meeting.nudge_seconds)
+            moments += [item.deadline_at - timedelta(seconds=o) for o in offsets]
+        moments += session.exec(
+            select(SilenceProcedure.deadline_at).where(SilenceProcedure.status == "running")
+        )
+    future = [m for m in moments if m > now]
+    return min(future) if future else None
 
 
-def start_background_clock(engine: Engine, client: WebClient) -> BackgroundScheduler:
-    scheduler = BackgroundScheduler(timezone="UTC")
-    _add_heartbeat(scheduler, engine, client)
-    scheduler.start()
-    return scheduler
+# -- APScheduler wiring -------------------------------------------------------------------------
 
 
-def run_clock_forever(engine: Engine, client: WebClient) -> None:
-    scheduler = BlockingScheduler(timezone="UTC")
-    _add_heartbeat(scheduler, engine, client)
-    scheduler.start()
+def _beat(scheduler: BaseScheduler, engine: Engine, out: Outbound) -> None:
+    now = utcnow()
+    try:
+        run_due(engine, out, now=now)
+    finally:
+        upcoming = next_due_at(engine, now=now)
+        if upcoming is not None and upcoming < now + timedelta(seconds=HEARTBEAT_SECONDS):
+            # Wake up exactly when the next thing falls due, rather than up to a beat late.
+            scheduler.add_job(
+                _beat,
+                "date",
+                run_date=upcoming,
+                args=(scheduler, engine, out),
+                id="wake-up",
+                replace_existing=True,
+                misfire_grace_time=None,
+            )
 
 
-def _add_heartbeat(
-    scheduler: BackgroundScheduler | BlockingScheduler, engine: Engine, client: WebClient
-) -> None:
-    # One heartbeat at a time, started at once; a late beat is run once, not in a burst.
+def _configure(scheduler: BaseScheduler, engine: Engine, out: Outbound) -> None:
+    # One beat at a time; a late beat runs once, not in a burst.
     scheduler.add_job(
-        _heartbeat,
+        _beat,
         "interval",
         seconds=HEARTBEAT_SECONDS,
-        args=(engine, client),
+        args=(scheduler, engine, out),
         id="heartbeat",
         max_instances=1,
         coalesce=True,
         next_run_time=utcnow(),
     )
+
+
+def start_background_clock(engine: Engine, out: Outbound) -> BackgroundScheduler:
+    scheduler = BackgroundScheduler(timezone="UTC")
+    _configure(scheduler, engine, out)
+    scheduler.start()
+    return scheduler
+
+
+def run_clock_forever(engine: Engine, out: Outbound) -> None:
+    scheduler = BlockingScheduler(timezone="UTC")
+    _configure(scheduler, engine, out)
+    scheduler.start()

@@ -6,7 +6,9 @@ after acknowledging, so Slack's 3-second limit never waits on our own Web API tr
 """
 
 import logging
-from collections.abc import Iterable
+import threading
+import time
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -19,6 +21,7 @@ from slack_sdk.http_retry.builtin_handlers import (
 )
 
 from bot.config import Settings
+from bot.views import SlackMessage
 
 log = logging.getLogger(__name__)
 
@@ -43,17 +46,25 @@ class Call:
     method: str  # the WebClient method name, e.g. "chat_postMessage"
     args: dict[str, Any] = field(default_factory=dict)
     tolerate: tuple[str, ...] = ()  # Slack errors that mean "already done", e.g. already_reacted
+    remember: str | None = None  # what the posted message is, to store its ts (see handlers)
 
 
-def send_calls(client: WebClient, calls: Iterable[Call]) -> list[str]:
+def send_calls(
+    client: WebClient,
+    calls: Iterable[Call],
+    on_sent: Callable[[Call, Any], None] | None = None,
+) -> list[str]:
     """Make each call in order; one failure is logged and does not stop the others.
 
-    Returns the errors met (empty when all went through), for the caller's log line.
+    `on_sent` sees each successful call with Slack's response.  Returns the errors met
+    (empty when all went through), for the caller's log line.
     """
     errors: list[str] = []
     for call in calls:
         try:
-            getattr(client, call.method)(**call.args)
+            response = getattr(client, call.method)(**call.args)
+            if on_sent is not None:
+                on_sent(call, response)
         except SlackApiError as exc:
             error = str(exc.response.get("error", "unknown_error"))
             if error in call.tolerate:
@@ -61,3 +72,68 @@ def send_calls(client: WebClient, calls: Iterable[Call]) -> list[str]:
             log.warning("Slack %s failed: %s", call.method, error)
             errors.append(f"{call.method}: {error}")
     return errors
+
+
+class ChannelPacer:
+    """Slack accepts about one message per second in a channel; fan-out waits its turn.
+
+    Injected `sleep` and `clock` let tests check the pacing without waiting for it.
+    """
+
+    def __init__(
+        self,
+        interval: float = 1.0,
+        *,
+        sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.interval = interval
+        self._sleep = sleep
+        self._clock = clock
+        self._last: dict[str, float] = {}
+        self._lock = threading.Lock()
+
+    def wait(self, channel: str) -> None:
+        with self._lock:
+            now = self._clock()
+            ready = self._last.get(channel, now - self.interval) + self.interval
+            if ready > now:
+                self._sleep(ready - now)
+                now = ready
+            self._last[channel] = now
+
+
+class Outbound:
+    """The clock's Web API calls: paced per channel, retried by the client on 429 and 5xx.
+
+    Errors that survive the retries propagate as SlackApiError; the caller releases its claim
+    so the next heartbeat tries again and nothing is dropped.
+    """
+
+    def __init__(self, client: WebClient, pacer: ChannelPacer | None = None) -> None:
+        self.client = client
+        self.pacer = pacer or ChannelPacer()
+
+    def post(self, channel: str, message: SlackMessage, *, thread_ts: str | None = None) -> str:
+        self.pacer.wait(channel)
+        response = self.client.chat_postMessage(
+            channel=channel,
+            text=message.text,
+            blocks=message.blocks,
+            thread_ts=thread_ts,
+            unfurl_links=False,
+        )
+        return str(response["ts"])
+
+    def update(self, channel: str, ts: str, message: SlackMessage) -> None:
+        self.client.chat_update(channel=channel, ts=ts, text=message.text, blocks=message.blocks)
+
+    def direct(self, user_id: str, message: SlackMessage) -> None:
+        # Posting to a user id opens (or reuses) the bot's direct message with them.
+        self.post(user_id, message)
+
+    def permalink(self, channel: str, ts: str) -> str | None:
+        try:
+            return str(self.client.chat_getPermalink(channel=channel, message_ts=ts)["permalink"])
+        except SlackApiError:
+            return None  # a nudge without a link is still worth sending

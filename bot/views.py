@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from models import AgendaItem, Decision, Document, Meeting
+from models import AgendaItem, Decision, Document, Meeting, SilenceProcedure
 
 RECEIPT_REACTION = "white_check_mark"
 
@@ -18,6 +18,9 @@ DECISION_LABELS = {
     "noted": "Taken note of",
     "deferred": "Deferred",
 }
+
+
+PROCEDURE_LABELS = {"chair": "by the chair", "silence": "adopted by silence procedure"}
 
 
 @dataclass(frozen=True)
@@ -56,8 +59,15 @@ def item_message(
     item: AgendaItem,
     documents: list[Document],
     decision: Decision | None = None,
+    *,
+    closed: bool = False,
+    silence: SilenceProcedure | None = None,
 ) -> SlackMessage:
-    """The root message of an agenda item; replies in its thread are formal comments."""
+    """The root message of an agenda item; replies in its thread are formal comments.
+
+    Its last block says where the item stands: open for comments, closed, under a silence
+    procedure, or decided.
+    """
     heading = f"Item {item.number}: {item.title}"
     blocks: list[dict[str, Any]] = [
         {"type": "header", "text": {"type": "plain_text", "text": heading[:150]}},
@@ -74,11 +84,26 @@ def item_message(
         blocks.append(_section(f"*Proposed decision*\n{escape(item.proposal)}"))
     deadline = ""
     if item.deadline_at is not None:
-        deadline = f"Comments by {date_token(item.deadline_at, meeting.timezone)}"
-        blocks.append(_section(f"*Deadline*\n{date_token(item.deadline_at, meeting.timezone)}"))
+        deadline = date_token(item.deadline_at, meeting.timezone)
+        label = "Comments closed" if closed else "Deadline for comments"
+        blocks.append(_section(f"*{label}*\n{deadline}"))
     if decision is not None:
         blocks.append({"type": "divider"})
         blocks.append(_section(decision_summary(decision, meeting.timezone)))
+        status = DECISION_LABELS.get(decision.kind, decision.kind) + "."
+    elif (
+        silence is not None and silence.ended_at is None and silence.status in ("running", "broken")
+    ):
+        blocks.append({"type": "divider"})
+        blocks.append(_section(silence_status(silence, meeting.timezone)))
+        status = "Silence procedure " + ("running." if silence.status == "running" else "broken.")
+    elif closed:
+        blocks.append(
+            _context(
+                ":lock: Comments are closed. A reply in this thread is still recorded, marked late."
+            )
+        )
+        status = "Comments closed."
     else:
         blocks.append(
             _context(
@@ -87,10 +112,12 @@ def item_message(
                 "edits and deletions are recorded too."
             )
         )
-    text = f"{escape(heading)}. " + (deadline or "Reply in this thread to comment.")
-    if decision is not None:
-        text = f"{escape(heading)}. {DECISION_LABELS.get(decision.kind, decision.kind)}."
-    return SlackMessage(text=text, blocks=blocks)
+        status = (
+            f"Reply in this thread to comment, by {deadline}."
+            if deadline
+            else ("Reply in this thread to comment.")
+        )
+    return SlackMessage(text=f"{escape(heading)}. {status}", blocks=blocks)
 
 
 RECEIPT_MARK = f":{RECEIPT_REACTION}:"
@@ -99,7 +126,7 @@ RECEIPT_MARK = f":{RECEIPT_REACTION}:"
 def decision_summary(decision: Decision, timezone: str) -> str:
     label = DECISION_LABELS.get(decision.kind, decision.kind)
     when = date_token(decision.decided_at, timezone)
-    procedure = "by the chair" if decision.procedure == "chair" else decision.procedure
+    procedure = PROCEDURE_LABELS.get(decision.procedure, decision.procedure)
     return (
         f":classical_building: *Decision: {label}* ({procedure}, <@{decision.decided_by}>, "
         f"{when})\n>{escape(decision.text)}"
@@ -168,4 +195,138 @@ def no_meeting_notice(command: str) -> str:
     return (
         f"`{command}` works in a meeting's channel, or anywhere for a member of a meeting, "
         "and this channel has no meeting and you have no role in one."
+    )
+
+
+# -- the calendar -------------------------------------------------------------------------------
+
+
+def closed_notice(meeting: Meeting, item: AgendaItem) -> SlackMessage:
+    assert item.deadline_at is not None
+    when = date_token(item.deadline_at, meeting.timezone)
+    return SlackMessage(
+        text=f"Comments on item {item.number} are closed.",
+        blocks=[
+            _section(
+                f":lock: *Comments on item {item.number} closed* at {when}. A reply here is still "
+                "recorded, marked late, for the chair and the secretariat to consider."
+            )
+        ],
+    )
+
+
+def reminder_message(meeting: Meeting, items: list[AgendaItem]) -> SlackMessage:
+    """One channel message for every item whose reminder falls due at the same moment."""
+    lines = [
+        f"• *{item.number}: {escape(item.title)}*: comments by "
+        f"{date_token(item.deadline_at, meeting.timezone)}"
+        for item in items
+        if item.deadline_at is not None
+    ]
+    numbers = ", ".join(str(item.number) for item in items)
+    return SlackMessage(
+        text=f"Reminder: comments on item{'s' if len(items) > 1 else ''} {numbers} close soon.",
+        blocks=[
+            _section(
+                ":alarm_clock: *Closing soon*: reply in each item's thread.\n" + "\n".join(lines)
+            )
+        ],
+    )
+
+
+def nudge_message(
+    meeting: Meeting, item: AgendaItem, delegation: str, permalink: str | None
+) -> SlackMessage:
+    assert item.deadline_at is not None
+    when = date_token(item.deadline_at, meeting.timezone)
+    link = f"<{permalink}|the item's thread>" if permalink else "the item's thread"
+    return SlackMessage(
+        text=f"Item {item.number} closes soon and {delegation} has not commented yet.",
+        blocks=[
+            _section(
+                f":wave: *{escape(meeting.title)}*: comments on *item {item.number}: "
+                f"{escape(item.title)}* close {when}, and your delegation ({escape(delegation)}) "
+                f"has not commented yet. Reply in {link} to take part; if you have no comment, "
+                "no action is needed."
+            )
+        ],
+    )
+
+
+def late_reply_notice(timezone: str, item_number: int | None, deadline: datetime) -> str:
+    """Told privately to the author of a reply written after the deadline."""
+    return (
+        f"Your reply on item {item_number} was recorded, but comments closed at "
+        f"{date_token(deadline, timezone)}, so it is marked late. The chair and the secretariat "
+        "will see it in the record."
+    )
+
+
+def extension_notice(
+    meeting: Meeting, item: AgendaItem, old: datetime | None, reopened: bool
+) -> SlackMessage:
+    assert item.deadline_at is not None
+    new = date_token(item.deadline_at, meeting.timezone)
+    was = f" (was {date_token(old, meeting.timezone)})" if old else ""
+    lead = ":unlock: *Comments reopened*" if reopened else ":calendar: *Deadline extended*"
+    fallback = local_time(item.deadline_at, meeting.timezone)
+    return SlackMessage(
+        text=f"Item {item.number}: comments now due by {fallback}.",
+        blocks=[_section(f"{lead}: comments on item {item.number} are now due by {new}{was}.")],
+    )
+
+
+def silence_status(procedure: SilenceProcedure, timezone: str) -> str:
+    when = date_token(procedure.deadline_at, timezone)
+    if procedure.status == "broken":
+        return (
+            f":no_entry: *Silence broken*: a member objected before {when}. "
+            "The chair will decide how to proceed."
+        )
+    return (
+        f":shushing_face: *Silence procedure*: the decision below is adopted unless a member "
+        f"objects by {when} with `/object N reason`.\n>{escape(procedure.text)}"
+    )
+
+
+def silence_notice(meeting: Meeting, item: AgendaItem, procedure: SilenceProcedure) -> SlackMessage:
+    """Posted in the thread and in the channel when the chair starts a silence procedure."""
+    when = date_token(procedure.deadline_at, meeting.timezone)
+    status = {
+        "running": f"adopted unless a member delegation objects by {when}.",
+        "broken": "silence was broken by an objection.",
+        "adopted": "adopted by silence procedure.",
+        "cancelled": "the chair ended the procedure.",
+    }[procedure.status]
+    body = (
+        f":shushing_face: *Silence procedure on item {item.number}: {escape(item.title)}*\n"
+        f">{escape(procedure.text)}\n"
+        f"Status: {status}"
+    )
+    if procedure.status == "running":
+        body += f"\nTo break silence, a member delegate types `/object {item.number} your reason`."
+    return SlackMessage(
+        text=f"Silence procedure on item {item.number}: {status}", blocks=[_section(body)]
+    )
+
+
+def objection_notice(
+    meeting: Meeting, item: AgendaItem, delegation: str, user_id: str, reason: str, first: bool
+) -> SlackMessage:
+    lead = "*Silence broken*" if first else "*Further objection*"
+    return SlackMessage(
+        text=f"Item {item.number}: {delegation} objects; silence is broken.",
+        blocks=[
+            _section(
+                f":no_entry: {lead} on item {item.number}: {escape(delegation)} (<@{user_id}>) "
+                f"objects.\n>{escape(reason)}"
+            )
+        ],
+    )
+
+
+def adoption_notice(meeting: Meeting, item: AgendaItem, decision: Decision) -> SlackMessage:
+    return SlackMessage(
+        text=f"Item {item.number}: adopted by silence procedure. {escape(decision.text)}",
+        blocks=[_section(decision_summary(decision, meeting.timezone))],
     )

@@ -7,10 +7,11 @@ listener that runs after the answer has gone (see `handlers/outbound.py`).
 
 from slack_bolt import App
 
-from handlers import approve, fallback, messages
+from handlers import approve, calendar, fallback, messages
 
 
 def register_all(app: App) -> None:
     messages.register(app)
     approve.register(app)
+    calendar.register(app)
     fallback.register(app)  # last: Bolt runs the first listener that matches

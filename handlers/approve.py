@@ -1,4 +1,4 @@
-"""`/approve`: the chair records a decision on an agenda item.
+"""`/approve`: the chair records a decision on an agenda item, or starts a silence procedure.
 
 The private answer travels in the acknowledgement itself (Slack shows it at once, only to the
 user); the decision is committed before that answer is sent.  Posting in the item's thread and
@@ -10,17 +10,10 @@ from typing import Any
 from slack_bolt import Ack, App, BoltContext
 
 from bot.decisions import DecisionOutcome, decide, parse_approve
-from bot.meetings import meetings_for_command
+from bot.meetings import resolve_command_meeting
 from bot.slack_api import Call
-from bot.views import (
-    awaiting_list,
-    choose_meeting_notice,
-    decision_announcement,
-    decision_confirmation,
-    item_message,
-    no_meeting_notice,
-)
-from handlers.outbound import answer, plan, send_planned_calls
+from bot.views import awaiting_list, decision_announcement, decision_confirmation, silence_notice
+from handlers.outbound import answer, plan, post, send_planned_calls, silence_calls, update
 
 
 def register(app: App) -> None:
@@ -31,15 +24,14 @@ def approve(ack: Ack, command: dict[str, Any], context: BoltContext) -> None:
     request = parse_approve(command.get("text") or "")
     user_id = command["user_id"]
     with context["db"].session() as session:
-        meetings = meetings_for_command(session, channel=command["channel_id"], user_id=user_id)
-        if not meetings:
-            answer(ack, no_meeting_notice("/approve"))
-            return
-        if len(meetings) > 1:
-            answer(ack, choose_meeting_notice("/approve", [m.key for m in meetings]))
+        meeting = resolve_command_meeting(
+            session, channel=command["channel_id"], user_id=user_id, command="/approve"
+        )
+        if isinstance(meeting, str):
+            answer(ack, meeting)
             return
         outcome = decide(
-            session, meeting=meetings[0], user_id=user_id, request=request, now=context["now"]
+            session, meeting=meeting, user_id=user_id, request=request, now=context["now"]
         )
     plan(context, calls_for(outcome))
     answer(ack, reply_for(outcome))
@@ -55,27 +47,19 @@ def reply_for(outcome: DecisionOutcome) -> str:
 
 def calls_for(outcome: DecisionOutcome) -> list[Call]:
     meeting, item, decision = outcome.meeting, outcome.item, outcome.decision
-    if meeting is None or item is None or decision is None:
+    if outcome.silence is not None:
+        return silence_calls(outcome.silence, channel=meeting.channel if meeting else None)
+    if meeting is None or item is None or decision is None or item.post_ts is None:
         return []
+    assert outcome.root is not None
     notice = decision_announcement(meeting, item, decision, outcome.superseded)
-    root = item_message(meeting, item, outcome.documents, decision)
-    return [
-        Call(
-            "chat_postMessage",
-            {
-                "channel": item.post_channel,
-                "thread_ts": item.post_ts,
-                "text": notice.text,
-                "blocks": notice.blocks,
-            },
-        ),
-        Call(
-            "chat_update",
-            {
-                "channel": item.post_channel,
-                "ts": item.post_ts,
-                "text": root.text,
-                "blocks": root.blocks,
-            },
-        ),
+    calls = [
+        post(item.post_channel, notice, thread_ts=item.post_ts),
+        update(item.post_channel, item.post_ts, outcome.root),
     ]
+    ended = outcome.closed_silence
+    if ended is not None and ended.notice_ts:
+        calls.append(
+            update(ended.notice_channel, ended.notice_ts, silence_notice(meeting, item, ended))
+        )
+    return calls

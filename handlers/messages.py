@@ -24,7 +24,7 @@ from bot.comments import (
     mark_event_handled,
 )
 from bot.slack_api import Call
-from bot.views import RECEIPT_REACTION, stray_notice
+from bot.views import RECEIPT_REACTION, late_reply_notice, stray_notice
 from handlers.outbound import plan, send_planned_calls
 
 REPLY_SUBTYPES = {None, "thread_broadcast", "file_share"}
@@ -113,19 +113,40 @@ def _is_human_reply(message: dict[str, Any]) -> bool:
 def calls_for(capture: Capture) -> list[Call]:
     if capture.outcome in ("recorded", "duplicate") and capture.item_number is not None:
         # On a redelivery too: the first attempt may have died before its receipt went out.
-        return [
+        calls = [
             Call(
                 "reactions_add",
                 {"channel": capture.channel, "timestamp": capture.ts, "name": RECEIPT_REACTION},
                 tolerate=("already_reacted", "message_not_found"),
             )
         ]
+        if capture.outcome == "recorded" and capture.late and capture.user_id:
+            assert capture.deadline_at is not None
+            text = late_reply_notice(capture.timezone, capture.item_number, capture.deadline_at)
+            calls.append(
+                Call(
+                    "chat_postEphemeral",
+                    {
+                        "channel": capture.channel,
+                        "user": capture.user_id,
+                        "text": text,
+                        "thread_ts": capture.thread_ts,
+                    },
+                    tolerate=("user_not_in_channel",),
+                )
+            )
+        return calls
     if capture.outcome == "stray" and capture.user_id:
         text = stray_notice(capture.meeting_title, capture.item_number, capture.secretariat)
         return [
             Call(
                 "chat_postEphemeral",
-                {"channel": capture.channel, "user": capture.user_id, "text": text},
+                {
+                    "channel": capture.channel,
+                    "user": capture.user_id,
+                    "text": text,
+                    "thread_ts": capture.thread_ts,
+                },
                 tolerate=("user_not_in_channel",),
             )
         ]

@@ -11,7 +11,9 @@ from typing import Any
 from slack_bolt import Ack, BoltContext
 from slack_sdk import WebClient
 
+from bot.silence import SilenceOutcome, record_notice
 from bot.slack_api import Call, send_calls
+from bot.views import SlackMessage
 
 
 def answer(ack: Ack, text: str) -> None:
@@ -25,6 +27,58 @@ def plan(context: BoltContext, calls: Sequence[Call]) -> None:
 
 def send_planned_calls(context: BoltContext, client: WebClient, logger: logging.Logger) -> None:
     calls: list[Any] = context.get("calls") or []
-    errors = send_calls(client, calls)
+
+    def remember(call: Call, response: Any) -> None:
+        # A silence procedure's channel notice is updated in place later: keep its ts.
+        if call.remember and call.remember.startswith("silence_notice:"):
+            procedure_id = int(call.remember.split(":", 1)[1])
+            with context["db"].session() as session:
+                record_notice(
+                    session,
+                    procedure_id=procedure_id,
+                    channel=str(response["channel"]),
+                    ts=str(response["ts"]),
+                )
+
+    errors = send_calls(client, calls, on_sent=remember)
     if errors:
         logger.warning("after-ack Slack calls failed: %s", "; ".join(errors))
+
+
+def silence_calls(outcome: SilenceOutcome, *, channel: str | None) -> list[Call]:
+    """The posts a silence procedure change makes: thread, channel notice, root, alerts."""
+    item, procedure = outcome.item, outcome.procedure
+    if item is None or procedure is None or item.post_ts is None:
+        return []
+    calls: list[Call] = []
+    if outcome.thread_notice is not None:
+        calls.append(post(item.post_channel, outcome.thread_notice, thread_ts=item.post_ts))
+    if outcome.channel_notice is not None:
+        if procedure.notice_ts:
+            calls.append(
+                update(procedure.notice_channel, procedure.notice_ts, outcome.channel_notice)
+            )
+        elif procedure.status == "running":
+            notice = post(channel or item.post_channel, outcome.channel_notice)
+            calls.append(
+                Call(notice.method, notice.args, remember=f"silence_notice:{procedure.id}")
+            )
+    if outcome.root is not None:
+        calls.append(update(item.post_channel, item.post_ts, outcome.root))
+    if outcome.alert is not None:
+        calls += [post(user, outcome.alert) for user in outcome.alert_users]
+    return calls
+
+
+def post(channel: str | None, message: SlackMessage, *, thread_ts: str | None = None) -> Call:
+    args: dict[str, Any] = {"channel": channel, "text": message.text, "blocks": message.blocks}
+    if thread_ts is not None:
+        args["thread_ts"] = thread_ts
+    return Call("chat_postMessage", args)
+
+
+def update(channel: str | None, ts: str, message: SlackMessage) -> Call:
+    return Call(
+        "chat_update",
+        {"channel": channel, "ts": ts, "text": message.text, "blocks": message.blocks},
+    )

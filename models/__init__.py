@@ -51,6 +51,11 @@ class Meeting(SQLModel, table=True):
     channel: str
     timezone: str
     source_digest: str = ""  # hash of the last loaded file: reloading it unchanged is a no-op
+    # The calendar: offsets before each deadline, in seconds.
+    reminders: str = "604800,172800,86400"  # comma-separated; empty means no reminders
+    nudge_seconds: int | None = 172800  # None: no nudges
+    nudge_observers: bool = False
+    silence_minimum_seconds: int = 259200
     created_at: datetime = _utc()
     updated_at: datetime = _utc()
 
@@ -169,6 +174,55 @@ class Decision(SQLModel, table=True):
     decided_by: str
     decided_at: datetime = _utc()
     supersedes_id: int | None = Field(default=None, foreign_key="decision.id")
+
+
+class SilenceProcedure(SQLModel, table=True):
+    """ "Adopted unless a member objects by the deadline"; broken by the first objection."""
+
+    __tablename__ = "silence_procedure"
+    id: int | None = Field(default=None, primary_key=True)
+    item_id: int = Field(foreign_key="agenda_item.id", index=True)
+    text: str = Field(sa_type=Text)
+    started_by: str
+    started_at: datetime = _utc()
+    deadline_at: datetime = _utc()
+    status: str = "running"  # running | broken | adopted | cancelled
+    ended_at: datetime | None = _utc(nullable=True)
+    decision_id: int | None = Field(default=None, foreign_key="decision.id")
+    notice_channel: str | None = None  # the channel notice, updated as the procedure goes
+    notice_ts: str | None = None
+
+
+class Objection(SQLModel, table=True):
+    """A member delegation breaking (or adding to the break of) a silence procedure."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    procedure_id: int = Field(foreign_key="silence_procedure.id", index=True)
+    user_id: str
+    delegation_id: int | None = Field(default=None, foreign_key="delegation.id")
+    reason: str = Field(sa_type=Text)
+    at: datetime = _utc()
+
+
+class Delivery(SQLModel, table=True):
+    """A scheduled message, claimed before it is sent and marked once sent.
+
+    `key` names what is delivered and for which deadline (e.g. "reminder:12:2020-07-17T15:00Z:
+    172800"), so a moved deadline yields new keys and a delivery is never made twice.
+    """
+
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(unique=True, index=True)
+    kind: str  # close | reminder | nudge | silence
+    meeting_id: int = Field(foreign_key="meeting.id", index=True)
+    item_id: int | None = Field(default=None, foreign_key="agenda_item.id")
+    due_at: datetime = _utc()
+    claimed_at: datetime | None = _utc(nullable=True)
+    claim_token: str | None = None
+    attempts: int = 0
+    sent_at: datetime | None = _utc(nullable=True)
+    skipped_at: datetime | None = _utc(nullable=True)
+    note: str = ""  # why it was skipped, or the last error
 
 
 class AuditEntry(SQLModel, table=True):

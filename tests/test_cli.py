@@ -356,9 +356,18 @@ def test_posted_message_shows_item_documents_proposal_deadline_and_how_to_reply(
     assert "The PTC is invited to endorse the proposals." in text
     deadline = int(datetime(2020, 7, 17, 15, 0, tzinfo=UTC).timestamp())  # 17:00 in Brussels
     assert f"<!date^{deadline}^" in text
-    assert "Reply in this thread" in text
+    # Its 2020 deadline has passed, so the message says so and that replies count as late.
+    assert "Comments closed" in text and "marked late" in text
     assert post.params["channel"] == CHANNEL
     assert post.params["text"].startswith("Item 3: COVID-19")  # the notification fallback
+
+
+def test_posted_open_item_invites_replies_in_its_thread(cli: Cli, standin: SlackStandIn):
+    load_small(cli)
+    assert cli("post", "5").returncode == 0  # opens in 2030, deadline ahead
+    [post] = standin.calls_to("chat.postMessage")
+    text = "\n".join(block_texts(post.params["blocks"]))
+    assert "Reply in this thread" in text and "Deadline for comments" in text
 
 
 def test_failed_post_exits_1_and_the_next_post_posts_the_item(cli: Cli, standin: SlackStandIn):

@@ -4,7 +4,7 @@ Each bad file is small.yaml with one defect, so an error must name the file, the
 and what was expected, and nothing else may be reported for it.
 """
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -361,7 +361,8 @@ def test_time_that_is_not_a_date_is_an_error():
         the_error(text),
         key="agenda[0].deadline",
         line=line_of(text, "deadline: next Friday"),
-        expected="'next Friday' is not a date and time; expected 2020-07-17T17:00",
+        expected="'next Friday' is not a date and time; expected e.g. 2020-07-24T17:00 "
+        "(meeting time zone) or 2020-07-24T17:00+02:00",
     )
 
 
@@ -539,3 +540,237 @@ def test_digest_is_a_stable_hex_fingerprint():
 )
 def test_digest_changes_when_the_meeting_changes(old: str, new: str):
     assert parse(variant(old, new)).digest() != parse(SMALL).digest()
+
+
+# -- times the clocks skip or repeat ------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "written",
+    ["2021-03-28T02:30", "'2021-03-28 02:30'", "2021-03-28 02:30:00"],
+    ids=["string", "quoted-with-space", "yaml-timestamp"],
+)
+def test_time_the_clocks_skip_is_an_error(written: str):
+    # Brussels went from 02:00 to 03:00 on 28 March 2021: 02:30 never happened there.
+    text = variant("deadline: 2020-07-31T17:00", f"deadline: {written}")
+    assert_names(
+        the_error(text),
+        key="agenda[1].deadline",
+        line=line_of(text, f"deadline: {written}"),
+        expected="does not exist in Europe/Brussels (clocks change)",
+    )
+
+
+@pytest.mark.parametrize("written", ["2020-10-25T02:30", "2020-10-25 02:30:00"])
+def test_time_the_clocks_repeat_takes_its_first_occurrence(written: str):
+    # 02:30 happened twice in Brussels on 25 October 2020; the first was summer time, UTC+2.
+    spec = parse(variant("deadline: 2020-07-31T17:00", f"deadline: {written}"))
+    assert spec.agenda[1].deadline_at == utc(2020, 10, 25, 0, 30)
+
+
+@pytest.mark.parametrize(
+    ("written", "instant"),
+    [
+        ("2020-07-31 17:00", utc(2020, 7, 31, 15, 0)),
+        ("2020-07-31T17:00:30", utc(2020, 7, 31, 15, 0) + timedelta(seconds=30)),
+        ("'2020-07-31T17:00Z'", utc(2020, 7, 31, 17, 0)),
+        ("'2020-07-31T17:00 +0200'", utc(2020, 7, 31, 15, 0)),
+    ],
+)
+def test_deadline_spellings_that_are_accepted(written: str, instant: datetime):
+    spec = parse(variant("deadline: 2020-07-31T17:00", f"deadline: {written}"))
+    assert spec.agenda[1].deadline_at == instant
+
+
+def test_hour_without_minutes_is_an_error():
+    text = variant("deadline: 2020-07-31T17:00", "deadline: 2020-07-31T17")
+    assert_names(
+        the_error(text),
+        key="agenda[1].deadline",
+        line=line_of(text, "deadline: 2020-07-31T17"),
+        expected="'2020-07-31T17' is not a date and time; expected e.g. 2020-07-24T17:00",
+    )
+
+
+def test_malformed_time_is_reported_even_when_the_time_zone_is_unknown():
+    text = variant("timezone: Europe/Brussels", "timezone: Mars/Olympus")
+    text = variant("deadline: 2020-07-31T17:00", "deadline: next Friday", text)
+    errors = errors_of(text)
+    assert [e.split(": ")[2] for e in errors] == ["timezone", "agenda[1].deadline"], errors
+
+
+# -- the calendar: reminders, nudge, nudge_observers, silence_minimum ---------------------------
+
+DAY, HOUR = 86400, 3600
+
+
+def with_calendar(lines: str) -> str:
+    """small.yaml with calendar keys written just after the channel."""
+    return variant("channel: C0TEST0001\n", "channel: C0TEST0001\n" + lines)
+
+
+def test_calendar_defaults_when_the_file_says_nothing():
+    spec = parse(SMALL)
+    assert spec.reminders == (7 * DAY, 2 * DAY, DAY)
+    assert spec.nudge == 2 * DAY
+    assert spec.nudge_observers is False
+    assert spec.silence_minimum == 3 * DAY
+
+
+def test_meeting_spec_built_without_calendar_takes_the_defaults():
+    spec = parse(SMALL)
+    bare = MeetingSpec(
+        spec.key,
+        spec.title,
+        spec.channel,
+        spec.timezone,
+        spec.chair,
+        spec.secretariat,
+        spec.delegations,
+        spec.agenda,
+    )
+    assert bare == spec and bare.digest() == spec.digest()
+
+
+def test_calendar_keys_are_known_not_warned_about():
+    text = with_calendar(
+        "reminders: [3d]\nnudge: 24h\nnudge_observers: true\nsilence_minimum: 5d\n"
+    )
+    spec = parse(text)
+    assert spec.warnings == ()
+    assert (spec.reminders, spec.nudge, spec.nudge_observers, spec.silence_minimum) == (
+        (3 * DAY,),
+        DAY,
+        True,
+        5 * DAY,
+    )
+
+
+@pytest.mark.parametrize(
+    ("written", "seconds"),
+    [
+        ("reminders: [7d, 2d, 24h]\n", (7 * DAY, 2 * DAY, DAY)),
+        ("reminders: [24h, 7d]\n", (7 * DAY, DAY)),  # sorted, longest first
+        ("reminders: []\n", ()),
+        ("reminders: 12h\n", (12 * HOUR,)),  # one string is a one-item list
+        ("reminders: [P1W, PT36H, 90m, 1h 30s]\n", (7 * DAY, 36 * HOUR, 90 * 60, HOUR + 30)),
+        ("reminders:\n  - 3d\n  - 1D12H\n", (3 * DAY, 36 * HOUR)),
+    ],
+)
+def test_reminders_accepted(written: str, seconds: tuple[int, ...]):
+    assert parse(with_calendar(written)).reminders == seconds
+
+
+@pytest.mark.parametrize(
+    ("written", "seconds"),
+    [
+        ("nudge: 24h\n", DAY),
+        ("nudge: P2D\n", 2 * DAY),
+        ("nudge: 1d 6h\n", DAY + 6 * HOUR),
+        ("nudge: off\n", None),
+        ("nudge: false\n", None),
+        ("nudge: 'off'\n", None),
+        ("nudge: OFF\n", None),
+    ],
+)
+def test_nudge_accepted(written: str, seconds: int | None):
+    assert parse(with_calendar(written)).nudge == seconds
+
+
+@pytest.mark.parametrize(("written", "value"), [("true", True), ("false", False)])
+def test_nudge_observers_accepted(written: str, value: bool):
+    assert parse(with_calendar(f"nudge_observers: {written}\n")).nudge_observers is value
+
+
+@pytest.mark.parametrize(
+    ("written", "seconds"),
+    [("silence_minimum: 5d\n", 5 * DAY), ("silence_minimum: PT36H\n", 36 * HOUR)],
+)
+def test_silence_minimum_accepted(written: str, seconds: int):
+    assert parse(with_calendar(written)).silence_minimum == seconds
+
+
+NOT_A_DURATION = "is not a duration; expected e.g. 7d, 48h, 30m, 90s or ISO 8601 like P7D"
+
+BAD_CALENDAR = [
+    # (lines added, key, anchor of the reported line, expected words)
+    ("reminders: [7d, 2 days]\n", "reminders[1]", "reminders:", f"'2 days' {NOT_A_DURATION}"),
+    ("reminders: [7d, 48]\n", "reminders[1]", "reminders:", f"'48' {NOT_A_DURATION}"),
+    ("reminders: [0h]\n", "reminders[0]", "reminders:", "'0h' must be longer than zero"),
+    ("reminders: [P1M]\n", "reminders[0]", "reminders:", "years and months have no fixed"),
+    (
+        "reminders: [7d, 1d, 24h]\n",
+        "reminders[2]",
+        "reminders:",
+        "'24h' is the same as reminders[1] ('1d'); expected each reminder once",
+    ),
+    (
+        "reminders:\n  - 7d\n  - 168h\n",
+        "reminders[1]",
+        "- 168h",
+        "'168h' is the same as reminders[0] ('7d')",
+    ),
+    ("reminders:\n", "reminders", "reminders:", "is empty; expected a list of durations"),
+    ("reminders: {a: 1d}\n", "reminders", "reminders:", "or [] for no reminders"),
+    ("reminders: off\n", "reminders", "reminders:", "expected a list of durations"),
+    ("nudge: 2 days\n", "nudge", "nudge:", f"'2 days' {NOT_A_DURATION}; or off for no nudges"),
+    ("nudge: 48\n", "nudge", "nudge:", f"'48' {NOT_A_DURATION}"),
+    ("nudge: 0s\n", "nudge", "nudge:", "'0s' must be longer than zero"),
+    ("nudge: -1h\n", "nudge", "nudge:", "'-1h' must be longer than zero"),
+    ("nudge: true\n", "nudge", "nudge:", "expected a duration such as 48h, or off"),
+    ("nudge:\n", "nudge", "nudge:", "is empty; expected e.g. 7d"),
+    ("nudge_observers: 'false'\n", "nudge_observers", "nudge_observers", "true or false"),
+    ("nudge_observers: 1\n", "nudge_observers", "nudge_observers", "got 1"),
+    ("nudge_observers:\n", "nudge_observers", "nudge_observers", "got None"),
+    ("silence_minimum: 3 days\n", "silence_minimum", "silence_minimum", NOT_A_DURATION),
+    ("silence_minimum: 72\n", "silence_minimum", "silence_minimum", f"'72' {NOT_A_DURATION}"),
+    ("silence_minimum: off\n", "silence_minimum", "silence_minimum", NOT_A_DURATION),
+    ("silence_minimum: PT0S\n", "silence_minimum", "silence_minimum", "longer than zero"),
+    ("silence_minimum:\n", "silence_minimum", "silence_minimum", "is empty"),
+]
+
+
+@pytest.mark.parametrize(
+    ("lines", "key", "anchor", "expected"),
+    BAD_CALENDAR,
+    ids=[f"{b[1]}={b[0].strip()}" for b in BAD_CALENDAR],
+)
+def test_bad_calendar_value_is_one_error(lines: str, key: str, anchor: str, expected: str):
+    text = with_calendar(lines)
+    assert_names(the_error(text), key=key, line=line_of(text, anchor), expected=expected)
+
+
+def test_every_calendar_problem_is_reported_at_once():
+    text = with_calendar(
+        "reminders: [1d, 24h, soon]\nnudge: yes\nnudge_observers: maybe\nsilence_minimum: 3\n"
+    )
+    keys = [error.split(": ")[2] for error in errors_of(text)]
+    assert keys == ["reminders[1]", "reminders[2]", "nudge", "nudge_observers", "silence_minimum"]
+
+
+@pytest.mark.parametrize(
+    "lines",
+    [
+        "reminders: [7d, 2d, 24h]\nnudge: 48h\nnudge_observers: false\nsilence_minimum: 72h\n",
+        "reminders: [1d, 48h, P1W]\nnudge: P2D\nsilence_minimum: 3d\n",
+    ],
+    ids=["defaults-written-out", "same-meaning-other-spelling"],
+)
+def test_digest_is_the_same_when_the_calendar_means_the_same(lines: str):
+    assert parse(with_calendar(lines)).digest() == parse(SMALL).digest()
+
+
+@pytest.mark.parametrize(
+    "lines",
+    [
+        "reminders: [7d, 2d]\n",
+        "reminders: []\n",
+        "reminders: [7d, 2d, 12h]\n",
+        "nudge: 24h\n",
+        "nudge: off\n",
+        "nudge_observers: true\n",
+        "silence_minimum: 5d\n",
+    ],
+)
+def test_digest_changes_when_the_calendar_changes(lines: str):
+    assert parse(with_calendar(lines)).digest() != parse(SMALL).digest()

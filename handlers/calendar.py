@@ -1,0 +1,63 @@
+"""`/extend` (chair or secretariat) and `/object` (member delegations, during silence)."""
+
+from typing import Any
+
+from slack_bolt import Ack, App, BoltContext
+
+from bot.deadlines import extend_deadline
+from bot.meetings import resolve_command_meeting
+from bot.silence import object_to
+from handlers.outbound import answer, plan, post, send_planned_calls, silence_calls, update
+
+
+def register(app: App) -> None:
+    app.command("/extend")(ack=extend, lazy=[send_planned_calls])
+    app.command("/object")(ack=object_, lazy=[send_planned_calls])
+
+
+def extend(ack: Ack, command: dict[str, Any], context: BoltContext) -> None:
+    user_id = command["user_id"]
+    with context["db"].session() as session:
+        meeting = resolve_command_meeting(
+            session, channel=command["channel_id"], user_id=user_id, command="/extend"
+        )
+        if isinstance(meeting, str):
+            answer(ack, meeting)
+            return
+        outcome = extend_deadline(
+            session,
+            meeting=meeting,
+            user_id=user_id,
+            text=command.get("text") or "",
+            now=context["now"],
+        )
+    item = outcome.item
+    if item is not None and item.post_ts and outcome.notice and outcome.root:
+        plan(
+            context,
+            [
+                post(item.post_channel, outcome.notice, thread_ts=item.post_ts),
+                update(item.post_channel, item.post_ts, outcome.root),
+            ],
+        )
+    answer(ack, outcome.reply)
+
+
+def object_(ack: Ack, command: dict[str, Any], context: BoltContext) -> None:
+    user_id = command["user_id"]
+    with context["db"].session() as session:
+        meeting = resolve_command_meeting(
+            session, channel=command["channel_id"], user_id=user_id, command="/object"
+        )
+        if isinstance(meeting, str):
+            answer(ack, meeting)
+            return
+        outcome = object_to(
+            session,
+            meeting=meeting,
+            user_id=user_id,
+            text=command.get("text") or "",
+            now=context["now"],
+        )
+    plan(context, silence_calls(outcome, channel=meeting.channel))
+    answer(ack, outcome.reply)
