@@ -55,6 +55,16 @@ def database(settings: Settings) -> Iterator[Database]:
     engine.dispose()
 
 
+class Clock:
+    """The app's request clock: tests set `now` instead of waiting for time to pass."""
+
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
 @dataclass
 class Bot:
     """The app under test, served over HTTP, and what a test needs around it."""
@@ -65,6 +75,7 @@ class Bot:
     standin: SlackStandIn
     database: Database
     settings: Settings
+    clock: Clock
 
     def settle(self) -> None:
         """Wait until every after-ack Web API call has been made."""
@@ -74,12 +85,13 @@ class Bot:
 @pytest.fixture
 def bot(settings: Settings, database: Database, standin: SlackStandIn) -> Iterator[Bot]:
     executor = DrainableExecutor()
+    clock = Clock(IN_SESSION)
     server = LocalServer(
-        settings, database, client=make_client(settings), executor=executor
+        settings, database, client=make_client(settings), executor=executor, clock=clock
     ).start()
     # One ts source for both halves of Slack, so replies come after the roots they answer.
     sender = SlackSender(server.events_url, SIGNING_SECRET, ts_source=standin.next_ts)
-    yield Bot(server, executor, sender, standin, database, settings)
+    yield Bot(server, executor, sender, standin, database, settings, clock)
     server.stop()
     executor.shutdown(wait=True)
 
