@@ -40,11 +40,12 @@ from bot.demo_script import (
 from bot.executor import DrainableExecutor
 from bot.meeting_file import read_meeting_file
 from bot.meetings import find_meeting, list_items, load_meeting
-from bot.record import Figures, comment_rows, meeting_figures, write_csv
+from bot.record import comment_rows, write_csv
 from bot.roots import current_decision
 from bot.schedule import next_due_at, run_due
 from bot.slack_api import ChannelPacer, Outbound, make_client
 from bot.standin import Delivery, SlackSender, SlackStandIn
+from bot.summary import SummaryFigures, build_summary
 from bot.web import LocalServer
 from models import AgendaItem, SilenceProcedure
 from models import Delivery as Scheduled
@@ -125,7 +126,7 @@ def run_demo(*, out_dir: Path, meeting_file: Path = EXAMPLE) -> int:
             meeting = find_meeting(session, spec.key)
             assert meeting.id is not None
             write_csv(comment_rows(session, meeting_id=meeting.id), record)
-            figures = meeting_figures(session, meeting_id=meeting.id)
+            figures = build_summary(session, meeting_id=meeting.id, now=sim_now()).figures
             decided = [
                 (item.number, decision.kind)
                 for item in list_items(session, meeting_id=meeting.id)
@@ -298,7 +299,7 @@ def _roots(engine: Any, key: str) -> dict[int, str]:
 def _print_summary(
     title: str,
     key: str,
-    f: Figures,
+    f: SummaryFigures,
     decided: list[tuple[int, str]],
     awaiting: list[int],
     player: _Player,
@@ -308,17 +309,19 @@ def _print_summary(
     print(f"\nDocket demo: {title} ({key})")
     print(
         f"  participants: {f.registered} registered, {f.took_part} took part; delegations taking "
-        f"part: {f.member_delegations_active}/{f.member_delegations} members, "
-        f"{f.observer_delegations_active}/{f.observer_delegations} observers"
+        f"part: {len(f.members_taking_part)}/{f.member_delegations} members, "
+        f"{len(f.observers_taking_part)}/{f.observer_delegations} observers"
     )
     print(
-        f"  comments: {f.comments} formal (members {f.by_role['member']}, observers "
-        f"{f.by_role['observer']}, chair {f.by_role['chair']}, secretariat "
-        f"{f.by_role['secretariat']}); {f.withdrawn} withdrawn, counted apart; {f.late} late"
+        f"  comments: {f.comments} formal (members {f.by_kind['member']}, observers "
+        f"{f.by_kind['observer']}, chair {f.by_kind['chair']}, secretariat "
+        f"{f.by_kind['secretariat']}); {f.withdrawn} withdrawn, counted apart; {f.late} late"
     )
-    print("  per item: " + ", ".join(f"{n}: {c}" for n, c in f.by_item.items()))
+    print("  per item: " + ", ".join(f"{n}: {sum(c.values())}" for n, c in f.by_item.items()))
+    print("  per week: " + ", ".join(f"{w}: {sum(c.values())}" for w, c in f.by_week.items()))
     print(
-        f"  {player.deliveries} Slack requests replayed: {f.edits} edits kept as revisions, "
+        f"  {player.deliveries} Slack requests replayed: {f.edited} edited comments (every "
+        "version kept), "
         f"{f.kept_aside} unregistered replies kept aside ({notices} told privately), "
         f"receipts on {receipts} replies"
     )
@@ -364,7 +367,7 @@ def _rounds(session: Session) -> int:
     ).one()
 
 
-def _check(f: Figures, player: _Player) -> list[str]:
+def _check(f: SummaryFigures, player: _Player) -> list[str]:
     """The demo checks itself: every reply recorded exactly once, every request answered."""
     problems = list(player.failures)
     replies = len(player.replies)

@@ -8,10 +8,9 @@ import csv
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import func
 from sqlmodel import Session, col, select
 
-from models import AgendaItem, Comment, Delegation, Participant, StrayReply
+from models import AgendaItem, Comment, Delegation
 
 CSV_COLUMNS = [
     "item",
@@ -112,67 +111,3 @@ def write_csv(rows: list[CommentRow], path: Path) -> None:
         writer.writerow(CSV_COLUMNS)
         writer.writerows(row.as_csv() for row in rows)
     tmp.replace(path)
-
-
-@dataclass(frozen=True)
-class Figures:
-    """The session in numbers, as a secretariat reports it.  Withdrawn comments are counted
-    apart and never in the totals."""
-
-    registered: int
-    took_part: int
-    member_delegations: int
-    observer_delegations: int
-    member_delegations_active: int
-    observer_delegations_active: int
-    comments: int
-    withdrawn: int
-    by_role: dict[str, int]
-    by_item: dict[int, int]
-    edits: int
-    late: int
-    kept_aside: int
-
-
-def meeting_figures(session: Session, *, meeting_id: int) -> Figures:
-    rows = comment_rows(session, meeting_id=meeting_id)
-    active = [r for r in rows if r.status == "active"]
-    delegations = list(
-        session.exec(
-            select(Delegation).where(Delegation.meeting_id == meeting_id, col(Delegation.active))
-        )
-    )
-    registered = session.exec(
-        select(func.count())
-        .select_from(Participant)
-        .where(Participant.meeting_id == meeting_id, col(Participant.active))
-    ).one()
-    kept_aside = session.exec(
-        select(func.count()).select_from(StrayReply).where(StrayReply.meeting_id == meeting_id)
-    ).one()
-    items = session.exec(
-        select(AgendaItem.number)
-        .where(AgendaItem.meeting_id == meeting_id, col(AgendaItem.active))
-        .order_by(col(AgendaItem.position))
-    )
-    by_item = {number: 0 for number in items}
-    by_role = {role: 0 for role in ("member", "observer", "chair", "secretariat")}
-    for row in active:
-        by_item[row.item] = by_item.get(row.item, 0) + 1
-        by_role[row.role] = by_role.get(row.role, 0) + 1
-    spoke = {(r.delegation, r.delegation_kind) for r in active}
-    return Figures(
-        registered=registered,
-        took_part=len({r.user for r in active}),
-        member_delegations=sum(d.kind == "member" for d in delegations),
-        observer_delegations=sum(d.kind == "observer" for d in delegations),
-        member_delegations_active=sum((d.name, "member") in spoke for d in delegations),
-        observer_delegations_active=sum((d.name, "observer") in spoke for d in delegations),
-        comments=len(active),
-        withdrawn=len(rows) - len(active),
-        by_role=by_role,
-        by_item=by_item,
-        edits=sum(r.revisions for r in rows),
-        late=sum(r.late for r in active),
-        kept_aside=kept_aside,
-    )

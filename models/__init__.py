@@ -56,6 +56,9 @@ class Meeting(SQLModel, table=True):
     nudge_seconds: int | None = 172800  # None: no nudges
     nudge_observers: bool = False
     silence_minimum_seconds: int = 259200
+    closed_at: datetime | None = _utc(
+        nullable=True
+    )  # the session was closed (/close or all decided)
     created_at: datetime = _utc()
     updated_at: datetime = _utc()
 
