@@ -23,6 +23,7 @@ from bot.timeparse import DURATION_EXAMPLES, parse_duration, parse_moment, read_
 USER_ID = re.compile(r"^[UW][A-Z0-9]{6,20}$")
 CHANNEL_ID = re.compile(r"^[CG][A-Z0-9]{6,20}$")
 EMAIL = re.compile(r"^[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+$")
+TIME_OF_DAY = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 MEETING_KEY = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")
 
 TOP_KEYS = {
@@ -38,6 +39,10 @@ TOP_KEYS = {
     "nudge",
     "nudge_observers",
     "silence_minimum",
+    "digest_at",
+    "digest_horizon",
+    "quiet_digest",
+    "secretariat_channel",
 }
 DELEGATION_KEYS = {"name", "kind", "delegates"}
 ITEM_KEYS = {"number", "title", "proposal", "documents", "opens", "deadline"}
@@ -49,6 +54,8 @@ DOCUMENT_KEYS = {"code", "title", "url"}
 DEFAULT_REMINDERS: tuple[int, ...] = (7 * 86400, 2 * 86400, 86400)
 DEFAULT_NUDGE = 2 * 86400
 DEFAULT_SILENCE_MINIMUM = 3 * 86400
+DEFAULT_DIGEST_AT = "09:00"
+DEFAULT_DIGEST_HORIZON = 3 * 86400
 REMINDERS_EXPECTED = "expected a list of durations such as [7d, 2d, 24h], or [] for no reminders"
 
 EmailLookup = Callable[[str], str | None]
@@ -109,6 +116,13 @@ class MeetingSpec:
     nudge: int | None = DEFAULT_NUDGE
     nudge_observers: bool = False
     silence_minimum: int = DEFAULT_SILENCE_MINIMUM
+    # The secretariat's digest: a local time of day ("09:00") or None for no daily digest; what
+    # counts as closing soon; on a day with nothing new, a one-line digest ("line") or none
+    # ("none"); and a channel to post it in instead of direct messages.
+    digest_at: str | None = DEFAULT_DIGEST_AT
+    digest_horizon: int = DEFAULT_DIGEST_HORIZON
+    quiet_digest: str = "line"
+    secretariat_channel: str | None = None
     warnings: tuple[str, ...] = field(default=(), compare=False)
 
     def digest(self) -> str:
@@ -333,6 +347,7 @@ class _Validator:
         nudge = self.nudge(data)
         nudge_observers = self.nudge_observers(data)
         silence_minimum = self.silence_minimum(data)
+        digest_at, digest_horizon, quiet_digest, secretariat_channel = self.digest_settings(data)
         if self.errors:
             raise MeetingFileError(self.name, self.errors)
         return MeetingSpec(
@@ -348,6 +363,10 @@ class _Validator:
             nudge=nudge,
             nudge_observers=nudge_observers,
             silence_minimum=silence_minimum,
+            digest_at=digest_at,
+            digest_horizon=digest_horizon,
+            quiet_digest=quiet_digest,
+            secretariat_channel=secretariat_channel,
             warnings=tuple(self.warnings),
         )
 
@@ -500,6 +519,41 @@ class _Validator:
             self.error("nudge_observers", f"expected true or false, got {value!r}")
             return False
         return value
+
+    def digest_settings(self, data: Mapping[str, Any]) -> tuple[str | None, int, str, str | None]:
+        digest_at: str | None = DEFAULT_DIGEST_AT
+        if "digest_at" in data:
+            value = data["digest_at"]
+            if value is False or (isinstance(value, str) and value.strip().lower() == "off"):
+                digest_at = None
+            elif isinstance(value, int) and not isinstance(value, bool):
+                # YAML 1.1 reads an unquoted 09:00 as a sexagesimal number (540).
+                digest_at = f"{value // 60:02d}:{value % 60:02d}" if 0 <= value < 1440 else ""
+            else:
+                digest_at = str(value).strip()
+            if digest_at is not None and not TIME_OF_DAY.match(digest_at):
+                self.error(
+                    "digest_at", f'{value!r}: expected a local time of day like "09:00", or off'
+                )
+                digest_at = DEFAULT_DIGEST_AT
+        horizon = DEFAULT_DIGEST_HORIZON
+        if "digest_horizon" in data:
+            seconds = self.duration(data["digest_horizon"], "digest_horizon")
+            horizon = DEFAULT_DIGEST_HORIZON if seconds is None else seconds
+        quiet = data.get("quiet_digest", "line")
+        if quiet not in ("line", "none"):
+            self.error(
+                "quiet_digest",
+                f"{quiet!r}: expected line (a one-line digest on a day with nothing new) or none",
+            )
+            quiet = "line"
+        channel = data.get("secretariat_channel")
+        if channel is not None and not (isinstance(channel, str) and CHANNEL_ID.match(channel)):
+            self.error(
+                "secretariat_channel", f"{channel!r} is not a Slack channel id (like C0123ABCD)"
+            )
+            channel = None
+        return digest_at, horizon, str(quiet), channel
 
     def silence_minimum(self, data: Mapping[str, Any]) -> int:
         if "silence_minimum" not in data:

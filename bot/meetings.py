@@ -50,6 +50,10 @@ def load_meeting(session: Session, *, spec: MeetingSpec, now: datetime) -> LoadR
         "nudge_seconds": spec.nudge,
         "nudge_observers": spec.nudge_observers,
         "silence_minimum_seconds": spec.silence_minimum,
+        "digest_at": spec.digest_at,
+        "digest_horizon_seconds": spec.digest_horizon,
+        "quiet_digest": spec.quiet_digest,
+        "secretariat_channel": spec.secretariat_channel,
     }
     settings = {"title": spec.title, "channel": spec.channel, "timezone": spec.timezone, **calendar}
     if not created:

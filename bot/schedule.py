@@ -18,8 +18,10 @@ from sqlmodel import col, select
 from bot.clock import utcnow
 from bot.closing import close_passed_deadlines
 from bot.db import session_scope
+from bot.digest import digest_moment, send_daily_digests
 from bot.posting import post_items
 from bot.reminders import reminder_offsets, send_nudges, send_reminders
+from bot.session_end import finish_sessions
 from bot.silence import adopt_unbroken
 from bot.slack_api import Outbound
 from models import AgendaItem, Meeting, SilenceProcedure
@@ -30,7 +32,10 @@ HEARTBEAT_SECONDS = 30
 
 
 def run_due(engine: Engine, out: Outbound, *, now: datetime) -> list[str]:
-    """One look at the calendar: open, adopt, close, remind, nudge.  Returns what was done."""
+    """One look at the calendar: open, adopt, close, remind, nudge, digest, end the session.
+
+    Returns what was done, one line each, for the log.
+    """
     done: list[str] = []
     with session_scope(engine) as session:
         keys = list(session.exec(select(Meeting.key).order_by(col(Meeting.key))))
@@ -44,6 +49,8 @@ def run_due(engine: Engine, out: Outbound, *, now: datetime) -> list[str]:
     done += close_passed_deadlines(engine, out, now=now)
     done += send_reminders(engine, out, now=now)
     done += send_nudges(engine, out, now=now)
+    done += send_daily_digests(engine, out, now=now)
+    done += finish_sessions(engine, out, now=now)
     for line in done:
         log.info("clock: %s", line)
     return done
@@ -73,6 +80,10 @@ def next_due_at(engine: Engine, *, now: datetime) -> datetime | None:
         moments += session.exec(
             select(SilenceProcedure.deadline_at).where(SilenceProcedure.status == "running")
         )
+        for meeting in session.exec(select(Meeting).where(col(Meeting.closed_at).is_(None))):
+            latest = digest_moment(meeting, now)
+            if latest is not None:
+                moments.append(latest + timedelta(days=1))  # the next day's digest
     future = [m for m in moments if m > now]
     return min(future) if future else None
 

@@ -113,6 +113,33 @@ class Outbound:
     def __init__(self, client: WebClient, pacer: ChannelPacer | None = None) -> None:
         self.client = client
         self.pacer = pacer or ChannelPacer()
+        self._team_url: str | None = None
+
+    def team_url(self) -> str | None:
+        """The workspace's URL (auth.test), to build message links without a call per link."""
+        if self._team_url is None:
+            try:
+                self._team_url = str(self.client.auth_test()["url"])
+            except SlackApiError:
+                return None
+        return self._team_url
+
+    def upload(self, to: str, files: list[tuple[str, bytes, str]], *, comment: str) -> None:
+        """Files (name, content, title) to a channel, or privately to a user (their DM).
+
+        files_upload_v2 needs a conversation id, not a user id, hence conversations.open.
+        """
+        channel = to
+        if to.startswith(("U", "W")):
+            channel = str(self.client.conversations_open(users=to)["channel"]["id"])
+        self.client.files_upload_v2(
+            channel=channel,
+            initial_comment=comment,
+            file_uploads=[
+                {"content": content, "filename": name, "title": title}
+                for name, content, title in files
+            ],
+        )
 
     def post(self, channel: str, message: SlackMessage, *, thread_ts: str | None = None) -> str:
         self.pacer.wait(channel)

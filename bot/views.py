@@ -6,10 +6,14 @@ Deadlines use Slack's date token so every reader sees their own local time; the 
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from models import AgendaItem, Decision, Document, Meeting, SilenceProcedure
+
+if TYPE_CHECKING:  # the digest's types live with the digest; views only format them
+    from bot.digest import Digest, DigestItem
+    from bot.summary import SummaryRecord
 
 RECEIPT_REACTION = "white_check_mark"
 
@@ -330,3 +334,143 @@ def adoption_notice(meeting: Meeting, item: AgendaItem, decision: Decision) -> S
         text=f"Item {item.number}: adopted by silence procedure. {escape(decision.text)}",
         blocks=[_section(decision_summary(decision, meeting.timezone))],
     )
+
+
+# -- the secretariat's digest -------------------------------------------------------------------
+
+SECTION_LIMIT = 2900  # Slack refuses a section text over 3000 characters
+EXCERPTS_PER_ITEM = 5
+NAMES_SHOWN = 15
+
+
+def _clip(text: str) -> str:
+    return text if len(text) <= SECTION_LIMIT else text[: SECTION_LIMIT - 1] + "…"
+
+
+def _names(names: list[str]) -> str:
+    shown = ", ".join(escape(n) for n in names[:NAMES_SHOWN])
+    more = len(names) - NAMES_SHOWN
+    return shown + (f" and {more} more" if more > 0 else "")
+
+
+def digest_message(digest: "Digest", heading: str | None = None) -> SlackMessage:
+    """The digest for one recipient; a quiet day is one line."""
+    title = heading or f"Digest: {digest.meeting_title}"
+    new = sum(len(i.new_comments) for i in digest.items)
+    if digest.quiet:
+        open_items = [i for i in digest.items if i.silent_members or i.closing_at]
+        line = f"{escape(title)}: nothing new since your last digest."
+        if open_items:
+            line += f" {len(open_items)} item(s) still open for comments."
+        return SlackMessage(text=line, blocks=[_section(line)])
+    late = sum(c.late for i in digest.items for c in i.new_comments)
+    delegations = {c.delegation for i in digest.items for c in i.new_comments}
+    summary = (
+        f"{new} new comment(s) from {len(delegations)} delegation(s)"
+        + (f", {late} late" if late else "")
+        + (
+            f"; {len(digest.strays)} reply(ies) from people not on the roster"
+            if digest.strays
+            else ""
+        )
+        + (f"; {digest.new_objections} new objection(s)" if digest.new_objections else "")
+        + f". As of {date_token(digest.now, digest.timezone)}."
+    )
+    blocks: list[dict[str, Any]] = [
+        {"type": "header", "text": {"type": "plain_text", "text": title[:150]}},
+        _context(summary),
+    ]
+    for item in digest.items:
+        lines = _digest_item_lines(item, digest.timezone)
+        if lines and len(blocks) < 46:
+            blocks.append(_section(_clip("\n".join(lines))))
+    if digest.strays:
+        rows = [
+            f"• item {number}, <@{user}>: {escape(text)}"
+            for number, user, text in digest.strays[:10]
+        ]
+        if len(digest.strays) > 10:
+            rows.append(f"… and {len(digest.strays) - 10} more")
+        blocks.append(
+            _section(
+                _clip("*Replies from people not on the roster* (not counted)\n" + "\n".join(rows))
+            )
+        )
+    return SlackMessage(text=f"{title}: {summary}", blocks=blocks[:50])
+
+
+def _digest_item_lines(item: "DigestItem", timezone: str) -> list[str]:
+    lines: list[str] = []
+    if item.new_comments:
+        tally: dict[str, int] = {}
+        for comment in item.new_comments:
+            tally[comment.delegation] = tally.get(comment.delegation, 0) + 1
+        by = ", ".join(f"{escape(name)} {count}" for name, count in tally.items())
+        lines.append(f"• {len(item.new_comments)} new: {by}")
+        for comment in item.new_comments[:EXCERPTS_PER_ITEM]:
+            link = f" (<{comment.permalink}|open>)" if comment.permalink else ""
+            late = " _late_" if comment.late else ""
+            lines.append(
+                f"   > {escape(comment.excerpt)} — {escape(comment.delegation)}{late}{link}"
+            )
+        if len(item.new_comments) > EXCERPTS_PER_ITEM:
+            lines.append(
+                f"   … and {len(item.new_comments) - EXCERPTS_PER_ITEM} more in the thread"
+            )
+    if item.closing_at is not None:
+        lines.append(f"• :hourglass: closes {date_token(item.closing_at, timezone)}")
+    if item.silent_members:
+        silent = item.silent_members
+        lines.append(f"• silent member delegations ({len(silent)}): {_names(silent)}")
+    lines += [f"• :classical_building: {escape(text)}" for text in item.new_decisions]
+    if item.silence:
+        lines.append(f"• :shushing_face: silence procedure {escape(item.silence)}")
+    if item.awaiting_chair:
+        lines.append("• awaiting the chair's decision")
+    if not lines:
+        return []
+    return [f"*Item {item.number}: {escape(item.title)}*", *lines]
+
+
+# -- closing the session ------------------------------------------------------------------------
+
+
+def figures_lines(summary: "SummaryRecord") -> list[str]:
+    f = summary.figures
+    kinds = f.by_kind
+    return [
+        f"*Participants:* {f.registered} registered, {f.took_part} took part",
+        f"*Delegations taking part:* {len(f.members_taking_part)} of {f.member_delegations} "
+        f"members, {len(f.observers_taking_part)} of {f.observer_delegations} observers",
+        f"*Comments:* {f.comments} (members {kinds['member']}, observers {kinds['observer']}, "
+        f"chair {kinds['chair']}, secretariat {kinds['secretariat']}); {f.withdrawn} withdrawn, "
+        f"counted apart; {f.late} late; {f.edited} edited",
+        "*Per item:* "
+        + ", ".join(f"{number}: {sum(c.values())}" for number, c in f.by_item.items()),
+        "*Per week:* " + ", ".join(f"{week}: {sum(c.values())}" for week, c in f.by_week.items()),
+    ]
+
+
+def figures_message(summary: "SummaryRecord") -> SlackMessage:
+    lines = [f"*{escape(summary.title)}: the session in figures*", *figures_lines(summary)]
+    decided = [i for i in summary.items if i.decision is not None]
+    lines.append(f"*Decisions:* {len(decided)} of {len(summary.items)} items")
+    for item in decided:
+        assert item.decision is not None
+        how = PROCEDURE_LABELS.get(item.decision.procedure, item.decision.procedure)
+        label = DECISION_LABELS.get(item.decision.kind, item.decision.kind)
+        lines.append(f"• {item.number}: {label} ({how})")
+    text = _clip("\n".join(lines))
+    return SlackMessage(text=f"{summary.title}: the session in figures", blocks=[_section(text)])
+
+
+def closing_message(summary: "SummaryRecord") -> SlackMessage:
+    f = summary.figures
+    decided = sum(1 for i in summary.items if i.decision is not None)
+    text = (
+        f":checkered_flag: *{escape(summary.title)} is closed.* Thank you all: {f.comments} "
+        f"comments from {len(f.members_taking_part)} member and {len(f.observers_taking_part)} "
+        f"observer delegations; {decided} of {len(summary.items)} items decided. The secretariat "
+        "will circulate the summary record."
+    )
+    return SlackMessage(text=f"{summary.title} is closed.", blocks=[_section(text)])

@@ -7,11 +7,12 @@ listener that runs after the answer has gone (see `handlers/outbound.py`).
 
 from slack_bolt import App
 
-from handlers import approve, calendar, fallback, messages
+from handlers import approve, calendar, fallback, messages, secretariat
 
 
 def register_all(app: App) -> None:
     messages.register(app)
     approve.register(app)
     calendar.register(app)
+    secretariat.register(app)
     fallback.register(app)  # last: Bolt runs the first listener that matches

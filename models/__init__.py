@@ -56,9 +56,14 @@ class Meeting(SQLModel, table=True):
     nudge_seconds: int | None = 172800  # None: no nudges
     nudge_observers: bool = False
     silence_minimum_seconds: int = 259200
-    closed_at: datetime | None = _utc(
-        nullable=True
-    )  # the session was closed (/close or all decided)
+    # The secretariat's digest (see the meeting file): local time of day or None, horizon,
+    # "line" or "none" on a quiet day, and a channel instead of direct messages.
+    digest_at: str | None = "09:00"
+    digest_horizon_seconds: int = 259200
+    quiet_digest: str = "line"
+    secretariat_channel: str | None = None
+    # When the session was closed (/close, or the last item decided after its deadline).
+    closed_at: datetime | None = _utc(nullable=True)
     created_at: datetime = _utc()
     updated_at: datetime = _utc()
 
@@ -240,6 +245,22 @@ class AuditEntry(SQLModel, table=True):
     action: str
     outcome: str = "ok"  # ok | refused
     detail: str = Field(default="", sa_type=Text)
+
+
+class Reported(SQLModel, table=True):
+    """What a digest recipient has been told about, so the next digest brings only what is new.
+
+    `kind` is comment, stray, decision or objection; `ref_id` that row's id.  Kept per
+    recipient: a reply recorded late still reaches everyone's next digest, and none twice.
+    """
+
+    __table_args__ = (UniqueConstraint("recipient", "kind", "ref_id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    meeting_id: int = Field(foreign_key="meeting.id", index=True)
+    recipient: str  # a Slack user id, or the secretariat channel's id
+    kind: str
+    ref_id: int
+    reported_at: datetime = _utc()
 
 
 class HandledEvent(SQLModel, table=True):

@@ -1,0 +1,72 @@
+"""`/digest`, `/record` and `/close`: the secretariat's commands.
+
+Each answers at once, privately; the work (building the digest or the record, uploading,
+posting the closing) runs after the acknowledgement, in the lazy listener.
+"""
+
+import logging
+from typing import Any
+
+from slack_bolt import Ack, App, BoltContext
+from slack_sdk import WebClient
+
+from bot.digest import send_digest
+from bot.meetings import resolve_command_meeting
+from bot.session_end import finish_sessions, record_files, refuse_unless_secretariat, request_close
+from bot.slack_api import Outbound
+from bot.summary import build_summary
+from handlers.outbound import answer
+
+REPLIES = {
+    "digest": "Your digest is on its way to your direct messages.",
+    "record": "The summary record (HTML and XLSX) is being prepared for your direct messages.",
+}
+
+
+def register(app: App) -> None:
+    for name in ("digest", "record", "close"):
+        app.command(f"/{name}")(ack=accept, lazy=[carry_out])
+
+
+def accept(ack: Ack, command: dict[str, Any], context: BoltContext) -> None:
+    user_id = command["user_id"]
+    action = command["command"].lstrip("/")
+    now = context["now"]
+    with context["db"].session() as session:
+        meeting = resolve_command_meeting(
+            session, channel=command["channel_id"], user_id=user_id, command=command["command"]
+        )
+        if isinstance(meeting, str):
+            answer(ack, meeting)
+            return
+        if action == "close":
+            reply, accepted = request_close(session, meeting=meeting, user_id=user_id, now=now)
+        else:
+            refusal = refuse_unless_secretariat(
+                session, meeting=meeting, user_id=user_id, action=action, now=now
+            )
+            reply, accepted = refusal or REPLIES[action], refusal is None
+    if accepted:
+        context["task"] = {"action": action, "meeting_id": meeting.id, "user": user_id}
+    answer(ack, reply)
+
+
+def carry_out(context: BoltContext, client: WebClient, logger: logging.Logger) -> None:
+    task = context.get("task")
+    if not task:
+        return
+    out = Outbound(client)
+    engine = context["db"].engine
+    now = context["now"]
+    if task["action"] == "digest":
+        send_digest(
+            engine, out, meeting_id=task["meeting_id"], recipient=task["user"], now=now, forced=True
+        )
+    elif task["action"] == "record":
+        with context["db"].session() as session:
+            summary = build_summary(session, meeting_id=task["meeting_id"], now=now)
+        files = [f for f in record_files(summary) if not f[0].endswith(".png")]
+        out.upload(task["user"], files, comment=f"The summary record of {summary.title}.")
+    elif task["action"] == "close":
+        finish_sessions(engine, out, now=now)
+    logger.info("/%s carried out for %s", task["action"], task["user"])
