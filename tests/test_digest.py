@@ -1,0 +1,290 @@
+"""The secretariat's digest, /digest, /record and /close."""
+
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import event
+from sqlmodel import select
+
+from bot.clock import datetime_to_ts
+from bot.db import session_scope
+from bot.digest import send_digest
+from bot.schedule import run_due
+from bot.slack_api import ChannelPacer, Outbound, make_client
+from bot.summary import build_summary
+from models import AuditEntry, Meeting
+from tests.conftest import IN_SESSION, Bot
+from tests.conftest import Meeting as Posted
+
+SECRETARIAT = ("U0SEC0001", "U0SEC0002")
+
+
+def outbound(bot: Bot) -> Outbound:
+    return Outbound(make_client(bot.settings), ChannelPacer(0))
+
+
+def meeting_id(bot: Bot) -> int:
+    with session_scope(bot.database.engine) as session:
+        meeting = session.exec(select(Meeting)).one()
+        assert meeting.id is not None
+        return meeting.id
+
+
+def digest_to(bot: Bot, recipient: str, now: datetime = IN_SESSION) -> str:
+    bot.standin.clear_calls()
+    send_digest(
+        bot.database.engine,
+        outbound(bot),
+        meeting_id=meeting_id(bot),
+        recipient=recipient,
+        now=now,
+        forced=True,
+    )
+    [message] = bot.standin.calls_to("chat.postMessage")
+    assert message.params["channel"] == recipient
+    return str(message.params["text"]) + "\n" + str(message.params.get("blocks", ""))
+
+
+def reply(bot: Bot, posted: Posted, user: str, text: str, item: int = 3, **kw: str) -> None:
+    delivery = bot.sender.reply(
+        channel=posted.channel, user=user, text=text, thread_ts=posted.roots[item], **kw
+    )
+    assert delivery.status == 200
+
+
+def command(bot: Bot, name: str, user: str) -> str:
+    delivery = bot.sender.command(command=name, text="", user=user, channel="C0TEST0001")
+    assert delivery.status == 200
+    return str(delivery.json()["text"])
+
+
+def test_digest_reports_new_comments_by_delegation_with_excerpt_and_link(bot: Bot, meeting: Posted):
+    reply(bot, meeting, "U0AU00001", "Australia supports &amp; thanks the Secretariat.")
+    reply(bot, meeting, "U0CI00001", "Côte d'Ivoire soutient.")
+    reply(bot, meeting, "U0AU00001", "On the e-commerce annexes: fine.", item=4)
+    text = digest_to(bot, "U0SEC0001")
+    assert "3 new comment(s) from 2 delegation(s)" in text
+    assert "Australia 1, Côte d'Ivoire 1" in text
+    assert "Australia supports &amp; thanks the Secretariat." in text  # escaped once for Slack
+    assert (
+        "https://standin.slack.local/archives/C0TEST0001/p" in text
+        or "archives/C0TEST0001/p" in text
+    )
+
+
+def test_two_digests_in_a_row_never_repeat_a_comment_and_news_is_per_recipient(
+    bot: Bot, meeting: Posted
+):
+    reply(bot, meeting, "U0AU00001", "First remark.")
+    assert "First remark." in digest_to(bot, "U0SEC0001")
+    quiet = digest_to(bot, "U0SEC0001")
+    assert "nothing new since your last digest" in quiet and "First remark." not in quiet
+    assert "First remark." in digest_to(bot, "U0SEC0002")  # the other member has not seen it
+
+
+def test_reply_recorded_late_is_in_the_next_digest(bot: Bot, meeting: Posted):
+    reply(bot, meeting, "U0AU00001", "Early.")
+    digest_to(bot, "U0SEC0001")
+    # A reply written before that digest but recorded after it (a redelivery, say).
+    earlier = datetime_to_ts(IN_SESSION - timedelta(hours=1))
+    reply(bot, meeting, "U0CI00001", "Written earlier, arrived later.", ts=earlier)
+    assert "Written earlier, arrived later." in digest_to(bot, "U0SEC0001")
+
+
+def test_digest_lists_closing_items_silent_members_decisions_awaiting_and_strays(
+    bot: Bot, meeting: Posted
+):
+    reply(bot, meeting, "U0AU00001", "Australia on item 4.", item=4)
+    reply(bot, meeting, "U0STRANGER", "May I comment?")
+    bot.sender.command(command="/approve", text="3", user="U0CHAIR01", channel=meeting.channel)
+    bot.settle()
+    # Two days before item 4 closes: within the default 3-day horizon; item 3 has closed.
+    now = datetime(2020, 7, 29, 15, 0, tzinfo=UTC)
+    text = digest_to(bot, "U0SEC0001", now=now)
+    assert "closes <!date^" in text  # item 4 closing soon
+    assert "silent member delegations (1): Côte d'Ivoire" in text  # Australia spoke on item 4
+    assert "Approved (by the chair)" in text
+    assert "<@U0STRANGER>: May I comment?" in text
+    with session_scope(bot.database.engine) as session:
+        summary = build_summary(session, meeting_id=meeting_id(bot), now=now)
+    assert summary.figures.kept_aside == 1
+
+
+def test_scheduled_digest_goes_once_a_day_to_each_secretariat_member(bot: Bot, meeting: Posted):
+    reply(bot, meeting, "U0AU00001", "Something new.")
+    out = outbound(bot)
+    nine_brussels = datetime(2020, 7, 11, 7, 0, tzinfo=UTC)  # 09:00 CEST
+    bot.standin.clear_calls()
+    run_due(bot.database.engine, out, now=nine_brussels - timedelta(minutes=1))
+    run_due(bot.database.engine, out, now=nine_brussels)
+    run_due(bot.database.engine, out, now=nine_brussels + timedelta(hours=3))
+    to = [c.params["channel"] for c in bot.standin.calls_to("chat.postMessage")]
+    digests = [c for c in to if c in SECRETARIAT]
+    # The beat a minute early still sends the 10 July digest (the latest passed): then 11 July.
+    assert sorted(digests) == sorted(SECRETARIAT * 2)
+    run_due(bot.database.engine, out, now=nine_brussels + timedelta(days=1))
+    assert (
+        len(
+            [
+                c
+                for c in bot.standin.calls_to("chat.postMessage")
+                if c.params["channel"] in SECRETARIAT
+            ]
+        )
+        == 6
+    )
+
+
+def test_quiet_day_sends_no_digest_when_the_meeting_file_says_none(bot: Bot, meeting: Posted):
+    with session_scope(bot.database.engine) as session:
+        found = session.exec(select(Meeting)).one()
+        found.quiet_digest = "none"
+        session.add(found)
+    out = outbound(bot)
+    nine = datetime(2020, 7, 11, 7, 0, tzinfo=UTC)
+    run_due(bot.database.engine, out, now=nine)  # nothing at all has happened: quiet
+    assert [
+        c for c in bot.standin.calls_to("chat.postMessage") if c.params["channel"] in SECRETARIAT
+    ] == []
+
+
+def test_slash_digest_sends_one_now_to_the_secretariat_member(bot: Bot, meeting: Posted):
+    reply(bot, meeting, "U0AU00001", "For the digest.")
+    assert "on its way" in command(bot, "/digest", "U0SEC0002")
+    bot.settle()
+    [message] = [
+        c for c in bot.standin.calls_to("chat.postMessage") if c.params["channel"] == "U0SEC0002"
+    ]
+    assert "For the digest." in str(message.params["blocks"])
+
+
+def test_digest_record_and_close_are_refused_for_others(bot: Bot, meeting: Posted):
+    for name in ("/digest", "/record", "/close"):
+        assert "Only the secretariat" in command(bot, name, "U0CHAIR01")
+        assert "Only the secretariat" in command(bot, name, "U0AU00001")
+    bot.settle()
+    assert bot.standin.calls_to("chat.postMessage") == []
+    assert bot.standin.calls_to("files.completeUploadExternal") == []
+    with session_scope(bot.database.engine) as session:
+        refusals = list(session.exec(select(AuditEntry).where(AuditEntry.outcome == "refused")))
+        assert len(refusals) == 6
+        assert session.exec(select(Meeting)).one().closed_at is None
+
+
+def test_slash_record_uploads_html_and_xlsx_privately_in_three_steps(bot: Bot, meeting: Posted):
+    reply(bot, meeting, "U0AU00001", "=SUM(A1:A2) stays text")
+    assert "being prepared" in command(bot, "/record", "U0SEC0001")
+    bot.settle()
+    urls = bot.standin.calls_to("files.getUploadURLExternal")
+    assert sorted(c.params["filename"] for c in urls) == [
+        "test-ptc-record.html",
+        "test-ptc-record.xlsx",
+    ]
+    [complete] = bot.standin.calls_to("files.completeUploadExternal")
+    [opened] = bot.standin.calls_to("conversations.open")
+    assert opened.params["users"] == "U0SEC0001"
+    assert complete.params["channel_id"].startswith("D")  # the member's direct message
+    uploaded = bot.standin.uploaded_files
+    assert len(uploaded) == 2
+    html = next(
+        v for v in uploaded.values() if v.startswith(b"<!DOCTYPE html") or b"<html" in v[:200]
+    )
+    assert b"=SUM(A1:A2) stays text" in html
+
+
+def test_close_posts_the_closing_and_sends_the_final_digest_with_the_record(
+    bot: Bot, meeting: Posted
+):
+    reply(bot, meeting, "U0AU00001", "Last words.")
+    assert "is closed" in command(bot, "/close", "U0SEC0001")
+    bot.settle()
+    posts = bot.standin.calls_to("chat.postMessage")
+    closing = [p for p in posts if p.params["channel"] == meeting.channel]
+    assert len(closing) == 1 and "is closed" in closing[0].params["text"]
+    for member in SECRETARIAT:
+        mine = [p for p in posts if p.params["channel"] == member]
+        assert any("Final digest" in p.params["text"] for p in mine)
+        assert any("in figures" in p.params["text"] for p in mine)
+    names = sorted(c.params["filename"] for c in bot.standin.calls_to("files.getUploadURLExternal"))
+    assert names.count("test-ptc-record.html") == 2 and names.count("comments-per-week.png") == 2
+    assert "already closed" in command(bot, "/close", "U0SEC0002")
+    bot.settle()
+    assert (
+        len(
+            [
+                p
+                for p in bot.standin.calls_to("chat.postMessage")
+                if p.params["channel"] == meeting.channel
+            ]
+        )
+        == 1
+    )
+
+
+def test_session_closes_by_itself_when_every_item_is_decided_after_its_deadline(
+    bot: Bot, meeting: Posted
+):
+    with session_scope(bot.database.engine) as session:
+        # Item 5 is on the agenda too; retire it so items 3 and 4 are the whole agenda.
+        from models import AgendaItem
+
+        item = session.exec(select(AgendaItem).where(AgendaItem.number == 5)).one()
+        item.active = False
+        session.add(item)
+    for number in (3, 4):
+        bot.sender.command(
+            command="/approve", text=str(number), user="U0CHAIR01", channel=meeting.channel
+        )
+    bot.settle()
+    out = outbound(bot)
+    run_due(bot.database.engine, out, now=datetime(2020, 7, 31, 14, 0, tzinfo=UTC))  # 4 still open
+    with session_scope(bot.database.engine) as session:
+        assert session.exec(select(Meeting)).one().closed_at is None
+    run_due(bot.database.engine, out, now=datetime(2020, 7, 31, 16, 0, tzinfo=UTC))
+    with session_scope(bot.database.engine) as session:
+        assert session.exec(select(Meeting)).one().closed_at is not None
+    closing = [
+        c for c in bot.standin.calls_to("chat.postMessage") if "is closed" in c.params["text"]
+    ]
+    assert len(closing) == 1
+    run_due(bot.database.engine, out, now=datetime(2020, 8, 1, 16, 0, tzinfo=UTC))
+    assert (
+        len(
+            [c for c in bot.standin.calls_to("chat.postMessage") if "is closed" in c.params["text"]]
+        )
+        == 1
+    )
+
+
+def count_queries(bot: Bot, build: object) -> int:
+    statements: list[str] = []
+
+    def count(*args: object) -> None:
+        statements.append(str(args[2]))
+
+    event.listen(bot.database.engine, "before_cursor_execute", count)
+    try:
+        build()  # type: ignore[operator]
+    finally:
+        event.remove(bot.database.engine, "before_cursor_execute", count)
+    return len(statements)
+
+
+def test_digest_and_record_take_a_fixed_number_of_queries_whatever_the_size(
+    bot: Bot, meeting: Posted
+):
+    def build_both() -> None:
+        from bot.digest import build_digest
+
+        with session_scope(bot.database.engine) as session:
+            found = session.exec(select(Meeting)).one()
+            build_digest(
+                session, meeting=found, recipient="U0SEC0001", now=IN_SESSION, team_url=None
+            )
+            build_summary(session, meeting_id=found.id or 0, now=IN_SESSION)
+
+    reply(bot, meeting, "U0AU00001", "One.")
+    small = count_queries(bot, build_both)
+    for n in range(12):
+        user = ("U0AU00001", "U0CI00001", "U0UPU0001", "U0CHAIR01")[n % 4]
+        reply(bot, meeting, user, f"Comment {n}", item=3 + n % 2)
+    assert count_queries(bot, build_both) == small
