@@ -7,13 +7,14 @@ its new deadline.
 
 import logging
 from datetime import datetime
+from functools import partial
 
 from slack_sdk.errors import SlackApiError
 from sqlalchemy import Engine
 from sqlmodel import col, select
 
 from bot.db import session_scope
-from bot.deliveries import Due, claim, deadline_key, mark_sent, release, settled_keys
+from bot.deliveries import Due, deadline_key, deliver_in_steps, settled_keys
 from bot.roots import root_message
 from bot.slack_api import Outbound
 from bot.views import closed_notice
@@ -42,12 +43,10 @@ def close_passed_deadlines(engine: Engine, out: Outbound, *, now: datetime) -> l
             Due(close_key(item), "close", meeting.id or 0, item.id, item.deadline_at or now)
             for item, meeting in rows
         ]
-        settled = settled_keys(session, keys=[d.key for d in due])
+        # The last step's key: an item whose root was redrawn is fully closed.
+        settled = settled_keys(session, keys=[d.key + ":root" for d in due])
     done: list[str] = []
-    for delivery in (d for d in due if d.key not in settled):
-        token, held = claim(engine, [delivery], now=now)
-        if not held:
-            continue  # another clock has it
+    for delivery in (d for d in due if d.key + ":root" not in settled):
         with session_scope(engine) as session:
             item = session.get(AgendaItem, delivery.item_id)
             meeting = session.get(Meeting, delivery.meeting_id)
@@ -55,13 +54,20 @@ def close_passed_deadlines(engine: Engine, out: Outbound, *, now: datetime) -> l
             assert item.post_channel is not None and item.post_ts is not None
             notice = closed_notice(meeting, item)
             root = root_message(session, meeting=meeting, item=item, now=now)
+        channel, ts = item.post_channel, item.post_ts
         try:
-            out.post(item.post_channel, notice, thread_ts=item.post_ts)
-            out.update(item.post_channel, item.post_ts, root)
+            finished = deliver_in_steps(
+                engine,
+                delivery,
+                [
+                    ("", partial(out.post, channel, notice, thread_ts=ts)),
+                    (":root", partial(out.update, channel, ts, root)),
+                ],
+                now=now,
+            )
         except SlackApiError as exc:
-            release(engine, [delivery.key], token=token, error=str(exc.response.get("error")))
             log.warning("closing item %s failed, will retry: %s", item.number, exc)
             continue
-        mark_sent(engine, [delivery.key], token=token, now=now)
-        done.append(f"{meeting.key}: closed item {item.number}")
+        if finished:
+            done.append(f"{meeting.key}: closed item {item.number}")
     return done

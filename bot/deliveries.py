@@ -9,10 +9,12 @@ before the mark: that message may go out twice.  It is minutes after a crash, no
 """
 
 import secrets
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
+from slack_sdk.errors import SlackApiError
 from sqlalchemy import Engine, and_, or_, update
 from sqlmodel import Session, col, select
 
@@ -125,3 +127,31 @@ def _open_or_stale(now: datetime) -> Any:
         col(Delivery.skipped_at).is_(None),
         or_(col(Delivery.claimed_at).is_(None), col(Delivery.claimed_at) < now - CLAIM_TIMEOUT),
     )
+
+
+def deliver_in_steps(
+    engine: Engine, base: Due, steps: list[tuple[str, Callable[[], object]]], *, now: datetime
+) -> bool:
+    """Make a delivery of several Slack calls, each step its own delivery (base key + suffix).
+
+    A notice already posted is never posted again because a later step (redrawing the root
+    message, say) failed: only the failed step is retried at the next beat.  Returns True when
+    every step is done; False when another clock holds a step.  SlackApiError propagates after
+    the failed step's claim is released.
+    """
+    keys = [base.key + suffix for suffix, _ in steps]
+    with session_scope(engine) as session:
+        settled = settled_keys(session, keys=keys)
+    for key, (_, action) in zip(keys, steps, strict=True):
+        if key in settled:
+            continue
+        token, held = claim(engine, [replace(base, key=key)], now=now)
+        if not held:
+            return False
+        try:
+            action()
+        except SlackApiError as exc:
+            release(engine, [key], token=token, error=str(exc.response.get("error")))
+            raise
+        mark_sent(engine, [key], token=token, now=now)
+    return True

@@ -7,8 +7,10 @@ cancelled) through conditional UPDATEs, so an objection racing the adoption cann
 """
 
 import logging
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -19,7 +21,7 @@ from sqlmodel import Session, col, select
 from bot.audit import record_audit
 from bot.commands import split_number
 from bot.db import session_scope
-from bot.deliveries import Due, claim, mark_sent, release, settled_keys
+from bot.deliveries import Due, deliver_in_steps, settled_keys, skip
 from bot.meetings import find_item, find_participant, role_ids
 from bot.roots import current_decision, latest_silence, root_message
 from bot.slack_api import Outbound
@@ -302,12 +304,9 @@ def adopt_unbroken(engine: Engine, out: Outbound, *, now: datetime) -> list[str]
             Due(f"silence:{p.id}", "silence", item.meeting_id, item.id, p.deadline_at)
             for p, item in rows
         ]
-        settled = settled_keys(session, keys=[d.key for d in due])
+        settled = settled_keys(session, keys=[d.key + ":notice" for d in due])
     done: list[str] = []
-    for delivery in (d for d in due if d.key not in settled):
-        token, held = claim(engine, [delivery], now=now)
-        if not held:
-            continue
+    for delivery in (d for d in due if d.key + ":notice" not in settled):
         procedure_id = int(delivery.key.split(":")[1])
         with session_scope(engine) as session:
             adopted = _adopt(session, procedure_id=procedure_id)
@@ -317,20 +316,37 @@ def adopt_unbroken(engine: Engine, out: Outbound, *, now: datetime) -> list[str]
                 channel_notice = silence_notice(meeting, item, procedure)
                 root = root_message(session, meeting=meeting, item=item, now=now)
         if adopted is None:  # broken or ended after all: nothing to announce
-            mark_sent(engine, [delivery.key], token=token, now=now)
+            skip(
+                engine,
+                [replace(delivery, key=delivery.key + s) for s in ("", ":root", ":notice")],
+                now=now,
+                reason="not adopted: silence was broken or ended",
+            )
             continue
+        assert item.post_channel is not None and item.post_ts is not None
+        channel, ts = item.post_channel, item.post_ts
+        update_notice: Callable[[], object] = (
+            partial(out.update, procedure.notice_channel, procedure.notice_ts, channel_notice)
+            if procedure.notice_channel and procedure.notice_ts
+            else (lambda: None)  # the channel notice was never posted: nothing to redraw
+        )
+
         try:
-            assert item.post_channel is not None and item.post_ts is not None
-            out.post(item.post_channel, notice, thread_ts=item.post_ts)
-            out.update(item.post_channel, item.post_ts, root)
-            if procedure.notice_channel and procedure.notice_ts:
-                out.update(procedure.notice_channel, procedure.notice_ts, channel_notice)
+            finished = deliver_in_steps(
+                engine,
+                delivery,
+                [
+                    ("", partial(out.post, channel, notice, thread_ts=ts)),
+                    (":root", partial(out.update, channel, ts, root)),
+                    (":notice", update_notice),
+                ],
+                now=now,
+            )
         except SlackApiError as exc:
-            release(engine, [delivery.key], token=token, error=str(exc.response.get("error")))
             log.warning("announcing adoption on item %s failed, will retry: %s", item.number, exc)
             continue
-        mark_sent(engine, [delivery.key], token=token, now=now)
-        done.append(f"{meeting.key}: item {item.number} adopted by silence procedure")
+        if finished:
+            done.append(f"{meeting.key}: item {item.number} adopted by silence procedure")
     return done
 
 
