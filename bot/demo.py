@@ -12,7 +12,7 @@ import logging
 import secrets
 import time
 from collections import Counter
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -41,6 +41,7 @@ from bot.executor import DrainableExecutor
 from bot.meeting_file import read_meeting_file
 from bot.meetings import find_meeting, list_items, load_meeting
 from bot.record import comment_rows, write_csv
+from bot.record_formats import write_all
 from bot.roots import current_decision
 from bot.schedule import next_due_at, run_due
 from bot.slack_api import ChannelPacer, Outbound, make_client
@@ -116,7 +117,16 @@ def run_demo(*, out_dir: Path, meeting_file: Path = EXAMPLE) -> int:
                 clock.now = at
                 player.play(step)
                 executor.drain()
-            calendar.run_until(None)  # what is still ahead: the last silence deadline
+            # Run on until the last silence procedure has ended, then an hour more.
+            calendar.run_until(_last_silence_deadline(engine) + timedelta(hours=1))
+            # The secretariat closes the session: closing message, final digest and record.
+            secretary = spec.secretariat[0].user_id
+            closing = sender.command(
+                command="/close", text="", user=secretary, channel=spec.channel
+            )
+            player.deliveries += 1
+            if closing.status != 200:
+                player.failures.append(f"/close answered {closing.status}")
             executor.drain()
         finally:
             server.stop()
@@ -126,7 +136,8 @@ def run_demo(*, out_dir: Path, meeting_file: Path = EXAMPLE) -> int:
             meeting = find_meeting(session, spec.key)
             assert meeting.id is not None
             write_csv(comment_rows(session, meeting_id=meeting.id), record)
-            figures = build_summary(session, meeting_id=meeting.id, now=sim_now()).figures
+            summary = build_summary(session, meeting_id=meeting.id, now=sim_now())
+            figures = summary.figures
             decided = [
                 (item.number, decision.kind)
                 for item in list_items(session, meeting_id=meeting.id)
@@ -135,7 +146,9 @@ def run_demo(*, out_dir: Path, meeting_file: Path = EXAMPLE) -> int:
             ]
             awaiting = [i.number for i in items_awaiting_decision(session, meeting_id=meeting.id)]
             calendar_line = _calendar_summary(session)
+        written = write_all(summary, out_dir, f"{spec.key}-record")
         receipts = len({c.params["timestamp"] for c in slack.calls_to("reactions.add")})
+        uploads = len(slack.calls_to("files.completeUploadExternal"))
         notices = len(slack.calls_to("chat.postEphemeral"))
         engine.dispose()
 
@@ -146,7 +159,10 @@ def run_demo(*, out_dir: Path, meeting_file: Path = EXAMPLE) -> int:
         f"{counts['edit']} edits, {counts['delete']} deletions, {counts['stranger']} strangers"
     )
     print(f"  calendar: {calendar_line}")
+    print(f"  closed by the secretariat: final digest and record uploaded ({uploads} uploads)")
     print(f"  record: {record}")
+    for path in written.values():
+        print(f"          {path}")
     print(f"  database: {db_path}")
     print(f"  took {time.monotonic() - started:.1f} s")
     problems = _check(figures, player)
@@ -163,15 +179,21 @@ class _Calendar:
     ) -> None:
         self.engine, self.out, self.clock, self.player = engine, out, clock, player
 
-    def run_until(self, limit: datetime | None) -> None:
+    def run_until(self, limit: datetime) -> None:
         for _ in range(10_000):  # bounded: a calendar has far fewer moments than this
             now = datetime.fromtimestamp(self.clock.now, UTC)
             upcoming = next_due_at(self.engine, now=now)
-            if upcoming is None or (limit is not None and upcoming > limit):
+            if upcoming is None or upcoming > limit:
                 return
             self.clock.now = upcoming.timestamp()
             run_due(self.engine, self.out, now=upcoming)
             self.player.roots = _roots(self.engine, self.player.key)
+
+
+def _last_silence_deadline(engine: Any) -> datetime:
+    with session_scope(engine) as session:
+        deadlines = list(session.exec(select(SilenceProcedure.deadline_at)))
+    return max(deadlines, default=datetime.now(UTC))
 
 
 def step_time(step: Step, current: float) -> float:
@@ -354,7 +376,8 @@ def _calendar_summary(session: Session) -> str:
     return (
         f"{sent['close']} items closed at their deadlines; {reminders} reminder messages "
         f"({sent['reminder']} item reminders); {sent['nudge'] - _rounds(session)} direct nudges "
-        f"to delegates of silent member delegations; {skipped} deliveries skipped; "
+        f"to delegates of silent member delegations; {sent['digest']} daily digests to the "
+        f"secretariat; {skipped} deliveries skipped; "
         f"silence procedures: {silence}"
     )
 

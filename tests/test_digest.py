@@ -44,9 +44,11 @@ def digest_to(bot: Bot, recipient: str, now: datetime = IN_SESSION) -> str:
     return str(message.params["text"]) + "\n" + str(message.params.get("blocks", ""))
 
 
-def reply(bot: Bot, posted: Posted, user: str, text: str, item: int = 3, **kw: str) -> None:
+def reply(
+    bot: Bot, posted: Posted, user: str, text: str, item: int = 3, ts: str | None = None
+) -> None:
     delivery = bot.sender.reply(
-        channel=posted.channel, user=user, text=text, thread_ts=posted.roots[item], **kw
+        channel=posted.channel, user=user, text=text, thread_ts=posted.roots[item], ts=ts
     )
     assert delivery.status == 200
 
