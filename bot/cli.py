@@ -35,7 +35,7 @@ def build_parser() -> argparse.ArgumentParser:
     post.add_argument("numbers", nargs="*", type=int, metavar="N")
     post.add_argument("--meeting", help="meeting key (needed when several are loaded)")
     export = commands.add_parser("export", help="write the meeting record")
-    export.add_argument("--format", choices=["csv"], default="csv")
+    export.add_argument("--format", choices=["csv", "md", "html", "xlsx"], default="csv")
     export.add_argument("--out", type=Path, required=True)
     export.add_argument("--meeting", help="meeting key (needed when several are loaded)")
     demo = commands.add_parser("demo", help="a whole meeting against the local Slack stand-in")
@@ -140,13 +140,34 @@ def cmd_post(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_export(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.charts import render_charts
+    from bot.record_formats import write_html, write_markdown, write_xlsx
+    from bot.summary import build_summary
+
     database = _database(settings)
     with session_scope(database.engine) as session:
         meeting = find_meeting(session, args.meeting)
         assert meeting.id is not None
-        rows = comment_rows(session, meeting_id=meeting.id)
-    write_csv(rows, args.out)
-    print(f"{meeting.key}: wrote {len(rows)} comments to {args.out}")
+        if args.format == "csv":
+            rows = comment_rows(session, meeting_id=meeting.id)
+        else:
+            summary = build_summary(session, meeting_id=meeting.id, now=utcnow())
+    if args.format == "csv":
+        write_csv(rows, args.out)
+        print(f"{meeting.key}: wrote {len(rows)} comments to {args.out}")
+        return 0
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    if args.format == "md":
+        write_markdown(summary, args.out)
+    elif args.format == "html":
+        write_html(summary, args.out, render_charts(summary))
+    else:
+        write_xlsx(summary, args.out)
+    figures = summary.figures
+    print(
+        f"{meeting.key}: wrote the summary record ({figures.comments} comments, "
+        f"{figures.withdrawn} withdrawn) to {args.out}"
+    )
     return 0
 
 

@@ -358,7 +358,14 @@ def _print_summary(
 
 
 def _calendar_summary(session: Session) -> str:
-    sent = Counter(session.exec(select(Scheduled.kind).where(col(Scheduled.sent_at).is_not(None))))
+    # A closing or an adoption is sent in steps (notice, root, ...): count the first only.
+    sent = Counter(
+        kind
+        for kind, key in session.exec(
+            select(Scheduled.kind, Scheduled.key).where(col(Scheduled.sent_at).is_not(None))
+        )
+        if not key.endswith((":root", ":notice"))
+    )
     skipped = session.exec(
         select(func.count()).select_from(Scheduled).where(col(Scheduled.skipped_at).is_not(None))
     ).one()

@@ -13,7 +13,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-import openpyxl  # type: ignore[import-untyped]
+import openpyxl
 import pytest
 
 from bot.charts import (

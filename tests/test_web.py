@@ -94,3 +94,10 @@ def test_demo_runs_offline_and_prints_its_summary(tmp_path: Path):
     assert len(rows) == 390  # every reply once, withdrawn ones included
     assert sum(r["status"] == "withdrawn" for r in rows) == 6
     assert len({r["comment_id"] for r in rows}) == 390
+    # The record in every format, and the charts, in the folder it names.
+    for name in ("md", "html", "xlsx", "comments-per-week.png", "comments-per-item.png"):
+        suffix = name if "." in name else f".{name}"
+        path = tmp_path / "out" / f"ptc-2020-record{'-' if '.' in name else ''}{suffix}"
+        assert path.is_file() and path.stat().st_size > 0, path
+    assert "silence procedures: item 7 broken, item 8 adopted" in out
+    assert "9 items closed at their deadlines" in out
