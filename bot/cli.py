@@ -15,6 +15,7 @@ from slack_sdk.errors import SlackApiError
 from bot.clock import utcnow
 from bot.config import ConfigError, Settings, load_settings
 from bot.db import Database, create_schema, make_engine, session_scope
+from bot.logs import configure_logging
 from bot.meeting_file import MeetingFileError, read_meeting_file
 from bot.meetings import MeetingNotFound, find_meeting, load_meeting
 from bot.record import comment_rows, write_csv
@@ -54,6 +55,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
             return run_demo(out_dir=args.out)
         settings = load_settings()
+        configure_logging(secrets=settings.secrets())  # now that the secrets are known
         handler = {
             "run": cmd_run,
             "web": cmd_web,

@@ -33,6 +33,11 @@ class Settings:
     database_url: str
     port: int
 
+    def secrets(self) -> list[str]:
+        """Values that must never appear in a log line."""
+        values = (self.slack_bot_token, self.slack_signing_secret, self.slack_app_token)
+        return [value for value in values if value]
+
     def require(self, *names: str) -> None:
         """Fail loudly, naming every missing variable, before any work starts."""
         values = {

@@ -102,5 +102,7 @@ def insert_or_ignore(
         stmt = sqlite_insert(table).values(**values).on_conflict_do_nothing(index_elements=keys)
     else:  # pragma: no cover - only SQLite and PostgreSQL are supported
         raise NotImplementedError(f"unsupported database dialect {dialect}")
-    result: Any = session.execute(stmt)
-    return bool(result.rowcount == 1)
+    # RETURNING says whether this statement inserted the row; rowcount is not reliable for
+    # INSERT ... ON CONFLICT on every driver (psycopg reports -1).
+    returned = session.execute(stmt.returning(table.c[keys[0]])).first()
+    return returned is not None

@@ -4,12 +4,17 @@
 `LocalServer` serves the same WSGI app from a thread for `run`, the demo and the tests.
 """
 
+import io
+import json
+import logging
 import threading
+import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import Executor
 from datetime import datetime
 from socketserver import ThreadingMixIn
 from typing import Any
+from urllib.parse import parse_qs
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 from slack_bolt.adapter.wsgi import SlackRequestHandler
@@ -20,6 +25,9 @@ from bot.app import build_app
 from bot.clock import utcnow
 from bot.config import ConfigError, Settings, load_settings
 from bot.db import Database, create_schema, make_engine
+from bot.logs import configure_logging
+
+log = logging.getLogger("docket.http")
 
 StartResponse = Callable[..., Any]
 EVENTS_PATH = "/slack/events"
@@ -37,9 +45,36 @@ class DocketWSGI:
         if path == "/healthz" and method in ("GET", "HEAD"):
             return self._health(start_response)
         if path == EVENTS_PATH and method == "POST":
-            return self.slack(environ, start_response)
+            return self._slack(environ, start_response)
         start_response("404 Not Found", [("Content-Type", "text/plain; charset=utf-8")])
         return [b"Not found. Slack posts to /slack/events; health is at /healthz.\n"]
+
+    def _slack(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+        """Hand the request to Bolt, then log one line: what it was, the answer, how long."""
+        started = time.perf_counter()
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+        body = environ["wsgi.input"].read(length) if length > 0 else b""
+        environ["wsgi.input"] = io.BytesIO(body)  # Bolt reads it again
+        answered: list[str] = []
+
+        def record_status(status: str, headers: list[Any], exc_info: Any = None) -> Any:
+            answered.append(status)
+            return start_response(status, headers, exc_info)
+
+        result = self.slack(environ, record_status)
+        status = int(answered[0].split()[0]) if answered else 0
+        elapsed = round((time.perf_counter() - started) * 1000, 1)
+        kind = describe_request(body, environ.get("CONTENT_TYPE", ""))
+        retry = environ.get("HTTP_X_SLACK_RETRY_NUM")
+        log.info(
+            "slack %s -> %s in %s ms%s",
+            kind,
+            status,
+            elapsed,
+            f" (retry {retry})" if retry else "",
+            extra={"request": kind, "status": status, "ms": elapsed, "retry": retry},
+        )
+        return result
 
     def _health(self, start_response: StartResponse) -> Iterable[bytes]:
         try:
@@ -52,6 +87,26 @@ class DocketWSGI:
         return [b"ok\n"]
 
 
+def describe_request(body: bytes, content_type: str) -> str:
+    """ "event message.message_changed", "command /approve", ...: never the payload itself."""
+    try:
+        if "json" in content_type:
+            data = json.loads(body or b"{}")
+            event = data.get("event") or {}
+            if data.get("type") == "event_callback":
+                subtype = f".{event['subtype']}" if event.get("subtype") else ""
+                return f"event {event.get('type', '?')}{subtype}"
+            return str(data.get("type", "unknown"))
+        form = parse_qs(body.decode("utf-8", "replace"))
+        if "command" in form:
+            return f"command {form['command'][0]}"
+        if "payload" in form:
+            return f"interaction {json.loads(form['payload'][0]).get('type', '?')}"
+    except (ValueError, AttributeError, KeyError, IndexError):
+        pass
+    return "unreadable request"
+
+
 def create_app() -> DocketWSGI:
     """gunicorn's entry point: settings from the environment and .env."""
     try:
@@ -59,6 +114,7 @@ def create_app() -> DocketWSGI:
         settings.require("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET")
     except ConfigError as exc:
         raise SystemExit(f"error: {exc}") from None  # a clear line, not a worker traceback
+    configure_logging(secrets=settings.secrets())
     engine = make_engine(settings.database_url)
     create_schema(engine)
     return DocketWSGI(settings, Database(engine))

@@ -5,6 +5,8 @@ another; requests are signed exactly as Slack signs them.  Lazy listeners (the a
 API calls) are awaited with `settle()`, never with sleeps.
 """
 
+import os
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -35,14 +37,43 @@ def standin() -> Iterator[SlackStandIn]:
         yield slack
 
 
+POSTGRES_VARIABLE = "DOCKET_TEST_POSTGRES_URL"
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """Every test that touches the database runs on a SQLite file and on PostgreSQL.
+
+    PostgreSQL comes from DOCKET_TEST_POSTGRES_URL (CI sets it); each test gets a schema of
+    its own, dropped afterwards, so runs never see each other's rows.
+    """
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'docket.db'}"
+        return
+    base = os.environ.get(POSTGRES_VARIABLE)
+    if not base:
+        pytest.skip(f"set {POSTGRES_VARIABLE} to run against PostgreSQL as well")
+    schema = f"t_{uuid.uuid4().hex[:16]}"
+    admin = make_engine(base)
+    with admin.begin() as connection:
+        connection.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
+    separator = "&" if "?" in base else "?"
+    try:
+        yield f"{base}{separator}options=-csearch_path%3D{schema}"
+    finally:
+        with admin.begin() as connection:
+            connection.exec_driver_sql(f'DROP SCHEMA "{schema}" CASCADE')
+        admin.dispose()
+
+
 @pytest.fixture
-def settings(standin: SlackStandIn, tmp_path: Path) -> Settings:
+def settings(standin: SlackStandIn, database_url: str) -> Settings:
     return Settings(
         slack_bot_token=standin.token,
         slack_signing_secret=SIGNING_SECRET,
         slack_app_token=None,
         slack_api_url=standin.api_url,
-        database_url=f"sqlite:///{tmp_path / 'docket.db'}",
+        database_url=database_url,
         port=3000,
     )
 

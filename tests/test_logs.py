@@ -1,0 +1,56 @@
+"""Logging: one line per Slack request, JSON when asked, never a token or a secret."""
+
+import io
+import json
+import logging
+
+import pytest
+
+from bot.logs import JsonFormatter, RedactSecrets, configure_logging
+from tests.conftest import SIGNING_SECRET, Bot, Meeting
+
+
+def test_each_slack_request_is_logged_once_with_its_kind_status_and_time(
+    bot: Bot, meeting: Meeting, caplog: pytest.LogCaptureFixture
+):
+    caplog.set_level(logging.INFO, logger="docket.http")
+    bot.sender.reply(
+        channel=meeting.channel, user="U0AU00001", text="Hi", thread_ts=meeting.roots[3]
+    )
+    bot.sender.command(command="/approve", text="help", user="U0CHAIR01", channel=meeting.channel)
+    lines = [r for r in caplog.records if r.name == "docket.http"]
+    assert [r.request for r in lines] == ["event message", "command /approve"]  # type: ignore[attr-defined]
+    assert all(r.status == 200 and r.ms >= 0 for r in lines)  # type: ignore[attr-defined]
+
+
+def test_json_lines_carry_fields_and_mask_tokens_and_secrets(monkeypatch: pytest.MonkeyPatch):
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(JsonFormatter())
+    handler.addFilter(RedactSecrets([SIGNING_SECRET]))
+    logger = logging.getLogger("docket.test-json")
+    logger.addHandler(handler)
+    logger.propagate = False
+    try:
+        logger.warning(
+            "token %s and secret %s", "xoxb-1234-5678-abcdef", SIGNING_SECRET, extra={"status": 200}
+        )
+    finally:
+        logger.removeHandler(handler)
+    entry = json.loads(stream.getvalue())
+    assert entry["status"] == 200 and entry["level"] == "warning"
+    assert "xoxb-1234" not in entry["message"] and SIGNING_SECRET not in entry["message"]
+    assert "xoxb-***" in entry["message"]
+
+
+def test_configure_logging_switches_to_json_when_asked(monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setenv("LOG_FORMAT", "json")
+    root = logging.getLogger()
+    saved = (root.handlers[:], root.level)
+    try:
+        configure_logging(secrets=["a-secret-value"])
+        [handler] = root.handlers
+        assert isinstance(handler.formatter, JsonFormatter)
+    finally:
+        root.handlers[:] = saved[0]
+        root.setLevel(saved[1])
