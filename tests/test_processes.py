@@ -51,7 +51,7 @@ def wait_until_healthy(url: str, process: subprocess.Popen[bytes], limit: float 
     raise AssertionError("process did not become healthy")
 
 
-def start(command: str, bot: Bot, port: int) -> subprocess.Popen[bytes]:
+def start(command: str, bot: Bot, port: int, *, workers: int = 2) -> subprocess.Popen[bytes]:
     env = {
         **os.environ,
         "PATH": f"{Path(sys.executable).parent}:{os.environ.get('PATH', '')}",
@@ -60,7 +60,7 @@ def start(command: str, bot: Bot, port: int) -> subprocess.Popen[bytes]:
         "SLACK_SIGNING_SECRET": SIGNING_SECRET,
         "SLACK_API_URL": bot.standin.api_url,
         "DATABASE_URL": bot.settings.database_url,
-        "WEB_CONCURRENCY": "2",
+        "WEB_CONCURRENCY": str(workers),
     }
     env.pop("SLACK_APP_TOKEN", None)
     return subprocess.Popen(
