@@ -14,11 +14,12 @@ from slack_sdk.errors import SlackApiError
 
 from bot.clock import utcnow
 from bot.config import ConfigError, Settings, load_settings
-from bot.db import Database, create_schema, make_engine, session_scope
+from bot.db import Database, make_engine, session_scope
 from bot.logs import configure_logging
 from bot.meeting_file import MeetingFileError, read_meeting_file
 from bot.meetings import MeetingNotFound, find_meeting, load_meeting
 from bot.record import comment_rows, write_csv
+from bot.schema import SchemaError, current_revision, migrate, pending
 from bot.slack_api import Outbound, make_client
 
 log = logging.getLogger("docket")
@@ -30,6 +31,7 @@ def build_parser() -> argparse.ArgumentParser:
     commands.add_parser("run", help="the whole bot in one process, scheduler included")
     commands.add_parser("web", help="HTTP only (gunicorn), for a scaled deployment")
     commands.add_parser("clock", help="the scheduler only; run exactly one")
+    commands.add_parser("migrate", help="bring the database schema up to date (release step)")
     load = commands.add_parser("load", help="create or update a meeting from a meeting file")
     load.add_argument("file", type=Path)
     post = commands.add_parser("post", help="post agenda items to the meeting channel")
@@ -60,6 +62,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "run": cmd_run,
             "web": cmd_web,
             "clock": cmd_clock,
+            "migrate": cmd_migrate,
             "load": cmd_load,
             "post": cmd_post,
             "export": cmd_export,
@@ -68,15 +71,32 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ConfigError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    except MeetingNotFound as exc:
+    except (MeetingNotFound, SchemaError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
 
 
-def _database(settings: Settings) -> Database:
+def _database(settings: Settings, *, migrate_schema: bool = True) -> Database:
+    """The database, migrated first (run, load, post, export), or checked to be current (web,
+    clock: several processes of a release must not race to migrate; the release step does)."""
     engine = make_engine(settings.database_url)
-    create_schema(engine)
+    if migrate_schema:
+        migrate(engine)
+    elif (behind := pending(engine)) is not None:
+        raise ConfigError(behind)
     return Database(engine)
+
+
+def cmd_migrate(settings: Settings, args: argparse.Namespace) -> int:
+    engine = make_engine(settings.database_url)
+    before = current_revision(engine)
+    migrate(engine)
+    after = current_revision(engine)
+    if before == after:
+        print(f"database already at revision {after}: nothing to do")
+    else:
+        print(f"database migrated from {before or 'empty'} to revision {after}")
+    return 0
 
 
 def cmd_load(settings: Settings, args: argparse.Namespace) -> int:
@@ -200,6 +220,7 @@ def cmd_web(settings: Settings, args: argparse.Namespace) -> int:
     import os
 
     settings.require("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET")
+    _database(settings, migrate_schema=False)  # refuse to start on a database that is behind
     port = str(settings.port)
     workers = os.environ.get("WEB_CONCURRENCY", "2")
     os.execvp(  # replace this process with gunicorn: signals and exit codes are its own
@@ -225,7 +246,7 @@ def cmd_clock(settings: Settings, args: argparse.Namespace) -> int:
     from bot.schedule import run_clock_forever
 
     settings.require("SLACK_BOT_TOKEN")
-    database = _database(settings)
+    database = _database(settings, migrate_schema=False)
     log.info("Docket clock running (one per deployment)")
     run_clock_forever(database.engine, Outbound(make_client(settings)))
     return 0

@@ -50,6 +50,11 @@ def _sqlite_begin(connection: Any) -> None:
 
 
 def create_schema(engine: Engine) -> None:
+    """The models' tables straight from the metadata: for tooling that must bypass migrations.
+
+    Everything else migrates (`bot.schema.migrate`), so the schema a deployment runs on is the
+    one its migrations make.
+    """
     SQLModel.metadata.create_all(engine)
 
 

@@ -22,7 +22,7 @@ from sqlmodel import Session, col, select
 
 from bot.clock import datetime_to_ts
 from bot.config import Settings
-from bot.db import Database, create_schema, make_engine, session_scope
+from bot.db import Database, make_engine, session_scope
 from bot.decisions import items_awaiting_decision
 from bot.demo_script import (
     Decide,
@@ -44,6 +44,7 @@ from bot.record import comment_rows, write_csv
 from bot.record_formats import write_all
 from bot.roots import current_decision
 from bot.schedule import next_due_at, run_due
+from bot.schema import migrate
 from bot.slack_api import ChannelPacer, Outbound, make_client
 from bot.standin import Delivery, SlackSender, SlackStandIn
 from bot.summary import SummaryFigures, build_summary
@@ -86,7 +87,7 @@ def run_demo(*, out_dir: Path, meeting_file: Path = EXAMPLE) -> int:
             port=0,
         )
         engine = make_engine(settings.database_url)
-        create_schema(engine)
+        migrate(engine)
         client = make_client(settings)
         out = Outbound(client, ChannelPacer(interval=0))  # simulated time: no real pacing
         spec = read_meeting_file(

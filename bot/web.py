@@ -24,8 +24,9 @@ from sqlalchemy import text
 from bot.app import build_app
 from bot.clock import utcnow
 from bot.config import ConfigError, Settings, load_settings
-from bot.db import Database, create_schema, make_engine
+from bot.db import Database, make_engine
 from bot.logs import configure_logging
+from bot.schema import pending
 
 log = logging.getLogger("docket.http")
 
@@ -116,7 +117,9 @@ def create_app() -> DocketWSGI:
         raise SystemExit(f"error: {exc}") from None  # a clear line, not a worker traceback
     configure_logging(secrets=settings.secrets())
     engine = make_engine(settings.database_url)
-    create_schema(engine)
+    behind = pending(engine)
+    if behind is not None:  # the release step migrates; web workers never race to do it
+        raise SystemExit(f"error: {behind}")
     return DocketWSGI(settings, Database(engine))
 
 

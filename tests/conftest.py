@@ -15,11 +15,12 @@ from pathlib import Path
 import pytest
 
 from bot.config import Settings
-from bot.db import Database, create_schema, make_engine, session_scope
+from bot.db import Database, make_engine, session_scope
 from bot.executor import DrainableExecutor
 from bot.meeting_file import read_meeting_file
 from bot.meetings import load_meeting
 from bot.posting import post_items
+from bot.schema import migrate
 from bot.slack_api import make_client
 from bot.standin import SlackSender, SlackStandIn
 from bot.web import LocalServer
@@ -81,7 +82,7 @@ def settings(standin: SlackStandIn, database_url: str) -> Settings:
 @pytest.fixture
 def database(settings: Settings) -> Iterator[Database]:
     engine = make_engine(settings.database_url)
-    create_schema(engine)
+    migrate(engine)  # the schema the migrations make, as in a deployment
     yield Database(engine)
     engine.dispose()
 

@@ -108,3 +108,46 @@ def test_process_records_a_signed_reply_and_sends_the_receipt(
     assert comment.text == "Via the process."
     [receipt] = bot.standin.wait_for("reactions.add", timeout=10)
     assert receipt.params["timestamp"] == delivery.ts
+
+
+def run_cli(
+    *args: str, database_url: str, env_extra: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "SLACK_BOT_TOKEN": "xoxb-not-used",
+        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+        **(env_extra or {}),
+    }
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=env,
+        cwd=ROOT / "tests",  # no .env there
+    )
+
+
+def test_migrate_brings_an_empty_database_to_head_once(tmp_path: Path):
+    url = f"sqlite:///{tmp_path / 'fresh.db'}"
+    first = run_cli("migrate", database_url=url)
+    assert first.returncode == 0 and "migrated from empty to revision" in first.stdout
+    again = run_cli("migrate", database_url=url)
+    assert again.returncode == 0 and "nothing to do" in again.stdout
+
+
+@pytest.mark.parametrize("kind", ["clock", "web"])
+def test_web_and_clock_refuse_a_database_that_is_behind(kind: str, tmp_path: Path):
+    url = f"sqlite:///{tmp_path / 'behind.db'}"
+    result = run_cli(kind, database_url=url, env_extra={"PORT": str(free_port())})
+    assert result.returncode == 2
+    assert "python -m bot migrate" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_procfile_release_web_and_clock_lines():
+    assert procfile_command("release") == "python -m bot migrate"
+    assert "gunicorn" in procfile_command("web") and "--threads" in procfile_command("web")
+    assert "--max-requests" not in procfile_command("web")  # no recycling mid-write
+    assert procfile_command("clock") == "python -m bot clock"
