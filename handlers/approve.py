@@ -10,10 +10,17 @@ from typing import Any
 from slack_bolt import Ack, App, BoltContext
 
 from bot.decisions import DecisionOutcome, decide, parse_approve
-from bot.meetings import resolve_command_meeting
 from bot.slack_api import Call
 from bot.views import awaiting_list, decision_announcement, decision_confirmation, silence_notice
-from handlers.outbound import answer, plan, post, send_planned_calls, silence_calls, update
+from handlers.outbound import (
+    answer,
+    in_meeting,
+    plan,
+    post,
+    send_planned_calls,
+    silence_calls,
+    update,
+)
 
 
 def register(app: App) -> None:
@@ -22,17 +29,21 @@ def register(app: App) -> None:
 
 def approve(ack: Ack, command: dict[str, Any], context: BoltContext) -> None:
     request = parse_approve(command.get("text") or "")
-    user_id = command["user_id"]
-    with context["db"].session() as session:
-        meeting = resolve_command_meeting(
-            session, channel=command["channel_id"], user_id=user_id, command="/approve"
-        )
-        if isinstance(meeting, str):
-            answer(ack, meeting)
-            return
-        outcome = decide(
-            session, meeting=meeting, user_id=user_id, request=request, now=context["now"]
-        )
+    found = in_meeting(
+        ack,
+        command,
+        context,
+        lambda session, meeting: decide(
+            session,
+            meeting=meeting,
+            user_id=command["user_id"],
+            request=request,
+            now=context["now"],
+        ),
+    )
+    if found is None:
+        return
+    _, outcome = found
     plan(context, calls_for(outcome))
     answer(ack, reply_for(outcome))
 

@@ -5,9 +5,16 @@ from typing import Any
 from slack_bolt import Ack, App, BoltContext
 
 from bot.deadlines import extend_deadline
-from bot.meetings import resolve_command_meeting
 from bot.silence import object_to
-from handlers.outbound import answer, plan, post, send_planned_calls, silence_calls, update
+from handlers.outbound import (
+    answer,
+    in_meeting,
+    plan,
+    post,
+    send_planned_calls,
+    silence_calls,
+    update,
+)
 
 
 def register(app: App) -> None:
@@ -16,21 +23,21 @@ def register(app: App) -> None:
 
 
 def extend(ack: Ack, command: dict[str, Any], context: BoltContext) -> None:
-    user_id = command["user_id"]
-    with context["db"].session() as session:
-        meeting = resolve_command_meeting(
-            session, channel=command["channel_id"], user_id=user_id, command="/extend"
-        )
-        if isinstance(meeting, str):
-            answer(ack, meeting)
-            return
-        outcome = extend_deadline(
+    found = in_meeting(
+        ack,
+        command,
+        context,
+        lambda session, meeting: extend_deadline(
             session,
             meeting=meeting,
-            user_id=user_id,
+            user_id=command["user_id"],
             text=command.get("text") or "",
             now=context["now"],
-        )
+        ),
+    )
+    if found is None:
+        return
+    _, outcome = found
     item = outcome.item
     if item is not None and item.post_ts and outcome.notice and outcome.root:
         plan(
@@ -44,20 +51,20 @@ def extend(ack: Ack, command: dict[str, Any], context: BoltContext) -> None:
 
 
 def object_(ack: Ack, command: dict[str, Any], context: BoltContext) -> None:
-    user_id = command["user_id"]
-    with context["db"].session() as session:
-        meeting = resolve_command_meeting(
-            session, channel=command["channel_id"], user_id=user_id, command="/object"
-        )
-        if isinstance(meeting, str):
-            answer(ack, meeting)
-            return
-        outcome = object_to(
+    found = in_meeting(
+        ack,
+        command,
+        context,
+        lambda session, meeting: object_to(
             session,
             meeting=meeting,
-            user_id=user_id,
+            user_id=command["user_id"],
             text=command.get("text") or "",
             now=context["now"],
-        )
+        ),
+    )
+    if found is None:
+        return
+    meeting, outcome = found
     plan(context, silence_calls(outcome, channel=meeting.channel))
     answer(ack, outcome.reply)

@@ -5,15 +5,20 @@ into this lazy listener, which runs on the listener executor after Slack has its
 """
 
 import logging
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
 
 from slack_bolt import Ack, BoltContext
 from slack_sdk import WebClient
+from sqlmodel import Session
 
+from bot.meetings import resolve_command_meeting
 from bot.silence import SilenceOutcome, record_notice
 from bot.slack_api import Call, send_calls
 from bot.views import SlackMessage
+from models import Meeting
+
+R = TypeVar("R")
 
 
 def answer(ack: Ack, text: str) -> None:
@@ -82,3 +87,26 @@ def update(channel: str | None, ts: str, message: SlackMessage) -> Call:
         "chat_update",
         {"channel": channel, "ts": ts, "text": message.text, "blocks": message.blocks},
     )
+
+
+def in_meeting(
+    ack: Ack,
+    command: dict[str, Any],
+    context: BoltContext,
+    act: Callable[[Session, Meeting], R],
+) -> tuple[Meeting, R] | None:
+    """Run `act` in one session on the meeting the slash command is about.
+
+    When there is no such meeting, or several, the user is told privately and None returned.
+    """
+    with context["db"].session() as session:
+        meeting = resolve_command_meeting(
+            session,
+            channel=command["channel_id"],
+            user_id=command["user_id"],
+            command=command["command"],
+        )
+        if isinstance(meeting, str):
+            answer(ack, meeting)
+            return None
+        return meeting, act(session, meeting)

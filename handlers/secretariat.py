@@ -9,13 +9,14 @@ from typing import Any
 
 from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
+from sqlmodel import Session
 
 from bot.digest import send_digest
-from bot.meetings import resolve_command_meeting
 from bot.session_end import finish_sessions, record_files, refuse_unless_secretariat, request_close
 from bot.slack_api import Outbound
 from bot.summary import build_summary
-from handlers.outbound import answer
+from handlers.outbound import answer, in_meeting
+from models import Meeting
 
 REPLIES = {
     "digest": "Your digest is on its way to your direct messages.",
@@ -32,20 +33,19 @@ def accept(ack: Ack, command: dict[str, Any], context: BoltContext) -> None:
     user_id = command["user_id"]
     action = command["command"].lstrip("/")
     now = context["now"]
-    with context["db"].session() as session:
-        meeting = resolve_command_meeting(
-            session, channel=command["channel_id"], user_id=user_id, command=command["command"]
-        )
-        if isinstance(meeting, str):
-            answer(ack, meeting)
-            return
+
+    def check(session: Session, meeting: Meeting) -> tuple[str, bool]:
         if action == "close":
-            reply, accepted = request_close(session, meeting=meeting, user_id=user_id, now=now)
-        else:
-            refusal = refuse_unless_secretariat(
-                session, meeting=meeting, user_id=user_id, action=action, now=now
-            )
-            reply, accepted = refusal or REPLIES[action], refusal is None
+            return request_close(session, meeting=meeting, user_id=user_id, now=now)
+        refusal = refuse_unless_secretariat(
+            session, meeting=meeting, user_id=user_id, action=action, now=now
+        )
+        return refusal or REPLIES[action], refusal is None
+
+    found = in_meeting(ack, command, context, check)
+    if found is None:
+        return
+    meeting, (reply, accepted) = found
     if accepted:
         context["task"] = {"action": action, "meeting_id": meeting.id, "user": user_id}
     answer(ack, reply)
