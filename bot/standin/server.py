@@ -4,6 +4,10 @@ An unmodified `slack_sdk.WebClient(base_url=standin.api_url, token=...)` talks t
 outbound calls are exercised down to the wire format. It answers like Slack (same fields, same
 error codes), keeps the little state those answers depend on (posted messages, reactions, uploaded
 files), records every call for assertions, and can be told to rate-limit or fail.
+
+It also plays Socket Mode: `apps.connections.open` (with the app-level token) hands out the URL of
+a local WebSocket server, started on first use, over which `socket_send` delivers envelopes and
+waits for the app's acknowledgement (see bot/standin/socket_mode.py).
 """
 
 from __future__ import annotations
@@ -27,9 +31,12 @@ from email import policy
 from email.parser import BytesParser
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, urlsplit
 from zoneinfo import ZoneInfo
+
+if TYPE_CHECKING:
+    from bot.standin.socket_mode import SocketModeServer
 
 logger = logging.getLogger(__name__)
 
@@ -258,6 +265,8 @@ class SlackStandIn:
         self,
         *,
         token: str = "xoxb-standin-token",
+        app_token: str = "xapp-standin-token",
+        app_id: str = "A0DOCKET01",
         bot_user_id: str = "U0DOCKETBT",
         bot_id: str = "B0DOCKETBT",
         team_id: str = "T0DOCKET01",
@@ -265,6 +274,8 @@ class SlackStandIn:
         port: int = 0,
     ) -> None:
         self._token = token
+        self._app_token = app_token
+        self._app_id = app_id
         self._bot_user_id = bot_user_id
         self._bot_id = bot_id
         self._team_id = team_id
@@ -285,8 +296,10 @@ class SlackStandIn:
         self._uploads: dict[str, bytes] = {}
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
+        self._socket_mode = self._new_socket_mode()
         self._methods: dict[str, Callable[[Params], Params]] = {
             "auth.test": self._auth_test,
+            "apps.connections.open": self._apps_connections_open,
             "chat.postMessage": self._chat_post_message,
             "chat.update": self._chat_update,
             "chat.postEphemeral": self._chat_post_ephemeral,
@@ -306,6 +319,7 @@ class SlackStandIn:
     def start(self) -> SlackStandIn:
         if self._server is not None:
             raise RuntimeError("the Slack stand-in is already running")
+        self._socket_mode = self._new_socket_mode()  # a stopped one does not start again
         self._server = _Server(("127.0.0.1", self._port), self)
         # A short poll interval keeps stop() quick; tests start and stop one stand-in each.
         self._thread = threading.Thread(
@@ -326,6 +340,8 @@ class SlackStandIn:
         server.server_close()
         if thread is not None:
             thread.join()
+        # After the Web API, so an app that loses its connection cannot open another one.
+        self._socket_mode.stop()
 
     def __enter__(self) -> SlackStandIn:
         return self.start()
@@ -352,6 +368,23 @@ class SlackStandIn:
     @property
     def token(self) -> str:
         return self._token
+
+    @property
+    def app_token(self) -> str:
+        """The app-level token (xapp-...) that apps.connections.open accepts, for Socket Mode."""
+        return self._app_token
+
+    @property
+    def app_id(self) -> str:
+        return self._app_id
+
+    @property
+    def team_id(self) -> str:
+        return self._team_id
+
+    @property
+    def bot_user_id(self) -> str:
+        return self._bot_user_id
 
     # -- set-up -----------------------------------------------------------------------------
 
@@ -439,6 +472,53 @@ class SlackStandIn:
                 f"got {len(matching())}; recorded: {seen}"
             )
 
+    # -- Socket Mode ------------------------------------------------------------------------
+
+    def socket_connected(self, timeout: float = 5.0) -> bool:
+        """Wait until an app holds an open Socket Mode connection (it has had its hello)."""
+        return self._socket_mode.connected(timeout)
+
+    def socket_send(
+        self,
+        payload: dict[str, Any],
+        *,
+        envelope_type: str = "events_api",
+        retry_attempt: int = 0,
+        retry_reason: str = "",
+        timeout: float = 5.0,
+        envelope_id: str | None = None,
+    ) -> dict[str, Any]:
+        """Deliver `payload` in a Socket Mode envelope and return the app's acknowledgement.
+
+        A fresh envelope_id is minted unless one is given (to resend an envelope as a retry).
+
+        The envelope and the acknowledgement are recorded as "socket_mode.envelope" and
+        "socket_mode.ack" calls. Raises TimeoutError when the app does not acknowledge within
+        `timeout`, and ConnectionError when no app is connected.
+        """
+        return self._socket_mode.send(
+            payload,
+            envelope_type=envelope_type,
+            retry_attempt=retry_attempt,
+            retry_reason=retry_reason,
+            timeout=timeout,
+            envelope_id=envelope_id,
+        )
+
+    def socket_disconnect(self, reason: str = "refresh_requested") -> int:
+        """Send Slack's {"type": "disconnect"} to every connected app; returns how many."""
+        return self._socket_mode.disconnect(reason)
+
+    def _new_socket_mode(self) -> SocketModeServer:
+        # Imported here: socket_mode builds on the sender, which builds on this module.
+        from bot.standin.socket_mode import SocketModeServer
+
+        return SocketModeServer(app_id=self._app_id, record=self._record_socket)
+
+    def _record_socket(self, method: str, params: Params) -> None:
+        with self._lock:
+            self._record(method, params, 200)
+
     # -- state, as Slack would show it ------------------------------------------------------
 
     @property
@@ -505,8 +585,13 @@ class SlackStandIn:
         """The answer to one Web API call; the caller holds the lock."""
         if not token:
             return _json_response(200, {"ok": False, "error": "not_authed"})
-        if token != self._token:
-            return _json_response(200, {"ok": False, "error": "invalid_auth"})
+        # apps.connections.open takes the app-level token and nothing else; every other method
+        # refuses it. Slack answers a token of the wrong type with not_allowed_token_type.
+        expected = self._app_token if method == "apps.connections.open" else self._token
+        if token != expected:
+            known = token in (self._token, self._app_token)
+            error = "not_allowed_token_type" if known else "invalid_auth"
+            return _json_response(200, {"ok": False, "error": error})
         fault = self._take_fault(method)
         if fault is not None:
             return fault
@@ -607,6 +692,9 @@ class SlackStandIn:
             "bot_id": self._bot_id,
             "is_enterprise_install": False,
         }
+
+    def _apps_connections_open(self, params: Params) -> Params:
+        return {"ok": True, "url": self._socket_mode.open_url()}
 
     def _chat_post_message(self, params: Params) -> Params:
         channel = self._resolve_channel(_text(params, "channel"))
