@@ -30,6 +30,14 @@ INTERNAL_ERROR_TEXT = (
 )
 
 
+class _KnownClientWarning(logging.Filter):
+    """Bolt reads SLACK_BOT_TOKEN from the environment itself and then warns that the client we
+    pass (built from that same token, with our retry handlers and API URL) takes precedence."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "`token` will be unused" not in record.getMessage()
+
+
 def build_app(
     settings: Settings,
     database: Database,
@@ -50,7 +58,7 @@ def build_app(
         # the app needs no network.
         token_verification_enabled=False,
         request_verification_enabled=not socket_mode,
-        logger=logging.getLogger("docket.bolt"),
+        logger=_bolt_logger(),
     )
 
     @app.middleware
@@ -73,3 +81,10 @@ def build_app(
 
     register_all(app)
     return app
+
+
+def _bolt_logger() -> logging.Logger:
+    logger = logging.getLogger("docket.bolt")
+    if not any(isinstance(f, _KnownClientWarning) for f in logger.filters):
+        logger.addFilter(_KnownClientWarning())
+    return logger

@@ -200,14 +200,13 @@ def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
     database = _database(settings)
     client = make_client(settings)
     if settings.slack_app_token:
-        from slack_bolt.adapter.socket_mode import SocketModeHandler
-
         from bot.app import build_app
+        from bot.socket_mode import serve_socket_mode
 
         app = build_app(settings, database, client=client, socket_mode=True)
         start_background_clock(database.engine, Outbound(client))
         log.info("Docket running in Socket Mode with the scheduler")
-        SocketModeHandler(app, settings.slack_app_token).start()
+        serve_socket_mode(app, settings.slack_app_token)
         return 0
     server = LocalServer(settings, database, host="0.0.0.0", port=settings.port, client=client)
     start_background_clock(database.engine, Outbound(client))

@@ -202,6 +202,10 @@ def test_run_uses_socket_mode_when_the_app_token_is_set(
     with pytest.raises(ConnectionRefusedError):
         socket.create_connection(("127.0.0.1", socket_mode_process.port), timeout=2).close()
     assert socket_mode_process.popen.poll() is None, socket_mode_process.output()
+    # One log line per request, as over HTTP, and never a token.
+    output = socket_mode_process.output()
+    assert "slack event message -> 200 in" in output and "slack command /approve -> 200" in output
+    assert standin.token not in output and standin.app_token not in output
 
 
 def test_run_serves_http_when_no_app_token(bot: Bot, meeting: Meeting, tmp_path: Path):

@@ -1,0 +1,60 @@
+"""Socket Mode: the same app over Slack's WebSocket, with the same one log line per request."""
+
+import logging
+import signal
+import time
+from types import FrameType
+from typing import Any
+
+from slack_bolt import App
+from slack_bolt.adapter.socket_mode import SocketModeHandler
+from slack_bolt.adapter.socket_mode.internals import run_bolt_app, send_response
+from slack_sdk.socket_mode.client import BaseSocketModeClient
+from slack_sdk.socket_mode.request import SocketModeRequest
+
+log = logging.getLogger("docket.socket")
+
+
+def describe_payload(envelope_type: str, payload: dict[str, Any]) -> str:
+    """ "event message.message_changed", "command /approve", ...: never the payload itself."""
+    if envelope_type == "events_api":
+        event = payload.get("event") or {}
+        subtype = f".{event['subtype']}" if event.get("subtype") else ""
+        return f"event {event.get('type', '?')}{subtype}"
+    if envelope_type == "slash_commands":
+        return f"command {payload.get('command', '?')}"
+    return f"interaction {payload.get('type', envelope_type)}"
+
+
+class LoggingSocketModeHandler(SocketModeHandler):
+    def handle(self, client: BaseSocketModeClient, req: SocketModeRequest) -> None:
+        started = time.perf_counter()
+        response = run_bolt_app(self.app, req)
+        send_response(client, req, response, started)  # only a 200 is acknowledged
+        elapsed = round((time.perf_counter() - started) * 1000, 1)
+        kind = describe_payload(req.type, req.payload or {})
+        retry = req.retry_attempt or None
+        note = f" (retry {retry})" if retry else ""
+        log.info(
+            "slack %s -> %s in %s ms%s",
+            kind,
+            response.status,
+            elapsed,
+            note,
+            extra={"request": kind, "status": response.status, "ms": elapsed, "retry": retry},
+        )
+
+
+def serve_socket_mode(app: App, app_token: str) -> None:
+    """Connect and serve until SIGTERM or SIGINT, then close the WebSocket cleanly, so Slack
+    redelivers whatever was not acknowledged rather than waiting on a dead connection."""
+    handler = LoggingSocketModeHandler(app, app_token)
+
+    def stop(signum: int, _frame: FrameType | None) -> None:
+        log.info("signal %s: closing the Socket Mode connection", signum)
+        handler.close()
+        raise SystemExit(0)
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    handler.start()
