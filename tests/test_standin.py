@@ -738,3 +738,30 @@ def test_stale_timestamp_is_not_valid(sender: SlackSender, receiver: Receiver) -
 
     assert delivery.status == 401
     assert receiver.received[0].signature_valid is False
+
+
+def test_views_open_publish_and_private_channels_answer_like_slack(
+    client: WebClient, standin: SlackStandIn
+) -> None:
+    modal = {"type": "modal", "title": {"type": "plain_text", "text": "Decide"}, "blocks": []}
+    opened = client.views_open(trigger_id="1.2.abc", view=modal)
+    assert opened["view"]["id"].startswith("V")
+    updated = client.views_update(view_id=opened["view"]["id"], view=modal)
+    assert updated["ok"]
+    home = {
+        "type": "home",
+        "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": "hi"}}],
+    }
+    client.views_publish(user_id="U0AU00001", view=home)
+    published = standin.home_view("U0AU00001")
+    assert published is not None and published["blocks"] == home["blocks"]
+    created = client.conversations_create(name="drafting-rop", is_private=True)
+    channel = created["channel"]["id"]
+    client.conversations_invite(channel=channel, users="U0AU00001,U0CI00001")
+    assert standin.members(channel) >= {"U0AU00001", "U0CI00001"}
+    with pytest.raises(SlackApiError) as taken:
+        client.conversations_create(name="drafting-rop", is_private=True)
+    assert taken.value.response["error"] == "name_taken"
+    with pytest.raises(SlackApiError) as no_trigger:
+        client.views_open(trigger_id="", view=modal)
+    assert no_trigger.value.response["error"] == "invalid_trigger_id"

@@ -45,7 +45,7 @@ JSON_CONTENT_TYPE = "application/json; charset=utf-8"
 STANDIN_HOST = "https://standin.slack.local"
 # Slack accepts these as JSON-encoded strings in form bodies; decoding them lets tests assert on
 # lists and dicts whichever encoding the client chose.
-_JSON_FIELDS = ("blocks", "attachments", "metadata", "files")
+_JSON_FIELDS = ("blocks", "attachments", "metadata", "files", "view")
 _ID_ALPHABET = string.ascii_uppercase + string.digits
 
 Params = dict[str, Any]
@@ -291,6 +291,9 @@ class SlackStandIn:
         self._channel_names: dict[str, str] = {}
         self._messages: dict[str, list[dict[str, Any]]] = {}
         self._reactions: dict[tuple[str, str], set[str]] = {}
+        self._views: dict[str, dict[str, Any]] = {}  # modals by view id
+        self._home_views: dict[str, dict[str, Any]] = {}  # App Home by user id
+        self._members: dict[str, set[str]] = {}  # channels created through the API
         self._response_ids: set[str] = set()
         self._pending_files: dict[str, dict[str, Any]] = {}
         self._uploads: dict[str, bytes] = {}
@@ -310,6 +313,12 @@ class SlackStandIn:
             "users.lookupByEmail": self._users_lookup_by_email,
             "conversations.open": self._conversations_open,
             "conversations.info": self._conversations_info,
+            "conversations.create": self._conversations_create,
+            "conversations.invite": self._conversations_invite,
+            "views.open": self._views_open,
+            "views.push": self._views_open,
+            "views.update": self._views_update,
+            "views.publish": self._views_publish,
             "files.getUploadURLExternal": self._files_get_upload_url_external,
             "files.completeUploadExternal": self._files_complete_upload_external,
         }
@@ -832,6 +841,71 @@ class SlackStandIn:
                 "is_member": True,
             },
         }
+
+    # -- views and conversations (App Home, modals, private groups) -----------------------------
+
+    def _view_object(self, view: Any, view_id: str, **extra: Any) -> Params:
+        if not isinstance(view, dict) or "type" not in view:
+            raise _SlackError("invalid_arguments")
+        if view["type"] == "modal" and not view.get("title"):
+            raise _SlackError("invalid_arguments")
+        return {"id": view_id, "team_id": self._team_id, **view, **extra}
+
+    def _views_open(self, params: Params) -> Params:
+        if not _text(params, "trigger_id"):
+            raise _SlackError("invalid_trigger_id")
+        view_id = random_id("V")
+        view = self._view_object(params.get("view"), view_id)
+        self._views[view_id] = view
+        return {"ok": True, "view": view}
+
+    def _views_update(self, params: Params) -> Params:
+        view_id = _text(params, "view_id")
+        if view_id not in self._views:
+            raise _SlackError("not_found")
+        view = self._view_object(params.get("view"), view_id)
+        self._views[view_id] = view
+        return {"ok": True, "view": view}
+
+    def _views_publish(self, params: Params) -> Params:
+        user = _text(params, "user_id")
+        if not user:
+            raise _SlackError("invalid_arguments")
+        view = self._view_object(params.get("view"), random_id("V"))
+        if view["type"] != "home":
+            raise _SlackError("invalid_arguments")
+        self._home_views[user] = view
+        return {"ok": True, "view": view}
+
+    def home_view(self, user_id: str) -> dict[str, Any] | None:
+        """The App Home last published for `user_id`, as Slack would show it."""
+        with self._lock:
+            return self._home_views.get(user_id)
+
+    def _conversations_create(self, params: Params) -> Params:
+        name = _text(params, "name")
+        if not name or name != name.lower() or " " in name or len(name) > 80:
+            raise _SlackError("invalid_name")
+        if name in self._channel_names.values():
+            raise _SlackError("name_taken")
+        channel = random_id("C" if str(params.get("is_private")).lower() != "true" else "G")
+        self._channel_names[channel] = name
+        self._members[channel] = {self._bot_user_id}
+        return {"ok": True, "channel": {"id": channel, "name": name, "is_private": True}}
+
+    def _conversations_invite(self, params: Params) -> Params:
+        channel = _text(params, "channel")
+        users = [u for u in _text(params, "users").split(",") if u]
+        if channel not in self._members:
+            raise _SlackError("channel_not_found")
+        if not users:
+            raise _SlackError("no_user")
+        self._members[channel].update(users)
+        return {"ok": True, "channel": {"id": channel}}
+
+    def members(self, channel: str) -> set[str]:
+        with self._lock:
+            return set(self._members.get(channel, set()))
 
     def _files_get_upload_url_external(self, params: Params) -> Params:
         filename = _text(params, "filename")
