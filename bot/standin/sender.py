@@ -312,6 +312,131 @@ class SlackSender:
         }
         return self.send(urlencode(form).encode(), content_type="application/x-www-form-urlencoded")
 
+    # -- interactivity: buttons, shortcuts, modals --------------------------------------------
+
+    def _actor(self, user: str) -> dict[str, Any]:
+        return {
+            "id": user,
+            "username": user.lower(),
+            "name": user.lower(),
+            "team_id": self._team_id,
+        }
+
+    def _trigger_id(self) -> str:
+        digits = "".join(secrets.choice(string.digits) for _ in range(13))
+        return f"{digits}.{digits[:9]}.{secrets.token_hex(16)}"
+
+    def interaction(self, payload: dict[str, Any]) -> Delivery:
+        """Any interactivity payload, form-encoded as `payload=<json>` as Slack sends it."""
+        body = urlencode({"payload": json.dumps(payload)}).encode()
+        return self.send(body, content_type="application/x-www-form-urlencoded")
+
+    def message_shortcut(
+        self,
+        *,
+        callback_id: str,
+        user: str,
+        channel: str,
+        ts: str,
+        thread_ts: str | None,
+        message_user: str,
+        text: str,
+    ) -> Delivery:
+        """A message shortcut ("More actions" on a message): type message_action."""
+        message: dict[str, Any] = {"type": "message", "user": message_user, "ts": ts, "text": text}
+        if thread_ts:
+            message["thread_ts"] = thread_ts
+        return self.interaction(
+            {
+                "type": "message_action",
+                "token": LEGACY_VERIFICATION_TOKEN,
+                "action_ts": self.next_ts(),
+                "team": {"id": self._team_id, "domain": TEAM_DOMAIN},
+                "user": self._actor(user),
+                "channel": {"id": channel, "name": "meeting"},
+                "is_enterprise_install": False,
+                "callback_id": callback_id,
+                "trigger_id": self._trigger_id(),
+                "response_url": f"{RESPONSE_URL_HOST}/app/{self._team_id}/{secrets.token_hex(8)}",
+                "message_ts": ts,
+                "message": message,
+            }
+        )
+
+    def button(
+        self,
+        *,
+        action_id: str,
+        value: str,
+        user: str,
+        channel: str | None = None,
+        message_ts: str | None = None,
+        view: dict[str, Any] | None = None,
+    ) -> Delivery:
+        """A button click (block_actions), on a message in `channel` or in a view (App Home)."""
+        payload: dict[str, Any] = {
+            "type": "block_actions",
+            "token": LEGACY_VERIFICATION_TOKEN,
+            "team": {"id": self._team_id, "domain": TEAM_DOMAIN},
+            "user": self._actor(user),
+            "api_app_id": self._api_app_id,
+            "trigger_id": self._trigger_id(),
+            "actions": [
+                {
+                    "type": "button",
+                    "action_id": action_id,
+                    "block_id": action_id,
+                    "value": value,
+                    "action_ts": self.next_ts(),
+                }
+            ],
+        }
+        if channel is not None:
+            payload["channel"] = {"id": channel, "name": "meeting"}
+            payload["container"] = {
+                "type": "message",
+                "message_ts": message_ts,
+                "channel_id": channel,
+            }
+            payload["message"] = {"type": "message", "ts": message_ts}
+            payload["response_url"] = f"{RESPONSE_URL_HOST}/actions/{secrets.token_hex(8)}"
+        if view is not None:
+            payload["view"] = view
+            payload["container"] = {"type": "view", "view_id": view.get("id", "V0HOME")}
+        return self.interaction(payload)
+
+    def view_submission(
+        self,
+        *,
+        callback_id: str,
+        user: str,
+        values: dict[str, dict[str, dict[str, Any]]],
+        private_metadata: str = "",
+        view_id: str = "V0MODAL01",
+    ) -> Delivery:
+        """A modal's submit: `values` as Slack nests them (block_id -> action_id -> value)."""
+        return self.interaction(
+            {
+                "type": "view_submission",
+                "team": {"id": self._team_id, "domain": TEAM_DOMAIN},
+                "user": self._actor(user),
+                "api_app_id": self._api_app_id,
+                "token": LEGACY_VERIFICATION_TOKEN,
+                "trigger_id": self._trigger_id(),
+                "view": {
+                    "id": view_id,
+                    "team_id": self._team_id,
+                    "type": "modal",
+                    "callback_id": callback_id,
+                    "private_metadata": private_metadata,
+                    "state": {"values": values},
+                    "hash": secrets.token_hex(8),
+                },
+                "response_urls": [],
+                "is_enterprise_install": False,
+            }
+        )
+
     # -- envelopes and the wire -------------------------------------------------------------
 
     def event(
