@@ -225,14 +225,17 @@ class SocketModeServer:
             },
             "connection_info": {"app_id": self._app_id},
         }
-        try:
-            connection.send(json.dumps(hello))
-        except _connection_closed():
-            return
-        self._record("socket_mode.hello", hello)
+        # Registered before the hello goes out: an app that has read its hello may send at once.
         with self._changed:
             self._connections.append(connection)
             self._changed.notify_all()
+        try:
+            connection.send(json.dumps(hello))
+        except _connection_closed():
+            with self._changed:
+                self._connections.remove(connection)
+            return
+        self._record("socket_mode.hello", hello)
         try:
             for message in connection:
                 self._receive(message)
