@@ -46,6 +46,7 @@ class NewComment:
     excerpt: str
     permalink: str | None
     late: bool
+    kind: str | None = None  # its classification (bot/classify.py); None: not classified
 
 
 @dataclass(frozen=True)
@@ -178,6 +179,7 @@ def build_digest(
                 excerpt=excerpt(comment.text),
                 permalink=permalink(team_url, comment.channel, comment.ts, comment.thread_ts),
                 late=comment.late,
+                kind=comment.kind,
             )
         )
     decided_items = {d.item_id for d in decisions}

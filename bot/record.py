@@ -1,4 +1,4 @@
-"""The meeting record: formal comments as rows, in the contract's column order.
+"""The meeting record: formal comments as rows, in the contract's column order (then `kind`).
 
 Built with a fixed number of queries whatever the meeting's size: one for the comments with
 their items, authors and delegations.
@@ -12,7 +12,7 @@ from sqlmodel import Session, col, select
 
 from models import AgendaItem, Comment, Delegation
 
-CSV_COLUMNS = [
+CONTRACT_COLUMNS = [
     "item",
     "comment_id",
     "delegation",
@@ -25,6 +25,9 @@ CSV_COLUMNS = [
     "text",
     "revisions",
 ]
+# Columns after the contract's: `kind` is the comment's classification (bot/classify.py), empty
+# when it is not classified.
+CSV_COLUMNS = [*CONTRACT_COLUMNS, "kind"]
 
 ROLE_LABELS = {"chair": "Chair", "secretariat": "Secretariat"}
 
@@ -42,6 +45,7 @@ class CommentRow:
     late: bool
     text: str
     revisions: int
+    kind: str | None = None  # general | drafting | support | reservation; None: not classified
 
     def as_csv(self) -> list[str]:
         return [
@@ -56,6 +60,7 @@ class CommentRow:
             "true" if self.late else "false",
             self.text,
             str(self.revisions),
+            self.kind or "",
         ]
 
 
@@ -97,6 +102,7 @@ def comment_rows(session: Session, *, meeting_id: int) -> list[CommentRow]:
                 late=comment.late,
                 text=unescape_slack(comment.text),
                 revisions=comment.revisions,
+                kind=comment.kind,
             )
         )
     return out

@@ -32,7 +32,15 @@ from bot.charts import (
     render_charts,
     week_counts,
 )
-from bot.summary import KINDS, CommentEntry, DecisionEntry, ItemEntry, SummaryRecord
+from bot.classify import COMMENT_KIND_LABELS, UNCLASSIFIED_LABEL
+from bot.summary import (
+    CLASSIFICATIONS,
+    KINDS,
+    CommentEntry,
+    DecisionEntry,
+    ItemEntry,
+    SummaryRecord,
+)
 
 COMMENT_COLUMNS = [
     "item",
@@ -46,7 +54,9 @@ COMMENT_COLUMNS = [
     "late",
     "text",
     "revisions",
-]  # the record contract's columns, as in the CSV
+    "kind",
+]  # the record contract's columns, then the comment's classification: as in the CSV
+CLASSIFICATION_LABELS = {**COMMENT_KIND_LABELS, "unclassified": UNCLASSIFIED_LABEL}
 PROCEDURES = {"chair": "by the chair", "silence": "adopted by silence procedure"}
 DECISION_KINDS = {"approved": "Approved", "noted": "Noted", "deferred": "Deferred"}
 CHART_ALT = {
@@ -128,6 +138,22 @@ def _comment_notes(comment: CommentEntry) -> list[str]:
     return notes
 
 
+def _kind_note(comment: CommentEntry) -> str | None:
+    """The comment's classification as shown beside it; nothing when it is not classified."""
+    return COMMENT_KIND_LABELS.get(comment.comment_kind or "")
+
+
+def _classified_counts(item: ItemEntry) -> dict[str, int]:
+    if item.classified:
+        return item.classified
+    counts = dict.fromkeys(CLASSIFICATIONS, 0)
+    for comment in item.comments:
+        if comment.status == "active":
+            kind = comment.comment_kind or ""
+            counts[kind if kind in COMMENT_KIND_LABELS else "unclassified"] += 1
+    return counts
+
+
 def _by_delegation(comments: list[CommentEntry]) -> Iterator[tuple[str, str, list[CommentEntry]]]:
     """(delegation, kind, comments) in the order the delegations first appear: the record gives
     them in roster order, then by time."""
@@ -151,6 +177,21 @@ def _item_table(record: SummaryRecord) -> tuple[list[str], list[list[Any]], list
         [number, title, *_kind_row(counts), withdrawn.get(number, 0)]
         for number, title, counts in item_counts(record)
     ]
+    totals: list[Any] = ["Total", ""]
+    totals += [sum(row[i] for row in rows) for i in range(2, len(header))]
+    return header, rows, totals
+
+
+def _classification_table(
+    record: SummaryRecord,
+) -> tuple[list[str], list[list[Any]], list[Any]]:
+    """Item x classification of the active comments: header, rows and the totals row."""
+    header = ["Item", "Title", *(CLASSIFICATION_LABELS[k] for k in CLASSIFICATIONS), "Total"]
+    rows: list[list[Any]] = []
+    for item in record.items:
+        counts = _classified_counts(item)
+        values = [counts.get(k, 0) for k in CLASSIFICATIONS]
+        rows.append([item.number, item.title, *values, sum(values)])
     totals: list[Any] = ["Total", ""]
     totals += [sum(row[i] for row in rows) for i in range(2, len(header))]
     return header, rows, totals
@@ -284,6 +325,9 @@ def render_markdown(record: SummaryRecord) -> str:
     out += ["", "### Comments per item", ""]
     out += _md_table(*_item_table(record))
     out += ["", "Withdrawn comments are counted apart and never in the totals.", ""]
+    out += ["### Comments per item by classification", ""]
+    out += _md_table(*_classification_table(record))
+    out += [""]
     out += ["### Comments per meeting week", ""]
     header, rows, totals = _week_table(record)
     out += _md_table(header, rows, totals) if rows else ["No meeting weeks yet."]
@@ -333,6 +377,8 @@ def render_markdown(record: SummaryRecord) -> str:
             for comment in comments:
                 notes = " ".join(_comment_notes(comment))
                 head = f"**{comment.user}**, {_local(record, comment.posted_at)}"
+                if (kind_label := _kind_note(comment)) is not None:
+                    head += f" · *{kind_label}*"
                 out += [f"{head} {notes}".rstrip(), ""]
                 out += [*_md_quote(comment.text), ""]
 
@@ -374,6 +420,7 @@ figure { margin: 1rem 0; } figure img { max-width: 100%; height: auto; }
 .comment { margin: .4rem 0 .8rem; }
 .meta { font-size: .9rem; color: #444; }
 .tag { font-size: .8rem; border: 1px solid #888; border-radius: 3px; padding: 0 .3rem; }
+.tag.kind { font-weight: bold; border-color: #0072B2; }
 .text { white-space: pre-wrap; overflow-wrap: anywhere; margin: .2rem 0 0 1rem;
         padding-left: .6rem; border-left: 3px solid #ccc; }
 .withdrawn .text { color: #777; }
@@ -442,6 +489,10 @@ def _html_decision(record: SummaryRecord, decision: DecisionEntry, css_class: st
 def _html_comment(record: SummaryRecord, comment: CommentEntry) -> list[str]:
     classes = "comment withdrawn" if comment.status == "withdrawn" else "comment"
     tags = "".join(f' <span class="tag">{_e(n)}</span>' for n in _comment_notes(comment))
+    label = _kind_note(comment)
+    if label is not None:  # the classification first, set apart from the other notes
+        kind = _e(comment.comment_kind)
+        tags = f' <span class="tag kind" data-kind="{kind}">{_e(label)}</span>{tags}'
     text = _e(comment.text)
     if comment.status == "withdrawn":
         text = f"<del>{text}</del>"  # kept where it stands, struck through
@@ -483,6 +534,8 @@ def render_html(record: SummaryRecord, charts: dict[str, bytes]) -> str:
     out += ["<h3>Comments per item</h3>"]
     out += _html_table("by-item", *_item_table(record))
     out += ['<p class="note">Withdrawn comments are counted apart and never in the totals.</p>']
+    out += ["<h3>Comments per item by classification</h3>"]
+    out += _html_table("by-item-classification", *_classification_table(record))
     out += ["<h3>Comments per meeting week</h3>"]
     header, rows, totals = _week_table(record)
     if rows:
@@ -641,13 +694,14 @@ def _comments_sheet(sheet: Any, record: SummaryRecord) -> None:
                 c.late,
                 c.text,
                 c.revisions,
+                c.comment_kind or "",
             ]
             for column, value in enumerate(values, start=1):
                 _put(sheet, row, column, value).alignment = wrap if column == 10 else top
             row += 1
     sheet.freeze_panes = "A2"
     sheet.auto_filter.ref = f"A1:{get_column_letter(len(COMMENT_COLUMNS))}{max(row - 1, 1)}"
-    widths = [6, 26, 24, 14, 14, 12, 26, 10, 7, 80, 10]
+    widths = [6, 26, 24, 14, 14, 12, 26, 10, 7, 80, 10, 12]
     for column, width in enumerate(widths, start=1):
         sheet.column_dimensions[get_column_letter(column)].width = width
 
@@ -663,6 +717,7 @@ def _figures_sheet(sheet: Any, record: SummaryRecord) -> None:
     for title, table in (
         ("Comments by kind", _kind_table(record)),
         ("Comments per item", _item_table(record)),
+        ("Comments per item by classification", _classification_table(record)),
         ("Comments per week", _week_table(record)),
     ):
         _put(sheet, row, 1, title, bold=True)
@@ -706,8 +761,8 @@ def _roster_sheet(sheet: Any, record: SummaryRecord) -> None:
 
 
 def write_xlsx(record: SummaryRecord, path: Path) -> None:
-    """Sheets "Comments" (the contract's columns, one row per comment, withdrawn included),
-    "Figures" and "Roster"."""
+    """Sheets "Comments" (the contract's columns and `kind`, one row per comment, withdrawn
+    included), "Figures" and "Roster"."""
     workbook = Workbook()
     _comments_sheet(workbook.active, record)
     _figures_sheet(workbook.create_sheet("Figures"), record)

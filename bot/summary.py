@@ -16,6 +16,7 @@ from sqlmodel import Session, col, select
 
 from bot.record import comment_id, unescape_slack
 from models import (
+    COMMENT_KINDS,
     AgendaItem,
     Comment,
     Decision,
@@ -27,6 +28,9 @@ from models import (
 )
 
 KINDS = ("member", "observer", "chair", "secretariat")  # the order every table and chart uses
+# A comment's classification (bot/classify.py), in the order the record shows them; the last
+# counts the active comments nobody has classified.
+CLASSIFICATIONS = (*COMMENT_KINDS, "unclassified")
 
 
 @dataclass(frozen=True)
@@ -41,6 +45,7 @@ class CommentEntry:
     late: bool
     text: str  # the latest text, Slack's &amp; &lt; &gt; unescaped
     revisions: int  # real edits
+    comment_kind: str | None = None  # its classification (COMMENT_KINDS); None: not classified
 
 
 @dataclass(frozen=True)
@@ -74,6 +79,8 @@ class ItemEntry:
     comments: list[CommentEntry]  # grouped by delegation (roster order), then by time
     counts: dict[str, int]  # active comments by kind (every kind in KINDS present)
     withdrawn: int
+    # Active comments by classification (every key of CLASSIFICATIONS present).
+    classified: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -101,6 +108,8 @@ class SummaryFigures:
     by_kind: dict[str, int]
     by_item: dict[int, dict[str, int]]  # item number -> kind -> count
     by_week: dict[int, dict[str, int]]  # meeting week (1 = the week of the first opening) -> ...
+    # Item number -> classification (CLASSIFICATIONS) -> active comments.
+    by_item_classified: dict[int, dict[str, int]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -200,6 +209,7 @@ def build_summary(session: Session, *, meeting_id: int, now: datetime) -> Summar
                 late=comment.late,
                 text=unescape_slack(comment.text),
                 revisions=comment.revisions,
+                comment_kind=comment.kind,
             )
         )
 
@@ -218,6 +228,7 @@ def build_summary(session: Session, *, meeting_id: int, now: datetime) -> Summar
 
     by_kind = dict.fromkeys(KINDS, 0)
     by_item: dict[int, dict[str, int]] = {}
+    by_item_classified: dict[int, dict[str, int]] = {}
     by_week: dict[int, dict[str, int]] = {}
     entries: list[ItemEntry] = []
     active_users: set[str] = set()
@@ -230,6 +241,7 @@ def build_summary(session: Session, *, meeting_id: int, now: datetime) -> Summar
             key=lambda c: (order.get(c.delegation, len(order)), c.posted_at),
         )
         counts = dict.fromkeys(KINDS, 0)
+        classified = dict.fromkeys(CLASSIFICATIONS, 0)
         withdrawn = 0
         for entry in comments:
             edited += entry.revisions > 0
@@ -238,6 +250,7 @@ def build_summary(session: Session, *, meeting_id: int, now: datetime) -> Summar
                 continue
             counts[entry.kind] += 1
             by_kind[entry.kind] += 1
+            classified[_classification(entry.comment_kind)] += 1
             tally = by_week.setdefault(week_of(entry.posted_at), dict.fromkeys(KINDS, 0))
             tally[entry.kind] += 1
             late += entry.late
@@ -245,6 +258,7 @@ def build_summary(session: Session, *, meeting_id: int, now: datetime) -> Summar
             active_delegations.add(entry.delegation)
         withdrawn_total += withdrawn
         by_item[item.number] = counts
+        by_item_classified[item.number] = classified
         decided = [
             _decision_entry(item.number, d, d is not h[-1]) for h in [history[item.id]] for d in h
         ]
@@ -261,6 +275,7 @@ def build_summary(session: Session, *, meeting_id: int, now: datetime) -> Summar
                 comments=comments,
                 counts=counts,
                 withdrawn=withdrawn,
+                classified=classified,
             )
         )
 
@@ -304,6 +319,7 @@ def build_summary(session: Session, *, meeting_id: int, now: datetime) -> Summar
         by_kind=by_kind,
         by_item=by_item,
         by_week={week: by_week[week] for week in weeks},
+        by_item_classified=by_item_classified,
     )
     deadlines = [i.deadline_at for i in items if i.deadline_at is not None]
     return SummaryRecord(
@@ -322,6 +338,10 @@ def build_summary(session: Session, *, meeting_id: int, now: datetime) -> Summar
         roster=roster,
         week_starts=week_starts,
     )
+
+
+def _classification(kind: str | None) -> str:
+    return kind if kind in COMMENT_KINDS else "unclassified"
 
 
 def _decision_entry(number: int, decision: Decision, superseded: bool) -> DecisionEntry:

@@ -9,6 +9,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
+from bot.classify import COMMENT_KIND_LABELS
 from models import AgendaItem, Decision, Document, Meeting, SilenceProcedure
 
 if TYPE_CHECKING:  # the digest's types live with the digest; views only format them
@@ -410,8 +411,10 @@ def _digest_item_lines(item: "DigestItem", timezone: str) -> list[str]:
         for comment in item.new_comments[:EXCERPTS_PER_ITEM]:
             link = f" (<{comment.permalink}|open>)" if comment.permalink else ""
             late = " _late_" if comment.late else ""
+            label = COMMENT_KIND_LABELS.get(comment.kind or "")
+            kind = f" · *{label}*" if label else ""
             lines.append(
-                f"   > {escape(comment.excerpt)} — {escape(comment.delegation)}{late}{link}"
+                f"   > {escape(comment.excerpt)} — {escape(comment.delegation)}{kind}{late}{link}"
             )
         if len(item.new_comments) > EXCERPTS_PER_ITEM:
             lines.append(

@@ -16,6 +16,7 @@ from sqlmodel import Field, SQLModel
 ROLES = ("member", "observer", "chair", "secretariat")
 DELEGATION_KINDS = ("member", "observer")
 DECISION_KINDS = ("approved", "noted", "deferred")
+COMMENT_KINDS = ("general", "drafting", "support", "reservation")
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -141,6 +142,11 @@ class Comment(SQLModel, table=True):
     status: str = "active"  # active | withdrawn
     withdrawn_at: datetime | None = _utc(nullable=True)
     recorded_at: datetime = _utc()
+    # The author's or the secretariat's classification (see COMMENT_KINDS); None: not
+    # classified.  Who set it last, and when; every change is also in the audit log.
+    kind: str | None = None
+    kind_by: str | None = None
+    kind_at: datetime | None = _utc(nullable=True)
 
 
 class CommentRevision(SQLModel, table=True):

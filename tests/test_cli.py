@@ -39,6 +39,7 @@ SMALL = (DATA / "small.yaml").read_text(encoding="utf-8")
 CHANNEL = "C0TEST0001"
 CSV_HEADER = (
     "item,comment_id,delegation,delegation_kind,user,role,posted_at,status,late,text,revisions"
+    ",kind"  # after the contract's columns: the comment's classification
 )
 
 
@@ -533,6 +534,7 @@ def test_export_csv_rows_hold_each_comments_record(cli: Cli, recorded: Recorded)
         "late": "false",
         "text": "Australia supports.",
         "revisions": "0",
+        "kind": "",
     }
     edited = rows[recorded.edited]
     assert (edited["item"], edited["delegation"], edited["text"], edited["revisions"]) == (

@@ -27,6 +27,8 @@ from bot.db import create_schema, make_engine, normalise_url
 POSTGRES_URL = os.environ.get("DOCKET_TEST_POSTGRES_URL")
 NOW = datetime(2020, 7, 10, 10, 0, tzinfo=UTC)
 TABLES = set(SQLModel.metadata.tables)
+HEAD = "0002"  # the newest migration this release ships (0002: comment kind)
+NEXT = f"{int(HEAD) + 1:04d}"  # a revision only a newer release would know
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -88,7 +90,7 @@ def test_migrations_build_exactly_the_models_schema(engine: Engine) -> None:
 
     assert schema.schema_differences(engine) == []
     assert tables(engine) == TABLES | {"alembic_version"}
-    assert schema.current_revision(engine) == schema.head_revision() == "0001"
+    assert schema.current_revision(engine) == schema.head_revision() == HEAD
     # Timestamps keep their zone where the database has a type for it.
     columns = {column["name"]: column for column in inspect(engine).get_columns("meeting")}
     if engine.dialect.name == "postgresql":
@@ -106,23 +108,23 @@ def test_pending_says_what_to_run_until_the_database_is_at_head(
     empty = schema.pending(engine)
     assert empty is not None
     assert "has no Docket schema" in empty
-    assert "needs revision 0001" in empty
+    assert f"needs revision {HEAD}" in empty
     assert "`python -m bot migrate`" in empty and "release:" in empty
 
     schema.migrate(engine)
     assert schema.pending(engine) is None
 
     # A release whose code expects a newer revision than the database has.
-    monkeypatch.setattr(schema, "head_revision", lambda: "0002")
+    monkeypatch.setattr(schema, "head_revision", lambda: NEXT)
     behind = schema.pending(engine)
     assert behind is not None
-    assert "is at revision 0001 but this release needs revision 0002" in behind
+    assert f"is at revision {HEAD} but this release needs revision {NEXT}" in behind
     assert "`python -m bot migrate`" in behind
     monkeypatch.undo()
 
     schema.downgrade(engine, "base")
     base = schema.pending(engine)
-    assert base is not None and "has no Docket schema" in base and "0001" in base
+    assert base is not None and "has no Docket schema" in base and HEAD in base
 
 
 def test_pending_names_a_revision_this_release_does_not_know(engine: Engine) -> None:
@@ -143,7 +145,7 @@ def test_migrating_twice_changes_nothing(engine: Engine, url: str) -> None:
     schema.migrate(engine)
     schema.migrate(url)  # from a URL too, with an engine of its own
 
-    assert schema.current_revision(engine) == "0001"
+    assert schema.current_revision(engine) == HEAD
     assert meeting_keys(engine) == ["ptc-2020"]
     with engine.connect() as connection:
         assert connection.execute(text("SELECT count(*) FROM alembic_version")).scalar() == 1
@@ -186,7 +188,7 @@ def test_threads_of_one_process_migrate_one_at_a_time(url: str) -> None:
     assert errors == []
     engine = make_engine(url)
     try:
-        assert schema.current_revision(engine) == "0001"
+        assert schema.current_revision(engine) == HEAD
     finally:
         engine.dispose()
 
@@ -199,7 +201,7 @@ def test_a_database_made_by_create_all_is_stamped_and_keeps_its_rows(engine: Eng
 
     schema.migrate(engine)
 
-    assert schema.current_revision(engine) == "0001"
+    assert schema.current_revision(engine) == HEAD
     assert schema.pending(engine) is None
     assert meeting_keys(engine) == ["ptc-2020"]
     add_meeting(engine, "second")  # the tables still work, identities included
@@ -262,12 +264,12 @@ def test_sqlite_foreign_keys_stay_enforced_after_migrating(tmp_path: Path) -> No
         engine.dispose()
 
 
-BATCH_REVISION = """
+BATCH_REVISION = f"""
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0002"
-down_revision = "0001"
+revision = "{NEXT}"
+down_revision = "{HEAD}"
 
 
 def upgrade() -> None:
@@ -295,14 +297,14 @@ def test_sqlite_batch_migrations_can_rebuild_a_referenced_table(
             session.commit()
         migrations = tmp_path / "migrations"
         shutil.copytree(schema.MIGRATIONS, migrations)
-        (migrations / "versions" / "0002_archived.py").write_text(BATCH_REVISION)
+        (migrations / "versions" / f"{NEXT}_archived.py").write_text(BATCH_REVISION)
         monkeypatch.setattr(schema, "MIGRATIONS", migrations)
 
         schema.migrate(engine)
-        assert schema.current_revision(engine) == "0002"
-        schema.downgrade(engine, "0001")
+        assert schema.current_revision(engine) == NEXT
+        schema.downgrade(engine, HEAD)
 
-        assert schema.current_revision(engine) == "0001"
+        assert schema.current_revision(engine) == HEAD
         assert meeting_keys(engine) == ["ptc-2020"]
         with engine.connect() as connection:
             assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1

@@ -1,0 +1,86 @@
+"""The "Classify comment" message shortcut and its modal.
+
+The shortcut's ack half finds the comment and checks who is asking; the modal (views.open with
+the shortcut's trigger_id, which Slack honours for 3 seconds) or the private refusal goes out
+in the lazy listener right after the acknowledgement.  The modal's submission is answered in
+its acknowledgement: no body closes the modal, `response_action: errors` keeps it open with
+the reason under the choice.
+"""
+
+from typing import Any
+
+from slack_bolt import Ack, App, BoltContext
+
+from bot.classify import (
+    ACTION,
+    EXPIRED_FORM,
+    KIND_BLOCK,
+    ClassifyTarget,
+    classify_comment,
+    classify_modal,
+    find_classification_target,
+    read_modal_comment,
+    read_modal_kind,
+)
+from bot.slack_api import Call
+from handlers.outbound import plan, send_planned_calls
+
+
+def register(app: App) -> None:
+    app.message_shortcut(ACTION)(ack=open_classifier, lazy=[send_planned_calls])
+    app.view_submission(ACTION)(save_classification)
+
+
+def open_classifier(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
+    user_id = body["user"]["id"]
+    channel = (body.get("channel") or {}).get("id") or ""
+    message = body.get("message") or {}
+    ts = body.get("message_ts") or message.get("ts") or ""
+    with context["db"].session() as session:
+        target = find_classification_target(
+            session, channel=channel, ts=ts, user_id=user_id, now=context["now"]
+        )
+    if target.refusal is None:
+        calls = [
+            Call("views_open", {"trigger_id": body["trigger_id"], "view": classify_modal(target)})
+        ]
+    else:
+        calls = [refusal_call(target, user_id=user_id, thread_ts=message.get("thread_ts"))]
+    plan(context, calls)
+    ack()
+
+
+def refusal_call(target: ClassifyTarget, *, user_id: str, thread_ts: str | None) -> Call:
+    """Privately: an ephemeral message where the shortcut was used when the bot is in that
+    channel, else a direct message (an ephemeral message needs the bot in the channel)."""
+    assert target.refusal is not None
+    if not target.in_meeting_channel:
+        return Call("chat_postMessage", {"channel": user_id, "text": target.refusal})
+    args: dict[str, Any] = {"channel": target.channel, "user": user_id, "text": target.refusal}
+    if thread_ts:
+        args["thread_ts"] = thread_ts
+    return Call("chat_postEphemeral", args)
+
+
+def save_classification(
+    ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltContext
+) -> None:
+    named = read_modal_comment(view.get("private_metadata") or "")
+    if named is None:
+        ack(response_action="errors", errors={KIND_BLOCK: EXPIRED_FORM})
+        return
+    channel, ts = named
+    kind = read_modal_kind((view.get("state") or {}).get("values") or {})
+    with context["db"].session() as session:
+        outcome = classify_comment(
+            session,
+            channel=channel,
+            ts=ts,
+            user_id=body["user"]["id"],
+            kind=kind,
+            now=context["now"],
+        )
+    if outcome.error is not None:
+        ack(response_action="errors", errors={KIND_BLOCK: outcome.error})
+        return
+    ack()
