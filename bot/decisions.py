@@ -23,7 +23,7 @@ KINDS = {"approve": "approved", "note": "noted", "defer": "deferred"}
 USAGE = (
     "*How to use /approve* (chair only)\n"
     "• `/approve` lists the items awaiting a decision\n"
-    "• `/approve 3` approves item 3 with its proposed decision\n"
+    "• `/approve 3` opens the decision form for item 3, prefilled with its proposal\n"
     "• `/approve 3 The PTC endorsed the proposals, as amended.` approves with your wording\n"
     "• `/approve 3 note [text]` records that the committee took note of item 3\n"
     "• `/approve 3 defer [text]` records that item 3 was deferred\n"
@@ -38,7 +38,7 @@ USAGE = (
 class ApproveRequest:
     """What the chair typed, parsed.  `error` set means the input was malformed."""
 
-    action: str  # help | list | decide | silence | silence_end | error
+    action: str  # help | list | form | decide | silence | silence_end | error
     number: int | None = None
     kind: str = "approved"
     text: str | None = None
@@ -73,6 +73,8 @@ def parse_approve(text: str) -> ApproveRequest:
     if first.lower() in ("note", "defer"):
         kind = KINDS[first.lower()]
         rest = remainder.strip()
+    if not rest and kind == "approved":
+        return ApproveRequest("form", number=number)  # `/approve N` alone: the decision form
     return ApproveRequest("decide", number=number, kind=kind, text=rest or None)
 
 
@@ -87,6 +89,7 @@ class DecisionOutcome:
     superseded: Decision | None = None
     root: SlackMessage | None = None  # the item's root message, redrawn
     silence: SilenceOutcome | None = None  # a silence procedure started, ended or closed
+    form: bool = False  # open the decision form (a modal) for `item`
     closed_silence: SilenceProcedure | None = None  # ended by this decision
     awaiting: list[AgendaItem] | None = None
 
@@ -142,6 +145,8 @@ def decide(
             "not had the chance to comment. Post it first (`python -m bot post "
             f"{item.number}`)."
         )
+    if request.action == "form":
+        return DecisionOutcome("", meeting=meeting, item=item, form=True)
     if request.action == "silence":
         assert request.until is not None
         started = start_silence(

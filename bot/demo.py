@@ -12,6 +12,7 @@ import logging
 import secrets
 import time
 from collections import Counter
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -38,6 +39,7 @@ from bot.demo_script import (
     summary_counts,
 )
 from bot.executor import DrainableExecutor
+from bot.interactive_views import OUTCOME_ACTION, OUTCOME_BLOCK, TEXT_ACTION, TEXT_BLOCK
 from bot.meeting_file import read_meeting_file
 from bot.meetings import find_meeting, list_items, load_meeting
 from bot.record import comment_rows, write_csv
@@ -108,7 +110,9 @@ def run_demo(*, out_dir: Path, meeting_file: Path = EXAMPLE) -> int:
         ).start()
         sender = SlackSender(server.events_url, secret, ts_source=slack.next_ts)
         try:
-            player = _Player(spec.key, spec.channel, spec.chair[0].user_id, emails, sender)
+            player = _Player(
+                spec.key, spec.channel, spec.chair[0].user_id, emails, sender, slack, executor.drain
+            )
             calendar = _Calendar(engine, out, clock, player)
             for step in script:
                 at = step_time(step, clock.now)
@@ -206,14 +210,44 @@ class _Player:
     """Turns script steps into signed Slack requests, remembering what each reply was."""
 
     def __init__(
-        self, key: str, channel: str, chair: str, emails: dict[str, str], sender: SlackSender
+        self,
+        key: str,
+        channel: str,
+        chair: str,
+        emails: dict[str, str],
+        sender: SlackSender,
+        slack: SlackStandIn,
+        drain: Callable[[], None],
     ) -> None:
         self.key, self.channel, self.chair, self.emails = key, channel, chair, emails
-        self.sender = sender
+        self.sender, self.slack, self.drain = sender, slack, drain
         self.roots: dict[int, str] = {}
         self.replies: dict[int, tuple[Delivery, Reply, str]] = {}  # ref -> first delivery, text now
         self.deliveries = 0
         self.failures: list[str] = []
+
+    def confirm_form(self) -> Delivery:
+        view = self.slack.calls_to("views.open")[-1].params["view"]
+        text_block = next(b for b in view["blocks"] if b.get("block_id") == TEXT_BLOCK)
+        return self.sender.view_submission(
+            callback_id=view["callback_id"],
+            user=self.chair,
+            private_metadata=view["private_metadata"],
+            values={
+                OUTCOME_BLOCK: {
+                    OUTCOME_ACTION: {
+                        "type": "radio_buttons",
+                        "selected_option": {"value": "approved"},
+                    }
+                },
+                TEXT_BLOCK: {
+                    TEXT_ACTION: {
+                        "type": "plain_text_input",
+                        "value": text_block["element"]["initial_value"],
+                    }
+                },
+            },
+        )
 
     def user(self, name: str) -> str:
         return self.emails.get(name.lower(), name)
@@ -292,6 +326,10 @@ class _Player:
                 user=self.chair,
                 channel=self.channel,
             )
+            if step.kind == "approve" and step.text is None:
+                # `/approve N` alone opens the decision form: the chair confirms the proposal.
+                self.drain()
+                delivery = self.confirm_form()
         self.deliveries += 1
         if delivery.status != 200:
             self.failures.append(f"{type(step).__name__} answered {delivery.status}")

@@ -7,7 +7,17 @@ listener that runs after the answer has gone (see `handlers/outbound.py`).
 
 from slack_bolt import App
 
-from handlers import approve, calendar, fallback, messages, secretariat
+from handlers import (
+    agenda,
+    approve,
+    calendar,
+    classify,
+    decision_form,
+    fallback,
+    home,
+    messages,
+    secretariat,
+)
 
 
 def register_all(app: App) -> None:
@@ -15,4 +25,8 @@ def register_all(app: App) -> None:
     approve.register(app)
     calendar.register(app)
     secretariat.register(app)
+    decision_form.register(app)
+    agenda.register(app)
+    classify.register(app)
+    home.register(app)
     fallback.register(app)  # last: Bolt runs the first listener that matches

@@ -10,8 +10,10 @@ from typing import Any
 from slack_bolt import Ack, App, BoltContext
 
 from bot.decisions import DecisionOutcome, decide, parse_approve
+from bot.interactive_views import decision_form
 from bot.slack_api import Call
 from bot.views import awaiting_list, decision_announcement, decision_confirmation, silence_notice
+from handlers.home import ask_refresh, refresh_homes
 from handlers.outbound import (
     answer,
     in_meeting,
@@ -24,7 +26,7 @@ from handlers.outbound import (
 
 
 def register(app: App) -> None:
-    app.command("/approve")(ack=approve, lazy=[send_planned_calls])
+    app.command("/approve")(ack=approve, lazy=[send_planned_calls, refresh_homes])
 
 
 def approve(ack: Ack, command: dict[str, Any], context: BoltContext) -> None:
@@ -44,7 +46,15 @@ def approve(ack: Ack, command: dict[str, Any], context: BoltContext) -> None:
     if found is None:
         return
     _, outcome = found
+    if outcome.form:
+        # The modal must open within 3 s of the trigger: the lazy listener does it at once.
+        plan(context, form_calls(outcome, command["trigger_id"]))
+        ack()
+        return
     plan(context, calls_for(outcome))
+    if outcome.meeting is not None and (outcome.decision or outcome.silence):
+        everyone = outcome.silence is not None  # members see a running silence procedure
+        ask_refresh(context, meeting_id=outcome.meeting.id, chair=True, everyone=everyone)
     answer(ack, reply_for(outcome))
 
 
@@ -54,6 +64,12 @@ def reply_for(outcome: DecisionOutcome) -> str:
     if outcome.awaiting is not None and outcome.meeting is not None:
         return awaiting_list(outcome.meeting, outcome.awaiting)
     return outcome.reply
+
+
+def form_calls(outcome: DecisionOutcome, trigger_id: str) -> list[Call]:
+    assert outcome.meeting is not None and outcome.item is not None
+    view = decision_form(outcome.meeting, outcome.item)
+    return [Call("views_open", {"trigger_id": trigger_id, "view": view})]
 
 
 def calls_for(outcome: DecisionOutcome) -> list[Call]:

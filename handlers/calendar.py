@@ -6,6 +6,7 @@ from slack_bolt import Ack, App, BoltContext
 
 from bot.deadlines import extend_deadline
 from bot.silence import object_to
+from handlers.home import ask_refresh, refresh_homes
 from handlers.outbound import (
     answer,
     in_meeting,
@@ -18,8 +19,8 @@ from handlers.outbound import (
 
 
 def register(app: App) -> None:
-    app.command("/extend")(ack=extend, lazy=[send_planned_calls])
-    app.command("/object")(ack=object_, lazy=[send_planned_calls])
+    app.command("/extend")(ack=extend, lazy=[send_planned_calls, refresh_homes])
+    app.command("/object")(ack=object_, lazy=[send_planned_calls, refresh_homes])
 
 
 def extend(ack: Ack, command: dict[str, Any], context: BoltContext) -> None:
@@ -37,8 +38,10 @@ def extend(ack: Ack, command: dict[str, Any], context: BoltContext) -> None:
     )
     if found is None:
         return
-    _, outcome = found
+    meeting, outcome = found
     item = outcome.item
+    if item is not None:  # the deadline moved: every Home shows it
+        ask_refresh(context, meeting_id=meeting.id, everyone=True)
     if item is not None and item.post_ts and outcome.notice and outcome.root:
         plan(
             context,
@@ -67,4 +70,6 @@ def object_(ack: Ack, command: dict[str, Any], context: BoltContext) -> None:
         return
     meeting, outcome = found
     plan(context, silence_calls(outcome, channel=meeting.channel))
+    if outcome.procedure is not None:
+        ask_refresh(context, meeting_id=meeting.id, chair=True, everyone=True)
     answer(ack, outcome.reply)

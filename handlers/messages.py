@@ -25,13 +25,14 @@ from bot.comments import (
 )
 from bot.slack_api import Call
 from bot.views import RECEIPT_REACTION, late_reply_notice, stray_notice
+from handlers.home import ask_refresh, refresh_homes
 from handlers.outbound import plan, send_planned_calls
 
 REPLY_SUBTYPES = {None, "thread_broadcast", "file_share"}
 
 
 def register(app: App) -> None:
-    app.event("message")(ack=capture_message, lazy=[send_planned_calls])
+    app.event("message")(ack=capture_message, lazy=[send_planned_calls, refresh_homes])
 
 
 def capture_message(
@@ -46,6 +47,8 @@ def capture_message(
         capture = _capture(session, event, now)
     if capture is not None:
         plan(context, calls_for(capture))
+        if capture.outcome in ("recorded", "withdrawn"):
+            ask_refresh(context, comment=(capture.channel, capture.ts))
     ack()
 
 

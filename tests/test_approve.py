@@ -1,12 +1,38 @@
 """`/approve`: only the chair decides; decisions are append-only, posted and shown on the item."""
 
+from typing import Any
+
 from sqlmodel import col, select
 
 from bot.db import session_scope
+from bot.standin import Delivery
 from models import AuditEntry, Decision
 from tests.conftest import Bot, Meeting
 
 CHAIR = "U0CHAIR01"
+
+
+def submit_form(
+    bot: Bot, view: dict[str, Any], *, outcome: str, text: str | None, user: str = CHAIR
+) -> Delivery:
+    """Submit the decision form as Slack would, with the prefilled text unless one is given."""
+    prefilled = view["blocks"][2]["element"]["initial_value"]
+    return bot.sender.view_submission(
+        callback_id=view["callback_id"],
+        user=user,
+        private_metadata=view["private_metadata"],
+        values={
+            "outcome": {
+                "outcome_choice": {"type": "radio_buttons", "selected_option": {"value": outcome}}
+            },
+            "decision_text": {
+                "decision_text_input": {
+                    "type": "plain_text_input",
+                    "value": prefilled if text is None else text,
+                }
+            },
+        },
+    )
 
 
 def decisions(bot: Bot) -> list[Decision]:
@@ -22,9 +48,16 @@ def approve(bot: Bot, text: str, *, user: str = CHAIR, channel: str = "C0TEST000
     return str(answer["text"])
 
 
-def test_chair_approves_with_the_proposed_decision(bot: Bot, meeting: Meeting):
-    answer = approve(bot, "3")
-    assert "Recorded: item 3 approved" in answer
+def test_chair_approves_through_the_form_prefilled_with_the_proposal(bot: Bot, meeting: Meeting):
+    delivery = bot.sender.command(command="/approve", text="3", user=CHAIR, channel=meeting.channel)
+    assert delivery.status == 200 and delivery.body == ""  # the form opens instead of a reply
+    bot.settle()
+    [opened] = bot.standin.calls_to("views.open")
+    view = opened.params["view"]
+    assert view["callback_id"] == "decide_item"
+    assert "The PTC is invited to endorse the proposals." in str(view["blocks"])
+    submitted = submit_form(bot, view, outcome="approved", text=None)
+    assert submitted.status == 200 and submitted.body == ""  # closes the modal
     [decision] = decisions(bot)
     assert decision.kind == "approved" and decision.decided_by == CHAIR
     assert decision.text == "The PTC is invited to endorse the proposals."
@@ -69,7 +102,7 @@ def test_new_decision_supersedes_and_never_overwrites(bot: Bot, meeting: Meeting
 
 
 def test_delegate_cannot_approve(bot: Bot, meeting: Meeting):
-    answer = approve(bot, "3", user="U0AU00001")
+    answer = approve(bot, "3 Approved.", user="U0AU00001")
     assert "Only the chair" in answer and f"<@{CHAIR}>" in answer
     assert decisions(bot) == []
     with session_scope(bot.database.engine) as session:
@@ -85,7 +118,7 @@ def test_secretariat_cannot_approve_either(bot: Bot, meeting: Meeting):
 
 
 def test_approve_alone_lists_items_awaiting_a_decision(bot: Bot, meeting: Meeting):
-    approve(bot, "3")
+    approve(bot, "3 Approved.")
     answer = approve(bot, "")
     assert "• 4: E-commerce package annexes" in answer
     assert "• 3:" not in answer and "5:" not in answer  # decided, and not yet posted
@@ -104,7 +137,7 @@ def test_malformed_arguments_get_a_private_usage_message(bot: Bot, meeting: Meet
 
 
 def test_approve_from_another_channel_acts_on_the_chairs_meeting(bot: Bot, meeting: Meeting):
-    answer = approve(bot, "3", channel="D0CHAIRDM1")
+    answer = approve(bot, "3 Approved.", channel="D0CHAIRDM1")
     assert "Recorded: item 3" in answer
     assert len(decisions(bot)) == 1
 
@@ -112,3 +145,37 @@ def test_approve_from_another_channel_acts_on_the_chairs_meeting(bot: Bot, meeti
 def test_approve_from_someone_with_no_meeting_is_told_where_it_works(bot: Bot, meeting: Meeting):
     answer = approve(bot, "3", user="U0NOBODY01", channel="C0ELSEWHER")
     assert "no meeting" in answer
+
+
+def test_form_outcome_and_edited_text_are_recorded(bot: Bot, meeting: Meeting):
+    bot.sender.command(command="/approve", text="4", user=CHAIR, channel=meeting.channel)
+    bot.settle()
+    view = bot.standin.calls_to("views.open")[-1].params["view"]
+    assert submit_form(bot, view, outcome="noted", text="Noted, with thanks.").body == ""
+    [decision] = decisions(bot)
+    assert (decision.kind, decision.text) == ("noted", "Noted, with thanks.")
+
+
+def test_empty_form_is_refused_inside_the_modal(bot: Bot, meeting: Meeting):
+    bot.sender.command(command="/approve", text="4", user=CHAIR, channel=meeting.channel)
+    bot.settle()
+    view = bot.standin.calls_to("views.open")[-1].params["view"]
+    answer = submit_form(bot, view, outcome="approved", text="  ").json()
+    assert answer["response_action"] == "errors" and "decision_text" in answer["errors"]
+    assert decisions(bot) == []
+
+
+def test_form_submitted_by_someone_else_is_refused(bot: Bot, meeting: Meeting):
+    bot.sender.command(command="/approve", text="4", user=CHAIR, channel=meeting.channel)
+    bot.settle()
+    view = bot.standin.calls_to("views.open")[-1].params["view"]
+    answer = submit_form(bot, view, outcome="approved", text=None, user="U0AU00001").json()
+    assert answer["response_action"] == "errors"
+    assert "Only the chair" in answer["errors"]["decision_text"]
+    assert decisions(bot) == []
+
+
+def test_delegate_asking_for_the_form_is_refused_without_a_modal(bot: Bot, meeting: Meeting):
+    assert "Only the chair" in approve(bot, "3", user="U0AU00001")
+    bot.settle()
+    assert bot.standin.calls_to("views.open") == []

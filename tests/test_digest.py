@@ -97,7 +97,12 @@ def test_digest_lists_closing_items_silent_members_decisions_awaiting_and_strays
 ):
     reply(bot, meeting, "U0AU00001", "Australia on item 4.", item=4)
     reply(bot, meeting, "U0STRANGER", "May I comment?")
-    bot.sender.command(command="/approve", text="3", user="U0CHAIR01", channel=meeting.channel)
+    bot.sender.command(
+        command="/approve",
+        text="3 The PTC endorsed the proposals.",
+        user="U0CHAIR01",
+        channel=meeting.channel,
+    )
     bot.settle()
     # Two days before item 4 closes: within the default 3-day horizon; item 3 has closed.
     now = datetime(2020, 7, 29, 15, 0, tzinfo=UTC)
@@ -234,7 +239,10 @@ def test_session_closes_by_itself_when_every_item_is_decided_after_its_deadline(
         session.add(item)
     for number in (3, 4):
         bot.sender.command(
-            command="/approve", text=str(number), user="U0CHAIR01", channel=meeting.channel
+            command="/approve",
+            text=f"{number} Approved.",
+            user="U0CHAIR01",
+            channel=meeting.channel,
         )
     bot.settle()
     out = outbound(bot)
@@ -285,8 +293,10 @@ def test_digest_and_record_take_a_fixed_number_of_queries_whatever_the_size(
             build_summary(session, meeting_id=found.id or 0, now=IN_SESSION)
 
     reply(bot, meeting, "U0AU00001", "One.")
+    bot.settle()  # after-ack work (Home refreshes) queries too: let it finish before counting
     small = count_queries(bot, build_both)
     for n in range(12):
         user = ("U0AU00001", "U0CI00001", "U0UPU0001", "U0CHAIR01")[n % 4]
         reply(bot, meeting, user, f"Comment {n}", item=3 + n % 2)
+    bot.settle()
     assert count_queries(bot, build_both) == small

@@ -52,11 +52,14 @@ def test_manifest_declares_every_command_scope_and_event(name: str):
             "/digest",
             "/record",
             "/close",
+            "/agenda",
         }
     )
     assert set(manifest["oauth_config"]["scopes"]["bot"]) >= NEEDED_SCOPES
+    assert {s["callback_id"] for s in manifest["features"]["shortcuts"]} == {"classify_comment"}
     events = set(manifest["settings"]["event_subscriptions"]["bot_events"])
-    assert {"message.channels", "message.groups"} <= events
+    assert {"message.channels", "message.groups", "app_home_opened"} <= events
+    assert manifest["features"]["app_home"]["home_tab_enabled"] is True
     socket = manifest["settings"]["socket_mode_enabled"]
     assert socket is (name == "manifest.socket-mode.yml")
     urls = [c.get("url") for c in manifest["features"]["slash_commands"]]

@@ -887,7 +887,7 @@ def test_next_due_at_names_each_opening_reminder_nudge_deadline_and_silence_mome
 
     # Every deadline passed, every procedure over, every item decided: nothing is ahead.
     bot.clock.now = deadline_5 + HOUR
-    for text in ("3", "5 The PTC took note of the foresight report."):
+    for text in ("3 Approved.", "5 The PTC took note of the foresight report."):
         assert "Recorded" in command(bot, "/approve", text, user=CHAIR)
     bot.settle()
     run_due(engine, out, now=deadline_5 + 2 * HOUR)

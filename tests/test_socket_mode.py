@@ -170,14 +170,15 @@ def test_run_uses_socket_mode_when_the_app_token_is_set(
     # A slash command's private answer travels back in the ack's payload.
     command = sender.command(
         command="/approve",
-        text="3",
+        text="3 Approved as proposed.",
         user=CHAIR,
         channel=meeting.channel,
         response_url=standin.new_response_url(),
     )
     sent = standin.calls_to("socket_mode.envelope")[-1].params
     assert sent["type"] == "slash_commands" and sent["accepts_response_payload"] is True
-    assert sent["payload"]["command"] == "/approve" and sent["payload"]["text"] == "3"
+    assert sent["payload"]["command"] == "/approve"
+    assert sent["payload"]["text"] == "3 Approved as proposed."
     answer = command.json()
     assert answer.get("response_type", "ephemeral") == "ephemeral"
     assert "Recorded: item 3 approved" in answer["text"]

@@ -63,7 +63,7 @@ def test_internal_error_in_a_command_answers_privately_and_writes_nothing(
     with session_scope(bot.database.engine) as session:
         session.execute(text("ALTER TABLE decision RENAME TO decision_away"))
     delivery = bot.sender.command(
-        command="/approve", text="3", user="U0CHAIR01", channel=meeting.channel
+        command="/approve", text="3 Approved.", user="U0CHAIR01", channel=meeting.channel
     )
     assert delivery.status == 200
     answer = delivery.json()

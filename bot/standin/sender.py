@@ -372,6 +372,7 @@ class SlackSender:
         channel: str | None = None,
         message_ts: str | None = None,
         view: dict[str, Any] | None = None,
+        response_url: str | None = None,
     ) -> Delivery:
         """A button click (block_actions), on a message in `channel` or in a view (App Home)."""
         payload: dict[str, Any] = {
@@ -399,7 +400,9 @@ class SlackSender:
                 "channel_id": channel,
             }
             payload["message"] = {"type": "message", "ts": message_ts}
-            payload["response_url"] = f"{RESPONSE_URL_HOST}/actions/{secrets.token_hex(8)}"
+            payload["response_url"] = (
+                response_url or f"{RESPONSE_URL_HOST}/actions/{secrets.token_hex(8)}"
+            )
         if view is not None:
             payload["view"] = view
             payload["container"] = {"type": "view", "view_id": view.get("id", "V0HOME")}

@@ -1,0 +1,108 @@
+"""`/agenda`: anyone sees the items, their status and deadlines, privately; the secretariat
+can post an item that is not posted yet, or post an open item again (pointing at its thread)."""
+
+import json
+from typing import Any
+
+from slack_bolt import Ack, App, BoltContext, Respond
+from slack_sdk import WebClient
+
+from bot.agenda import agenda_for
+from bot.interactive_views import ANNOUNCE_ITEM, POST_ITEM, agenda_blocks, announcement
+from bot.meetings import find_item, find_meeting
+from bot.posting import post_items
+from bot.session_end import refuse_unless_secretariat
+from bot.slack_api import Outbound
+from handlers.outbound import in_meeting
+from models import Meeting
+
+
+def register(app: App) -> None:
+    app.command("/agenda")(show_agenda)
+    for action in (POST_ITEM, ANNOUNCE_ITEM):
+        app.action(action)(ack=accept_post, lazy=[carry_out_post])
+
+
+def show_agenda(ack: Ack, command: dict[str, Any], context: BoltContext) -> None:
+    found = in_meeting(
+        ack,
+        command,
+        context,
+        lambda session, meeting: agenda_for(session, meeting=meeting, user_id=command["user_id"]),
+    )
+    if found is None:
+        return
+    _, agenda = found
+    blocks = agenda_blocks(
+        agenda.meeting,
+        agenda.items,
+        agenda.decisions,
+        now_ts=context["now"].timestamp(),
+        can_post=agenda.can_post,
+    )
+    ack(text=f"Agenda of {agenda.meeting.title}", blocks=blocks, response_type="ephemeral")
+
+
+def accept_post(
+    ack: Ack, body: dict[str, Any], action: dict[str, Any], context: BoltContext
+) -> None:
+    ack()
+    value = json.loads(action.get("value") or "{}")
+    user_id = body["user"]["id"]
+    with context["db"].session() as session:
+        meeting = session.get(Meeting, value.get("meeting_id"))
+        if meeting is None:
+            return
+        refusal = refuse_unless_secretariat(
+            session, meeting=meeting, user_id=user_id, action="agenda", now=context["now"]
+        )
+    context["post_task"] = {
+        "meeting_key": meeting.key,
+        "number": value.get("number"),
+        "again": action["action_id"] == ANNOUNCE_ITEM,
+        "refusal": refusal,
+    }
+
+
+def carry_out_post(context: BoltContext, client: WebClient, respond: Respond) -> None:
+    task = context.get("post_task")
+    if not task:
+        return
+    if task["refusal"]:
+        tell(respond, task["refusal"])
+        return
+    engine = context["db"].engine
+    now = context["now"]
+    if not task["again"]:
+        [result] = post_items(
+            engine,
+            client,
+            meeting_key=task["meeting_key"],
+            numbers=[task["number"]],
+            now=now,
+            actor=context.get("user_id") or "agenda",
+        )
+        tell(respond, f"Item {result.number}: {result.outcome.replace('_', ' ')} {result.detail}")
+        return
+    _post_again(context, client, respond, task)
+
+
+def _post_again(
+    context: BoltContext, client: WebClient, respond: Respond, task: dict[str, Any]
+) -> None:
+    with context["db"].session() as session:
+        meeting = find_meeting(session, task["meeting_key"])
+        item = find_item(session, meeting_id=meeting.id or 0, number=task["number"])
+    if item is None or item.post_ts is None or item.post_channel is None:
+        tell(respond, "That item is not posted yet.")
+        return
+    out = Outbound(client)
+    link = out.permalink(item.post_channel, item.post_ts)
+    closed = item.deadline_at is not None and item.deadline_at <= context["now"]
+    client.chat_postMessage(channel=item.post_channel, text=announcement(item, link, closed=closed))
+    tell(respond, f"Item {item.number} posted again.")
+
+
+def tell(respond: Respond, text: str) -> None:
+    """A private note under the agenda (through the action's response_url)."""
+    respond(text=text.strip(), response_type="ephemeral", replace_original=False)

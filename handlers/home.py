@@ -1,0 +1,149 @@
+"""The App Home: published when opened, and the secretariat's digest and record buttons.
+
+Opening the Home builds the viewer's view in the acknowledgement's session and publishes it
+after (views.publish in the lazy listener).  The buttons do exactly what `/digest` and
+`/record` do, through the same functions: the secretariat check (which audits a refusal) in the
+ack half, `handlers.secretariat.carry_out` after it.  A Home has no place for an ephemeral
+answer, so a refusal goes to the user by direct message.
+"""
+
+import logging
+from typing import Any
+
+from slack_bolt import Ack, App, BoltContext
+from slack_sdk import WebClient
+from sqlmodel import select
+
+from bot.audit import record_audit
+from bot.home import refresh_home_calls, viewers_concerned, viewers_of_comment
+from bot.session_end import refuse_unless_secretariat
+from bot.slack_api import Call, Outbound, send_calls
+from handlers.outbound import plan, send_planned_calls
+from handlers.secretariat import carry_out
+from models import Meeting, Participant
+
+BUTTONS = {"home_digest": "digest", "home_record": "record"}
+
+
+def register(app: App) -> None:
+    app.event("app_home_opened")(ack=publish_home, lazy=[send_planned_calls])
+    for action_id in BUTTONS:
+        app.action(action_id)(ack=press_button, lazy=[send_planned_calls, carry_out])
+
+
+# Workspace URLs by (API URL, token): one auth.test per process, not one per Home.
+_team_urls: dict[tuple[str, str | None], str] = {}
+
+
+def team_url(context: BoltContext) -> str | None:
+    """The workspace URL, to link each item's thread the way the digest links comments.
+
+    Bolt's single-workspace authorisation keeps no URL from its own auth.test, so the first
+    Home a process builds asks once; if Slack will not say, links fall back to the channel.
+    """
+    result = context.authorize_result
+    if result is not None and result.url:
+        return result.url
+    client = context.client
+    key = (client.base_url, client.token)
+    if key not in _team_urls:
+        url = Outbound(client).team_url()
+        if url is None:
+            return None
+        _team_urls[key] = url
+    return _team_urls[key]
+
+
+def publish_home(ack: Ack, event: dict[str, Any], context: BoltContext) -> None:
+    user = event.get("user")
+    if user and event.get("tab", "home") == "home":
+        with context["db"].session() as session:
+            calls = refresh_home_calls(
+                session, user_ids=[user], now=context["now"], team_url=team_url(context)
+            )
+        plan(context, calls)
+    ack()
+
+
+def press_button(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
+    user = body["user"]["id"]
+    action = body["actions"][0]
+    name = BUTTONS[action["action_id"]]
+    now = context["now"]
+    with context["db"].session() as session:
+        meeting_id = int(action["value"]) if str(action.get("value", "")).isdigit() else None
+        meeting = session.get(Meeting, meeting_id) if meeting_id is not None else None
+        if meeting is None:
+            record_audit(
+                session,
+                now=now,
+                actor=user,
+                action=name,
+                outcome="refused",
+                detail=f"Home button for an unknown meeting: {action.get('value')!r}",
+            )
+            refusal: str | None = (
+                "That button belongs to a meeting Docket no longer has. Open the Home tab "
+                "again to see what is current."
+            )
+        else:
+            refusal = refuse_unless_secretariat(
+                session, meeting=meeting, user_id=user, action=name, now=now
+            )
+    if refusal is not None:
+        plan(context, [Call("chat_postMessage", {"channel": user, "text": refusal})])
+    else:
+        context["task"] = {"action": name, "meeting_id": meeting_id, "user": user}
+    ack()
+
+
+def ask_refresh(
+    context: BoltContext,
+    *,
+    meeting_id: int | None = None,
+    comment: tuple[str, str] | None = None,
+    chair: bool = False,
+    everyone: bool = False,
+) -> None:
+    """Ask the `refresh_homes` lazy listener to republish the Homes this change concerns."""
+    context["refresh_homes"] = {
+        "meeting_id": meeting_id,
+        "comment": list(comment) if comment else None,
+        "chair": chair,
+        "everyone": everyone,
+    }
+
+
+def refresh_homes(context: BoltContext, client: WebClient, logger: logging.Logger) -> None:
+    """After the answer: republish the Home of each viewer the change concerns.
+
+    A comment refreshes its delegation's Homes (their "commented" marks); the secretariat's
+    live figures are rebuilt whenever a member opens the Home, not republished per comment,
+    which would cost a views.publish per secretariat member for every reply.
+    """
+    target = context.get("refresh_homes")
+    if not target:
+        return
+    with context["db"].session() as session:
+        if target["comment"]:
+            channel, ts = target["comment"]
+            users = viewers_of_comment(session, channel=channel, ts=ts)
+            found = session.exec(
+                select(Participant.user_id).where(Participant.role == "secretariat")
+            )
+            users = [u for u in users if u not in set(found)]
+        elif target["meeting_id"] is not None:
+            users = viewers_concerned(
+                session,
+                meeting_id=target["meeting_id"],
+                chair=target["chair"],
+                everyone=target["everyone"],
+            )
+        else:
+            return
+        calls = refresh_home_calls(
+            session, user_ids=users, now=context["now"], team_url=team_url(context)
+        )
+    errors = send_calls(client, calls)
+    if errors:
+        logger.warning("Home refresh failed for some viewers: %s", "; ".join(errors))
