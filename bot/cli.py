@@ -167,7 +167,7 @@ def cmd_export(settings: Settings, args: argparse.Namespace) -> int:
     from bot.summary import build_summary
 
     database = _database(settings)
-    with session_scope(database.engine) as session:
+    with session_scope(database.engine, read_only=True) as session:
         meeting = find_meeting(session, args.meeting)
         assert meeting.id is not None
         if args.format == "csv":

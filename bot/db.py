@@ -46,7 +46,10 @@ def _sqlite_begin(connection: Any) -> None:
     # BEGIN IMMEDIATE takes the write lock up front.  A deferred transaction that reads and
     # then writes can fail at once with "database is locked" when another thread committed in
     # between; queueing behind the busy timeout instead keeps concurrent requests correct.
-    connection.exec_driver_sql("BEGIN IMMEDIATE")
+    # Read-only work (a record, a digest, a Home) says so and takes no lock: under WAL it
+    # reads a snapshot while comments keep being written.
+    readonly = connection.get_execution_options().get(READ_ONLY, False)
+    connection.exec_driver_sql("BEGIN" if readonly else "BEGIN IMMEDIATE")
 
 
 def create_schema(engine: Engine) -> None:
@@ -58,10 +61,17 @@ def create_schema(engine: Engine) -> None:
     SQLModel.metadata.create_all(engine)
 
 
+READ_ONLY = "docket_read_only"
+
+
 @contextmanager
-def session_scope(engine: Engine) -> Iterator[Session]:
-    """Commit when the block ends normally, roll back on any error: never half-written."""
-    with Session(engine, expire_on_commit=False) as session:
+def session_scope(engine: Engine, *, read_only: bool = False) -> Iterator[Session]:
+    """Commit when the block ends normally, roll back on any error: never half-written.
+
+    `read_only` sessions take no write lock on SQLite (they must not write).
+    """
+    bind = engine.execution_options(**{READ_ONLY: True}) if read_only else engine
+    with Session(bind, expire_on_commit=False) as session:
         try:
             yield session
             session.commit()
@@ -83,8 +93,25 @@ class Database:
     def __deepcopy__(self, memo: dict[int, Any]) -> "Database":
         return self
 
-    def session(self) -> "AbstractContextManager[Session]":
-        return session_scope(self.engine)
+    def session(self, *, read_only: bool = False) -> "AbstractContextManager[Session]":
+        return session_scope(self.engine, read_only=read_only)
+
+
+def insert_many_or_ignore(
+    session: Session, model: type[SQLModel], rows: list[dict[str, Any]], keys: list[str]
+) -> None:
+    """INSERT every row that does not exist yet, in one statement per 500 rows."""
+    table = model.__table__  # type: ignore[attr-defined]
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as dialect_insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert as dialect_insert  # type: ignore[assignment]
+    for start in range(0, len(rows), 500):
+        chunk = rows[start : start + 500]
+        session.execute(
+            dialect_insert(table).values(chunk).on_conflict_do_nothing(index_elements=keys)
+        )
 
 
 def insert_or_ignore(

@@ -16,7 +16,7 @@ from slack_sdk.errors import SlackApiError
 from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
-from bot.db import insert_or_ignore, session_scope
+from bot.db import insert_many_or_ignore, session_scope
 from bot.deliveries import Due, claim, mark_sent, release
 from bot.meetings import role_ids
 from bot.record import unescape_slack
@@ -267,7 +267,7 @@ def send_digest(
     heading: str | None = None,
 ) -> bool:
     """Build and send one digest; record what it reported.  False if a quiet day sends none."""
-    with session_scope(engine) as session:
+    with session_scope(engine, read_only=True) as session:
         meeting = session.get(Meeting, meeting_id)
         assert meeting is not None
         digest = build_digest(
@@ -278,19 +278,17 @@ def send_digest(
         return False
     out.post(recipient, digest_message(digest, heading=heading))
     with session_scope(engine) as session:
-        for kind, ref_id in digest.reported:
-            insert_or_ignore(
-                session,
-                Reported,
-                {
-                    "meeting_id": meeting_id,
-                    "recipient": recipient,
-                    "kind": kind,
-                    "ref_id": ref_id,
-                    "reported_at": now,
-                },
-                ["recipient", "kind", "ref_id"],
-            )
+        rows = [
+            {
+                "meeting_id": meeting_id,
+                "recipient": recipient,
+                "kind": kind,
+                "ref_id": ref_id,
+                "reported_at": now,
+            }
+            for kind, ref_id in digest.reported
+        ]
+        insert_many_or_ignore(session, Reported, rows, ["recipient", "kind", "ref_id"])
     return True
 
 

@@ -6,14 +6,14 @@ Pure builders, like bot/views.py: domain objects in, view or blocks out.
 import json
 from typing import Any
 
-from bot.views import DECISION_LABELS, date_token, escape
+from bot.views import DECISION_LABELS, OPEN_DECISION_FORM, date_token, escape
 from models import AgendaItem, Decision, Meeting
 
 DECISION_FORM = "decide_item"  # the modal's callback_id
 OUTCOME_BLOCK, OUTCOME_ACTION = "outcome", "outcome_choice"
 TEXT_BLOCK, TEXT_ACTION = "decision_text", "decision_text_input"
 POST_ITEM, ANNOUNCE_ITEM = "agenda_post_item", "agenda_announce_item"
-OPEN_FORM = "open_decision_form"  # the button on an item's root message
+OPEN_FORM = OPEN_DECISION_FORM  # the button on an item's root message (drawn in bot/views.py)
 
 
 def _plain(text: str) -> dict[str, Any]:

@@ -4,6 +4,7 @@ Deadlines use Slack's date token so every reader sees their own local time; the 
 (for notifications and old clients) shows the meeting's own zone.
 """
 
+import json
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -17,6 +18,7 @@ if TYPE_CHECKING:  # the digest's types live with the digest; views only format 
     from bot.summary import SummaryRecord
 
 RECEIPT_REACTION = "white_check_mark"
+OPEN_DECISION_FORM = "open_decision_form"  # the chair's button on an item's root message
 
 DECISION_LABELS = {
     "approved": "Approved",
@@ -121,6 +123,23 @@ def item_message(
             f"Reply in this thread to comment, by {deadline}."
             if deadline
             else ("Reply in this thread to comment.")
+        )
+    if decision is None:
+        # For the chair: the decision form, prefilled with the proposal (others are refused).
+        value = json.dumps({"meeting_id": meeting.id, "number": item.number})
+        blocks.append(
+            {
+                "type": "actions",
+                "block_id": "item_actions",
+                "elements": [
+                    {
+                        "type": "button",
+                        "action_id": OPEN_DECISION_FORM,
+                        "text": {"type": "plain_text", "text": "Record decision (chair)"},
+                        "value": value,
+                    }
+                ],
+            }
         )
     return SlackMessage(text=f"{escape(heading)}. {status}", blocks=blocks)
 

@@ -124,7 +124,7 @@ def refresh_homes(context: BoltContext, client: WebClient, logger: logging.Logge
     target = context.get("refresh_homes")
     if not target:
         return
-    with context["db"].session() as session:
+    with context["db"].session(read_only=True) as session:
         if target["comment"]:
             channel, ts = target["comment"]
             users = viewers_of_comment(session, channel=channel, ts=ts)

@@ -63,7 +63,7 @@ def carry_out(context: BoltContext, client: WebClient, logger: logging.Logger) -
             engine, out, meeting_id=task["meeting_id"], recipient=task["user"], now=now, forced=True
         )
     elif task["action"] == "record":
-        with context["db"].session() as session:
+        with context["db"].session(read_only=True) as session:
             summary = build_summary(session, meeting_id=task["meeting_id"], now=now)
         files = [f for f in record_files(summary) if not f[0].endswith(".png")]
         out.upload(task["user"], files, comment=f"The summary record of {summary.title}.")

@@ -179,3 +179,26 @@ def test_delegate_asking_for_the_form_is_refused_without_a_modal(bot: Bot, meeti
     assert "Only the chair" in approve(bot, "3", user="U0AU00001")
     bot.settle()
     assert bot.standin.calls_to("views.open") == []
+
+
+def test_button_on_the_item_message_opens_the_form_for_the_chair_only(bot: Bot, meeting: Meeting):
+    root = bot.standin.message(meeting.channel, meeting.roots[4])
+    assert root is not None
+    [button] = [
+        element
+        for block in root["blocks"]
+        if block["type"] == "actions"
+        for element in block["elements"]
+    ]
+    assert button["action_id"] == "open_decision_form"
+    press = {"action_id": button["action_id"], "value": button["value"], "channel": meeting.channel}
+    assert bot.sender.button(**press, user="U0AU00001", message_ts=meeting.roots[4]).status == 200
+    bot.settle()
+    assert bot.standin.calls_to("views.open") == []
+    [refusal] = bot.standin.calls_to("chat.postEphemeral")
+    assert refusal.params["user"] == "U0AU00001" and "Only the chair" in refusal.params["text"]
+    assert bot.sender.button(**press, user=CHAIR, message_ts=meeting.roots[4]).status == 200
+    bot.settle()
+    [opened] = bot.standin.calls_to("views.open")
+    assert opened.params["view"]["callback_id"] == "decide_item"
+    assert "The PTC is invited to approve the three annexes." in str(opened.params["view"])

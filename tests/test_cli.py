@@ -127,7 +127,9 @@ def block_texts(blocks: list[dict[str, Any]]) -> list[str]:
     for block in blocks:
         if "text" in block:
             texts.append(block["text"]["text"])
-        texts += [element["text"] for element in block.get("elements", []) if "text" in element]
+        for element in block.get("elements", []):
+            text = element.get("text")
+            texts += [text["text"] if isinstance(text, dict) else text] if text else []
     return texts
 
 
