@@ -393,22 +393,6 @@ def viewers_concerned(
     return list(session.exec(query.order_by(col(Participant.id))))
 
 
-def viewers_of_comment(session: Session, *, channel: str, ts: str) -> list[str]:
-    """Whose Home a comment (recorded or withdrawn) changes: its delegation and the secretariat.
-
-    A comment by the chair or the secretariat changes only the secretariat's figures.
-    """
-    found = session.exec(
-        select(AgendaItem.meeting_id, Comment.delegation_id)
-        .join(AgendaItem, col(AgendaItem.id) == col(Comment.item_id))
-        .where(Comment.channel == channel, Comment.ts == ts)
-    ).first()
-    if found is None:
-        return []
-    meeting_id, delegation_id = found
-    return viewers_concerned(session, meeting_id=meeting_id, delegation_id=delegation_id)
-
-
 def refresh_home_calls(
     session: Session, *, user_ids: list[str], now: datetime, team_url: str | None
 ) -> list[Call]:

@@ -12,15 +12,14 @@ from typing import Any
 
 from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
-from sqlmodel import select
 
 from bot.audit import record_audit
-from bot.home import refresh_home_calls, viewers_concerned, viewers_of_comment
+from bot.home import refresh_home_calls, viewers_concerned
 from bot.session_end import refuse_unless_secretariat
 from bot.slack_api import Call, Outbound, send_calls
 from handlers.outbound import plan, send_planned_calls
 from handlers.secretariat import carry_out
-from models import Meeting, Participant
+from models import Meeting
 
 BUTTONS = {"home_digest": "digest", "home_record": "record"}
 
@@ -98,49 +97,26 @@ def press_button(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
 
 
 def ask_refresh(
-    context: BoltContext,
-    *,
-    meeting_id: int | None = None,
-    comment: tuple[str, str] | None = None,
-    chair: bool = False,
-    everyone: bool = False,
+    context: BoltContext, *, meeting_id: int | None, chair: bool = False, everyone: bool = False
 ) -> None:
     """Ask the `refresh_homes` lazy listener to republish the Homes this change concerns."""
-    context["refresh_homes"] = {
-        "meeting_id": meeting_id,
-        "comment": list(comment) if comment else None,
-        "chair": chair,
-        "everyone": everyone,
-    }
+    context["refresh_homes"] = {"meeting_id": meeting_id, "chair": chair, "everyone": everyone}
 
 
 def refresh_homes(context: BoltContext, client: WebClient, logger: logging.Logger) -> None:
-    """After the answer: republish the Home of each viewer the change concerns.
-
-    A comment refreshes its delegation's Homes (their "commented" marks); the secretariat's
-    live figures are rebuilt whenever a member opens the Home, not republished per comment,
-    which would cost a views.publish per secretariat member for every reply.
-    """
+    """After the answer: republish the Home of each viewer a decision, a silence procedure or
+    a moved deadline concerns.  Replies do not republish: a Home is rebuilt each time it is
+    opened, and a views.publish per viewer per reply cost more than capturing the reply."""
     target = context.get("refresh_homes")
-    if not target:
+    if not target or target["meeting_id"] is None:
         return
     with context["db"].session(read_only=True) as session:
-        if target["comment"]:
-            channel, ts = target["comment"]
-            users = viewers_of_comment(session, channel=channel, ts=ts)
-            found = session.exec(
-                select(Participant.user_id).where(Participant.role == "secretariat")
-            )
-            users = [u for u in users if u not in set(found)]
-        elif target["meeting_id"] is not None:
-            users = viewers_concerned(
-                session,
-                meeting_id=target["meeting_id"],
-                chair=target["chair"],
-                everyone=target["everyone"],
-            )
-        else:
-            return
+        users = viewers_concerned(
+            session,
+            meeting_id=target["meeting_id"],
+            chair=target["chair"],
+            everyone=target["everyone"],
+        )
         calls = refresh_home_calls(
             session, user_ids=users, now=context["now"], team_url=team_url(context)
         )

@@ -25,14 +25,15 @@ from bot.comments import (
 )
 from bot.slack_api import Call
 from bot.views import RECEIPT_REACTION, late_reply_notice, stray_notice
-from handlers.home import ask_refresh, refresh_homes
 from handlers.outbound import plan, send_planned_calls
 
 REPLY_SUBTYPES = {None, "thread_broadcast", "file_share"}
 
 
 def register(app: App) -> None:
-    app.event("message")(ack=capture_message, lazy=[send_planned_calls, refresh_homes])
+    # No Home refresh per reply: Slack sends app_home_opened each time a Home is opened and the
+    # Home is rebuilt then; republishing on every reply cost more than the capture itself.
+    app.event("message")(ack=capture_message, lazy=[send_planned_calls])
 
 
 def capture_message(
@@ -47,8 +48,6 @@ def capture_message(
         capture = _capture(session, event, now)
     if capture is not None:
         plan(context, calls_for(capture))
-        if capture.outcome in ("recorded", "withdrawn"):
-            ask_refresh(context, comment=(capture.channel, capture.ts))
     ack()
 
 
