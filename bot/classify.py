@@ -96,16 +96,7 @@ def find_classification_target(
     """
     found = _find_comment(session, channel=channel, ts=ts)
     if found is None:
-        meeting_id, known = _channel_meeting(session, channel=channel)
-        record_audit(
-            session,
-            now=now,
-            actor=user_id,
-            action=ACTION,
-            meeting_id=meeting_id,
-            outcome="refused",
-            detail=f"message {channel}-{ts}: not a recorded comment",
-        )
+        known = _refuse_not_a_comment(session, channel=channel, ts=ts, user_id=user_id, now=now)
         return ClassifyTarget(channel, ts, refusal=NOT_A_COMMENT, in_meeting_channel=known)
     comment, item, meeting, delegation = found
     refusal = _refuse_unless_allowed(session, comment, meeting, user_id=user_id, now=now)
@@ -137,16 +128,7 @@ def classify_comment(
     and a submission names its comment in a field the client sends back)."""
     found = _find_comment(session, channel=channel, ts=ts)
     if found is None:
-        meeting_id, _ = _channel_meeting(session, channel=channel)
-        record_audit(
-            session,
-            now=now,
-            actor=user_id,
-            action=ACTION,
-            meeting_id=meeting_id,
-            outcome="refused",
-            detail=f"message {channel}-{ts}: not a recorded comment",
-        )
+        _refuse_not_a_comment(session, channel=channel, ts=ts, user_id=user_id, now=now)
         return ClassifyOutcome("missing", error=NOT_A_COMMENT)
     comment, _, meeting, _ = found
     refusal = _refuse_unless_allowed(session, comment, meeting, user_id=user_id, now=now)
@@ -315,3 +297,23 @@ def _refuse_unless_allowed(
         detail=f"comment {comment_id(comment)}: not the author or the secretariat",
     )
     return f"Only the author of this comment or the secretariat of {meeting.title} can classify it."
+
+
+def _refuse_not_a_comment(
+    session: Session, *, channel: str, ts: str, user_id: str, now: datetime
+) -> bool:
+    """Audit a shortcut or submission on a message that is no recorded comment.
+
+    Returns whether the channel is a meeting's channel (where a private reply can be posted).
+    """
+    meeting_id, known = _channel_meeting(session, channel=channel)
+    record_audit(
+        session,
+        now=now,
+        actor=user_id,
+        action=ACTION,
+        meeting_id=meeting_id,
+        outcome="refused",
+        detail=f"message {channel}-{ts}: not a recorded comment",
+    )
+    return known
