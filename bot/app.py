@@ -9,7 +9,7 @@ run in lazy listeners after the response.
 import json
 import logging
 from collections.abc import Callable
-from concurrent.futures import Executor
+from concurrent.futures import Executor, ThreadPoolExecutor
 from datetime import datetime
 from typing import Any
 
@@ -19,7 +19,7 @@ from slack_sdk import WebClient
 from bot.clock import utcnow
 from bot.config import Settings
 from bot.db import Database
-from bot.slack_api import make_client
+from bot.slack_api import AfterAck, make_client
 from handlers import register_all
 
 log = logging.getLogger("docket")
@@ -49,6 +49,9 @@ def build_app(
 ) -> App:
     """The app; `clock` gives each request its `now` (the demo runs on a simulated clock)."""
     settings.require("SLACK_BOT_TOKEN", *(() if socket_mode else ("SLACK_SIGNING_SECRET",)))
+    # One pool runs Bolt's lazy listeners and our own after-ack sends (Bolt's default size).
+    executor = executor or ThreadPoolExecutor(max_workers=10, thread_name_prefix="docket-listener")
+    after_ack = AfterAck(executor)
     app = App(
         client=client or make_client(settings),
         signing_secret=settings.slack_signing_secret,
@@ -65,6 +68,7 @@ def build_app(
     def attach_database(context: BoltContext, next: Any) -> None:
         context["db"] = database
         context["now"] = clock()
+        context["after_ack"] = after_ack
         next()
 
     @app.error

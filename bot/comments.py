@@ -4,22 +4,28 @@ A comment is keyed by the Slack message it comes from (channel, ts), and each ve
 text by the time Slack gives that version (the message ts for the original, `edited.ts` for an
 edit).  Both keys are enforced by the database, so whatever Slack redelivers, retries or
 reorders, a message is recorded once, every version is kept, and the newest version wins.
+
+Capturing a new reply is the hot path (every delegate's every reply): one query finds the
+thread's item and the author on its roster, one INSERT … RETURNING records the comment and one
+more its first version.  Redeliveries need no event-id table: (channel, ts) already makes them
+harmless.  The rarer paths (edits, deletions, strangers) may read more.
 """
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import func, update
+from sqlalchemy import and_, func, insert, update
+from sqlalchemy import select as select_columns
 from sqlmodel import Session, col, select
 
 from bot.clock import ts_to_datetime
-from bot.db import insert_or_ignore
-from bot.meetings import find_participant, role_ids
+from bot.db import insert_or_ignore, insert_returning
+from bot.meetings import role_ids
 from models import (
     AgendaItem,
     Comment,
     CommentRevision,
-    HandledEvent,
     Meeting,
     Participant,
     StrayReply,
@@ -49,22 +55,74 @@ class Capture:
     thread_ts: str | None = None  # private notices are shown inside the thread
 
 
-def mark_event_handled(session: Session, *, event_id: str, now: datetime) -> bool:
-    """Remember a Slack event id; False when it was handled before (a redelivery)."""
-    return insert_or_ignore(
-        session, HandledEvent, {"event_id": event_id, "received_at": now}, ["event_id"]
+@dataclass(frozen=True)
+class Thread:
+    """An agenda item's thread: what capturing a reply in it needs to know."""
+
+    channel: str
+    ts: str
+    item_id: int
+    item_number: int
+    item_title: str
+    deadline_at: datetime | None
+    meeting_id: int
+    meeting_title: str
+    timezone: str
+
+
+@dataclass(frozen=True)
+class Author:
+    """The reply's author as the meeting's roster has them (active participants only)."""
+
+    participant_id: int
+    user_id: str
+    role: str
+    delegation_id: int | None
+
+
+# What find_thread reads, in this order: the item, its meeting, the author's roster entry.
+_THREAD_COLUMNS: tuple[Any, ...] = (
+    AgendaItem.id,
+    AgendaItem.number,
+    AgendaItem.title,
+    AgendaItem.deadline_at,
+    Meeting.id,
+    Meeting.title,
+    Meeting.timezone,
+    Participant.id,
+    Participant.role,
+    Participant.delegation_id,
+)
+
+
+def find_thread(
+    session: Session, *, channel: str, thread_ts: str, user_id: str | None
+) -> tuple[Thread, Author | None] | None:
+    """The item whose thread this is and the author on its meeting's roster, in one query.
+
+    None when the thread is no agenda item's; the author is None when not on the roster.
+    Plain columns, not ORM objects: this runs for every reply.
+    """
+    author_matches = and_(
+        col(Participant.meeting_id) == col(Meeting.id),
+        col(Participant.user_id) == user_id,
+        col(Participant.active),
     )
-
-
-def find_thread_item(
-    session: Session, *, channel: str, thread_ts: str
-) -> tuple[AgendaItem, Meeting] | None:
-    row = session.exec(
-        select(AgendaItem, Meeting)
+    row = session.execute(
+        select_columns(*_THREAD_COLUMNS)
         .join(Meeting, col(Meeting.id) == col(AgendaItem.meeting_id))
-        .where(AgendaItem.post_channel == channel, AgendaItem.post_ts == thread_ts)
+        .outerjoin(Participant, author_matches)
+        .where(col(AgendaItem.post_channel) == channel, col(AgendaItem.post_ts) == thread_ts)
+        .limit(1)
     ).first()
-    return (row[0], row[1]) if row else None
+    if row is None:
+        return None
+    item_id, number, title, deadline, meeting_id, meeting_title, timezone, pid, role, did = row
+    thread = Thread(
+        channel, thread_ts, item_id, number, title, deadline, meeting_id, meeting_title, timezone
+    )
+    author = Author(pid, user_id, role, did) if pid is not None and user_id else None
+    return thread, author
 
 
 def capture_reply(
@@ -79,21 +137,18 @@ def capture_reply(
 ) -> Capture:
     """A new reply in a thread: a formal comment if the thread is an item and the author is
     on the roster, kept aside if not, ignored if the thread is no agenda item."""
-    found = find_thread_item(session, channel=channel, thread_ts=thread_ts)
+    found = find_thread(session, channel=channel, thread_ts=thread_ts, user_id=user_id)
     if found is None:
         return Capture("ignored", channel, ts, user_id)
-    item, meeting = found
-    participant = _participant(session, meeting, user_id)
-    if participant is None:
-        return _keep_aside(session, item, meeting, channel, ts, user_id, text, now)
-    comment, created = _ensure_comment(
-        session, item, participant, channel, ts, thread_ts, text, now, status=ACTIVE
-    )
+    thread, author = found
+    if author is None:
+        return _keep_aside(session, thread, ts, user_id, text, now)
+    comment_id, late, created = _ensure_comment(session, thread, author, ts, text, now)
     if not created:
-        # Same channel and ts under a new event id: record the original version (an edit may
-        # have arrived first) but never a second comment.
-        _add_version(session, comment, text, ts_to_datetime(ts), now)
-    return _capture("recorded" if created else "duplicate", comment, item, meeting)
+        # Same channel and ts again (a redelivery, a retry, a new event id): record the
+        # original version (an edit may have arrived first) but never a second comment.
+        _add_version(session, comment_id, text, ts_to_datetime(ts), now)
+    return _capture("recorded" if created else "duplicate", thread, ts, user_id, late)
 
 
 def capture_edit(
@@ -111,46 +166,34 @@ def capture_edit(
 ) -> Capture:
     """A `message_changed` event.  Without `edited` it is Slack adding a link preview: no edit,
     but it still records the reply if the original event never arrived."""
-    found = find_thread_item(session, channel=channel, thread_ts=thread_ts)
+    found = find_thread(session, channel=channel, thread_ts=thread_ts, user_id=user_id)
     if found is None:
         return Capture("ignored", channel, ts, user_id)
-    item, meeting = found
-    participant = _participant(session, meeting, user_id)
-    if participant is None:
-        return _keep_aside(session, item, meeting, channel, ts, user_id, text, now)
+    thread, author = found
+    if author is None:
+        return _keep_aside(session, thread, ts, user_id, text, now)
 
-    if edited_ts is None:
-        version_text, version_at = text, ts_to_datetime(ts)
-    else:
-        version_text, version_at = text, ts_to_datetime(edited_ts)
-    comment, created = _ensure_comment(
-        session,
-        item,
-        participant,
-        channel,
-        ts,
-        thread_ts,
-        version_text,
-        now,
-        status=ACTIVE,
-        version_at=version_at,
+    version_at = ts_to_datetime(edited_ts or ts)
+    comment_id, late, created = _ensure_comment(
+        session, thread, author, ts, text, now, version_at=version_at
     )
     if previous_text is not None:  # the version this edit replaced: fills gaps in history
         previous_at = ts_to_datetime(previous_edited_ts or ts)
         if previous_at < version_at:
-            _add_version(session, comment, previous_text, previous_at, now)
+            _add_version(session, comment_id, previous_text, previous_at, now)
     if edited_ts is None:
-        outcome = "recorded" if created else "unchanged"
-        return _capture(outcome, comment, item, meeting)
-    added = created or _add_version(session, comment, version_text, version_at, now)
-    session.refresh(comment)
+        return _capture("recorded" if created else "unchanged", thread, ts, user_id, late)
+    added = created or _add_version(session, comment_id, text, version_at, now)
+    current = session.execute(
+        select(Comment.version_at).where(col(Comment.id) == comment_id)
+    ).scalar_one()
     if not added:
         outcome = "duplicate"
-    elif comment.version_at > version_at:
+    elif current > version_at:
         outcome = "stale_edit"  # kept in the history; a newer version stays current
     else:
         outcome = "edited"
-    return _capture(outcome, comment, item, meeting)
+    return _capture(outcome, thread, ts, user_id, late)
 
 
 def capture_deletion(
@@ -165,97 +208,92 @@ def capture_deletion(
     now: datetime,
 ) -> Capture:
     """A deleted reply withdraws its comment; the text stays in the record."""
-    found = find_thread_item(session, channel=channel, thread_ts=thread_ts)
+    found = find_thread(session, channel=channel, thread_ts=thread_ts, user_id=user_id)
     if found is None:
         return Capture("ignored", channel, ts, user_id)
-    item, meeting = found
+    thread, author = found
     comment = session.exec(
         select(Comment).where(Comment.channel == channel, Comment.ts == ts)
     ).first()
     if comment is None:
         # The original never reached us: record it from the deletion, already withdrawn.
-        participant = _participant(session, meeting, user_id) if user_id else None
-        if participant is None or previous_text is None:
+        if author is None or previous_text is None:
             return Capture("ignored", channel, ts, user_id)
-        comment, _ = _ensure_comment(
-            session, item, participant, channel, ts, thread_ts, previous_text, now, status=ACTIVE
-        )
+        comment_id, _, _ = _ensure_comment(session, thread, author, ts, previous_text, now)
+        comment = session.get_one(Comment, comment_id)
     if comment.status == WITHDRAWN:
-        return _capture("duplicate", comment, item, meeting)
+        return _capture("duplicate", thread, ts, comment.user_id, comment.late)
     comment.status = WITHDRAWN
     comment.withdrawn_at = deleted_at
     session.add(comment)
     session.flush()
-    return _capture("withdrawn", comment, item, meeting)
+    return _capture("withdrawn", thread, ts, comment.user_id, comment.late)
 
 
 # -- internals ----------------------------------------------------------------------------------
 
 
-def _participant(session: Session, meeting: Meeting, user_id: str) -> Participant | None:
-    assert meeting.id is not None
-    return find_participant(session, meeting_id=meeting.id, user_id=user_id)
-
-
 def _ensure_comment(
     session: Session,
-    item: AgendaItem,
-    participant: Participant,
-    channel: str,
+    thread: Thread,
+    author: Author,
     ts: str,
-    thread_ts: str,
     text: str,
     now: datetime,
     *,
-    status: str,
     version_at: datetime | None = None,
-) -> tuple[Comment, bool]:
+) -> tuple[int, bool, bool]:
+    """The comment for (channel, ts), created if new: (its id, whether late, created)."""
     posted_at = ts_to_datetime(ts)
     version_at = version_at or posted_at
-    created = insert_or_ignore(
+    late = thread.deadline_at is not None and posted_at > thread.deadline_at
+    new_id = insert_returning(
         session,
         Comment,
         {
-            "item_id": item.id,
-            "participant_id": participant.id,
-            "user_id": participant.user_id,
-            "role": participant.role,
-            "delegation_id": participant.delegation_id,
-            "channel": channel,
+            "item_id": thread.item_id,
+            "participant_id": author.participant_id,
+            "user_id": author.user_id,
+            "role": author.role,
+            "delegation_id": author.delegation_id,
+            "channel": thread.channel,
             "ts": ts,
-            "thread_ts": thread_ts,
+            "thread_ts": thread.ts,
             "posted_at": posted_at,
-            "late": item.deadline_at is not None and posted_at > item.deadline_at,
+            "late": late,
             "text": text,
             "version_at": version_at,
             "revisions": 0,
-            "status": status,
+            "status": ACTIVE,
             "recorded_at": now,
         },
-        ["channel", "ts"],
+        keys=["channel", "ts"],
+        returning="id",
     )
-    comment = session.exec(
-        select(Comment).where(Comment.channel == channel, Comment.ts == ts)
-    ).one()
-    if created:
-        assert comment.id is not None
-        insert_or_ignore(
-            session,
-            CommentRevision,
-            {"comment_id": comment.id, "version_at": version_at, "text": text, "recorded_at": now},
-            ["comment_id", "version_at"],
+    if new_id is not None:
+        # A new comment has no versions yet: a plain INSERT cannot conflict.
+        session.execute(
+            insert(CommentRevision).values(
+                comment_id=new_id, version_at=version_at, text=text, recorded_at=now
+            )
         )
-    return comment, created
+        return int(new_id), late, True
+    existing_id, existing_late = session.execute(
+        select(Comment.id, Comment.late).where(
+            col(Comment.channel) == thread.channel, col(Comment.ts) == ts
+        )
+    ).one()
+    return int(existing_id), bool(existing_late), False
 
 
 def _add_version(
-    session: Session, comment: Comment, text: str, version_at: datetime, now: datetime
+    session: Session, comment_id: int, text: str, version_at: datetime, now: datetime
 ) -> bool:
     """Keep a version of the text; make it current only if it is the newest.  True if new."""
     added = insert_or_ignore(
         session,
         CommentRevision,
-        {"comment_id": comment.id, "version_at": version_at, "text": text, "recorded_at": now},
+        {"comment_id": comment_id, "version_at": version_at, "text": text, "recorded_at": now},
         ["comment_id", "version_at"],
     )
     if not added:
@@ -263,40 +301,32 @@ def _add_version(
     # Conditional UPDATEs rather than read-modify-write, so a racing older edit cannot win.
     session.execute(
         update(Comment)
-        .where(col(Comment.id) == comment.id, col(Comment.version_at) < version_at)
+        .where(col(Comment.id) == comment_id, col(Comment.version_at) < version_at)
         .values(text=text, version_at=version_at)
     )
     versions = (
         select(func.count())
         .select_from(CommentRevision)
-        .where(col(CommentRevision.comment_id) == comment.id)
+        .where(col(CommentRevision.comment_id) == comment_id)
         .scalar_subquery()
     )
     session.execute(
-        update(Comment).where(col(Comment.id) == comment.id).values(revisions=versions - 1)
+        update(Comment).where(col(Comment.id) == comment_id).values(revisions=versions - 1)
     )
-    session.refresh(comment)
     return True
 
 
 def _keep_aside(
-    session: Session,
-    item: AgendaItem,
-    meeting: Meeting,
-    channel: str,
-    ts: str,
-    user_id: str,
-    text: str,
-    now: datetime,
+    session: Session, thread: Thread, ts: str, user_id: str, text: str, now: datetime
 ) -> Capture:
     new = insert_or_ignore(
         session,
         StrayReply,
         {
-            "meeting_id": meeting.id,
-            "item_id": item.id,
+            "meeting_id": thread.meeting_id,
+            "item_id": thread.item_id,
             "user_id": user_id,
-            "channel": channel,
+            "channel": thread.channel,
             "ts": ts,
             "text": text,
             "posted_at": ts_to_datetime(ts),
@@ -304,32 +334,31 @@ def _keep_aside(
         },
         ["channel", "ts"],
     )
-    assert meeting.id is not None
-    secretariat = tuple(role_ids(session, meeting_id=meeting.id, role="secretariat"))
+    secretariat = tuple(role_ids(session, meeting_id=thread.meeting_id, role="secretariat"))
     return Capture(
         "stray" if new else "stray_duplicate",
-        channel,
+        thread.channel,
         ts,
         user_id,
-        item_number=item.number,
-        item_title=item.title,
-        meeting_title=meeting.title,
+        item_number=thread.item_number,
+        item_title=thread.item_title,
+        meeting_title=thread.meeting_title,
         secretariat=secretariat,
-        thread_ts=item.post_ts,
+        thread_ts=thread.ts,
     )
 
 
-def _capture(outcome: str, comment: Comment, item: AgendaItem, meeting: Meeting) -> Capture:
+def _capture(outcome: str, thread: Thread, ts: str, user_id: str | None, late: bool) -> Capture:
     return Capture(
         outcome,
-        comment.channel,
-        comment.ts,
-        comment.user_id,
-        item_number=item.number,
-        item_title=item.title,
-        meeting_title=meeting.title,
-        late=comment.late,
-        deadline_at=item.deadline_at,
-        timezone=meeting.timezone,
-        thread_ts=comment.thread_ts,
+        thread.channel,
+        ts,
+        user_id,
+        item_number=thread.item_number,
+        item_title=thread.item_title,
+        meeting_title=thread.meeting_title,
+        late=late,
+        deadline_at=thread.deadline_at,
+        timezone=thread.timezone,
+        thread_ts=thread.ts,
     )

@@ -1,5 +1,6 @@
 """Engine and sessions.  The caller owns the session: one per Slack request or CLI command."""
 
+import threading
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
 from typing import Any
@@ -21,11 +22,10 @@ def normalise_url(url: str) -> str:
 def make_engine(url: str) -> Engine:
     url = normalise_url(url)
     if url.startswith("sqlite"):
-        engine = create_engine(
-            url, connect_args={"check_same_thread": False, "timeout": 30}, pool_pre_ping=True
-        )
-        event.listen(engine, "connect", _sqlite_connect)
-        event.listen(engine, "begin", _sqlite_begin)
+        # No pre-ping: a file does not drop connections, and it would cost a statement per
+        # request.
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+        _SQLiteWriters(engine)
         return engine
     return create_engine(url, pool_pre_ping=True)
 
@@ -42,14 +42,66 @@ def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
     dbapi_connection.isolation_level = None
 
 
-def _sqlite_begin(connection: Any) -> None:
-    # BEGIN IMMEDIATE takes the write lock up front.  A deferred transaction that reads and
-    # then writes can fail at once with "database is locked" when another thread committed in
-    # between; queueing behind the busy timeout instead keeps concurrent requests correct.
-    # Read-only work (a record, a digest, a Home) says so and takes no lock: under WAL it
-    # reads a snapshot while comments keep being written.
-    readonly = connection.get_execution_options().get(READ_ONLY, False)
-    connection.exec_driver_sql("BEGIN" if readonly else "BEGIN IMMEDIATE")
+class _SQLiteWriters:
+    """SQLite has one writer at a time; this makes an engine's threads take turns in order.
+
+    Writers begin with BEGIN IMMEDIATE, which takes the write lock up front: a deferred
+    transaction that reads and then writes can fail at once with "database is locked" when
+    another thread committed in between.  Left to SQLite alone, threads waiting for that lock
+    poll it with growing sleeps (up to 100 ms each), so under load a few waited very long; a
+    process-wide lock taken before BEGIN IMMEDIATE queues them instead and hands the database
+    over as soon as it is free.  Other processes on the same file still queue on the busy
+    timeout.  Read-only work (a record, a digest, a Home) says so and takes neither lock:
+    under WAL it reads a snapshot while comments keep being written.
+    """
+
+    HELD = "docket_holds_write_lock"
+
+    def __init__(self, engine: Engine) -> None:
+        self.lock = threading.Lock()
+        event.listen(engine, "connect", _sqlite_connect)
+        event.listen(engine, "begin", self.begin)
+        event.listen(engine, "commit", self.commit)
+        event.listen(engine, "rollback", self.end)
+        # A connection returned to the pool mid-transaction must not keep the lock.
+        event.listen(engine.pool, "checkin", self.checked_in)
+
+    def begin(self, connection: Any) -> None:
+        if connection.get_execution_options().get(READ_ONLY, False):
+            connection.exec_driver_sql("BEGIN")
+            return
+        if not self.lock.acquire(timeout=WRITE_LOCK_TIMEOUT):
+            raise TimeoutError(f"no turn to write to SQLite within {WRITE_LOCK_TIMEOUT} s")
+        connection.info[self.HELD] = True
+        try:
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+        except BaseException:
+            self._release(connection.info)
+            raise
+
+    def commit(self, connection: Any) -> None:
+        # SQLAlchemy calls this before it commits; the next writer's turn must wait for the
+        # COMMIT itself (with its fsync), so commit here.  The sqlite3 module's own commit()
+        # that follows finds no transaction open and does nothing.
+        if not connection.info.get(self.HELD):
+            return
+        try:
+            connection.connection.dbapi_connection.execute("COMMIT")
+        finally:
+            self._release(connection.info)
+
+    def end(self, connection: Any) -> None:
+        self._release(connection.info)
+
+    def checked_in(self, _dbapi_connection: Any, record: Any) -> None:
+        self._release(record.info)
+
+    def _release(self, info: dict[str, Any]) -> None:
+        if info.pop(self.HELD, False):
+            self.lock.release()
+
+
+WRITE_LOCK_TIMEOUT = 30.0  # seconds, as SQLite's own busy timeout
 
 
 def create_schema(engine: Engine) -> None:
@@ -122,6 +174,19 @@ def insert_or_ignore(
     The database's own conflict handling, not check-then-insert, is what makes redeliveries
     and concurrent workers record a message exactly once.
     """
+    return insert_returning(session, model, values, keys=keys, returning=keys[0]) is not None
+
+
+def insert_returning(
+    session: Session,
+    model: type[SQLModel],
+    values: dict[str, Any],
+    *,
+    keys: list[str],
+    returning: str,
+) -> Any | None:
+    """INSERT … ON CONFLICT (`keys`) DO NOTHING RETURNING `returning`: the new row's column,
+    or None when a row with the same keys already existed (nothing is written then)."""
     table = model.__table__  # type: ignore[attr-defined]
     dialect = session.get_bind().dialect.name
     if dialect == "postgresql":
@@ -136,5 +201,4 @@ def insert_or_ignore(
         raise NotImplementedError(f"unsupported database dialect {dialect}")
     # RETURNING says whether this statement inserted the row; rowcount is not reliable for
     # INSERT ... ON CONFLICT on every driver (psycopg reports -1).
-    returned = session.execute(stmt.returning(table.c[keys[0]])).first()
-    return returned is not None
+    return session.execute(stmt.returning(table.c[returning])).scalar()

@@ -8,7 +8,8 @@ after acknowledging, so Slack's 3-second limit never waits on our own Web API tr
 import logging
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -72,6 +73,36 @@ def send_calls(
             log.warning("Slack %s failed: %s", call.method, error)
             errors.append(f"{call.method}: {error}")
     return errors
+
+
+class AfterAck:
+    """Web API calls sent on the listener executor once the listener has finished.
+
+    The hot path (a reply's receipt reaction) uses this instead of a Bolt lazy listener: Bolt
+    deep-copies the whole request for each lazy listener, which cost about 8% of the web
+    process's CPU per comment (see BENCHMARKS.md).  Handed to listeners through Bolt's
+    context, which Bolt also deep-copies, so copying returns the same object.
+    """
+
+    def __init__(self, executor: Executor) -> None:
+        self.executor = executor
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> "AfterAck":
+        return self
+
+    def send(self, client: WebClient, calls: Sequence[Call]) -> None:
+        if calls:
+            self.executor.submit(self._send, client, list(calls))
+
+    @staticmethod
+    def _send(client: WebClient, calls: list[Call]) -> None:
+        try:
+            errors = send_calls(client, calls)
+        except Exception:  # a future nobody waits on would swallow it: log it here
+            log.exception("after-ack Slack calls failed")
+            return
+        if errors:
+            log.warning("after-ack Slack calls failed: %s", "; ".join(errors))
 
 
 class ChannelPacer:

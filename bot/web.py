@@ -125,6 +125,7 @@ def create_app() -> DocketWSGI:
 
 class _ThreadingWSGIServer(ThreadingMixIn, WSGIServer):
     daemon_threads = True
+    request_queue_size = 128  # the default of 5 refuses bursts of Slack requests
 
 
 class _QuietHandler(WSGIRequestHandler):

@@ -7,6 +7,11 @@ Which Slack shape is which (all arrive as `message` events):
 - a deletion: subtype message_deleted, `deleted_ts` and `previous_message`.
 Everything else (bot posts, top-level messages, joins) is acknowledged and ignored, so Slack
 does not retry it.
+
+This is the hot path, so it departs from the other listeners in two ways (both measured, see
+BENCHMARKS.md): no event-id bookkeeping, since every capture is keyed by (channel, ts) and a
+redelivery only finds its comment already there; and the receipt goes out through
+`AfterAck` rather than a Bolt lazy listener, which would deep-copy the request.
 """
 
 from datetime import datetime
@@ -16,16 +21,9 @@ from slack_bolt import Ack, App, BoltContext
 from sqlmodel import Session
 
 from bot.clock import ts_to_datetime
-from bot.comments import (
-    Capture,
-    capture_deletion,
-    capture_edit,
-    capture_reply,
-    mark_event_handled,
-)
+from bot.comments import Capture, capture_deletion, capture_edit, capture_reply
 from bot.slack_api import Call
 from bot.views import RECEIPT_REACTION, late_reply_notice, stray_notice
-from handlers.outbound import plan, send_planned_calls
 
 REPLY_SUBTYPES = {None, "thread_broadcast", "file_share"}
 
@@ -33,21 +31,16 @@ REPLY_SUBTYPES = {None, "thread_broadcast", "file_share"}
 def register(app: App) -> None:
     # No Home refresh per reply: Slack sends app_home_opened each time a Home is opened and the
     # Home is rebuilt then; republishing on every reply cost more than the capture itself.
-    app.event("message")(ack=capture_message, lazy=[send_planned_calls])
+    app.event("message")(capture_message)
 
 
-def capture_message(
-    ack: Ack, body: dict[str, Any], event: dict[str, Any], context: BoltContext
-) -> None:
+def capture_message(ack: Ack, event: dict[str, Any], context: BoltContext) -> None:
     now: datetime = context["now"]
     with context["db"].session() as session:
-        event_id = body.get("event_id")
-        if event_id and not mark_event_handled(session, event_id=event_id, now=now):
-            ack()  # the same event again (a retry): already recorded
-            return
         capture = _capture(session, event, now)
+    # Committed: the receipt and any notice may go out now, beside the acknowledgement.
     if capture is not None:
-        plan(context, calls_for(capture))
+        context["after_ack"].send(context.client, calls_for(capture))
     ack()
 
 

@@ -1,32 +1,104 @@
-"""Database helpers: read-only work never holds SQLite's write lock."""
+"""Database helpers on SQLite: writers take turns, a failed writer gives up its turn, and
+read-only work never holds the write lock."""
 
 import threading
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
-from sqlmodel import select
+import pytest
+from sqlalchemy import Engine, func
+from sqlmodel import col, select
 
 from bot.db import make_engine, session_scope
 from bot.schema import migrate
-from models import HandledEvent, Meeting
+from models import AuditEntry, Meeting
 
 
-def test_read_only_session_lets_writers_through_on_sqlite(tmp_path: Path):
+@pytest.fixture
+def engine(tmp_path: Path) -> Engine:
     engine = make_engine(f"sqlite:///{tmp_path / 'x.db'}")
     migrate(engine)
-    written = threading.Event()
+    return engine
 
-    def write() -> None:
-        with session_scope(engine) as session:
-            session.add(HandledEvent(event_id="Ev1", received_at=datetime.now(UTC)))
-        written.set()
 
+def audit(engine: Engine, action: str) -> None:
+    with session_scope(engine) as session:
+        session.add(AuditEntry(at=datetime.now(UTC), actor="test", action=action))
+
+
+def in_thread(work: Callable[[], None]) -> threading.Event:
+    """Run `work` in a thread; the event is set when it has finished."""
+    done = threading.Event()
+
+    def run() -> None:
+        work()
+        done.set()
+
+    threading.Thread(target=run, daemon=True).start()
+    return done
+
+
+def actions(engine: Engine) -> list[str]:
+    with session_scope(engine, read_only=True) as session:
+        return list(session.exec(select(AuditEntry.action).order_by(col(AuditEntry.id))))
+
+
+def test_read_only_session_lets_writers_through(engine: Engine):
     with session_scope(engine, read_only=True) as session:
         list(session.exec(select(Meeting)))  # a long report would be reading here
-        writer = threading.Thread(target=write)
-        writer.start()
+        written = in_thread(lambda: audit(engine, "written"))
         # Bounded wait for the writer, not a timing assertion: a write lock would hold it 30 s.
         assert written.wait(timeout=10), "a read-only session blocked a writer"
-    writer.join()
-    with session_scope(engine) as session:
-        assert [e.event_id for e in session.exec(select(HandledEvent))] == ["Ev1"]
+    assert actions(engine) == ["written"]
+
+
+def test_concurrent_read_then_write_transactions_take_turns(engine: Engine):
+    """Each writer reads a count and writes a key derived from it: if two ran interleaved,
+    both would write the same unique key and one would fail."""
+    errors: list[BaseException] = []
+
+    def next_meeting() -> None:
+        try:
+            with session_scope(engine) as session:
+                count = session.exec(select(func.count()).select_from(Meeting)).one()
+                now = datetime.now(UTC)
+                session.add(
+                    Meeting(
+                        key=f"m{count}",
+                        title="t",
+                        channel="C1",
+                        timezone="UTC",
+                        created_at=now,
+                        updated_at=now,
+                    )
+                )
+        except BaseException as exc:  # the assertion below reports it
+            errors.append(exc)
+
+    threads = [threading.Thread(target=next_meeting) for _ in range(16)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert errors == []
+    with session_scope(engine, read_only=True) as session:
+        keys = sorted(session.exec(select(Meeting.key)))
+    assert keys == sorted(f"m{n}" for n in range(16))
+
+
+def test_a_failed_write_gives_up_its_turn(engine: Engine):
+    with pytest.raises(RuntimeError), session_scope(engine) as session:
+        session.add(AuditEntry(at=datetime.now(UTC), actor="test", action="lost"))
+        session.flush()
+        raise RuntimeError("the listener failed halfway")
+    assert in_thread(lambda: audit(engine, "after failure")).wait(timeout=10)
+    assert actions(engine) == ["after failure"]  # the failed write left nothing
+
+
+def test_a_connection_closed_mid_transaction_gives_up_its_turn(engine: Engine):
+    connection = engine.connect()
+    connection.begin()
+    connection.close()  # returned to the pool without a commit
+    assert in_thread(lambda: audit(engine, "after close")).wait(timeout=10)
+    assert actions(engine) == ["after close"]

@@ -196,6 +196,9 @@ def _bearer_token(authorization: str | None) -> str:
 
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
+    # socketserver's default listen backlog is 5: a burst of receipts from many web threads
+    # would see refused or delayed connections that Slack itself never causes.
+    request_queue_size = 128
 
     def __init__(self, address: tuple[str, int], standin: SlackStandIn) -> None:
         self.standin = standin
