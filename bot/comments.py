@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, func, insert, update
+from sqlalchemy import and_, bindparam, func, insert, update
 from sqlalchemy import select as select_columns
 from sqlmodel import Session, col, select
 
@@ -80,7 +80,8 @@ class Author:
     delegation_id: int | None
 
 
-# What find_thread reads, in this order: the item, its meeting, the author's roster entry.
+# The item whose thread (channel, thread_ts) is, its meeting, and the author's active roster
+# entry if any, in that order.  Built once: statement construction was a third of the cost.
 _THREAD_COLUMNS: tuple[Any, ...] = (
     AgendaItem.id,
     AgendaItem.number,
@@ -93,6 +94,24 @@ _THREAD_COLUMNS: tuple[Any, ...] = (
     Participant.role,
     Participant.delegation_id,
 )
+_FIND_THREAD = (
+    select_columns(*_THREAD_COLUMNS)
+    .join(Meeting, col(Meeting.id) == col(AgendaItem.meeting_id))
+    .outerjoin(
+        Participant,
+        and_(
+            col(Participant.meeting_id) == col(Meeting.id),
+            col(Participant.user_id) == bindparam("user_id"),
+            col(Participant.active),
+        ),
+    )
+    .where(
+        col(AgendaItem.post_channel) == bindparam("channel"),
+        col(AgendaItem.post_ts) == bindparam("thread_ts"),
+    )
+    .limit(1)
+)
+_ADD_FIRST_VERSION = insert(CommentRevision)
 
 
 def find_thread(
@@ -103,18 +122,8 @@ def find_thread(
     None when the thread is no agenda item's; the author is None when not on the roster.
     Plain columns, not ORM objects: this runs for every reply.
     """
-    author_matches = and_(
-        col(Participant.meeting_id) == col(Meeting.id),
-        col(Participant.user_id) == user_id,
-        col(Participant.active),
-    )
-    row = session.execute(
-        select_columns(*_THREAD_COLUMNS)
-        .join(Meeting, col(Meeting.id) == col(AgendaItem.meeting_id))
-        .outerjoin(Participant, author_matches)
-        .where(col(AgendaItem.post_channel) == channel, col(AgendaItem.post_ts) == thread_ts)
-        .limit(1)
-    ).first()
+    params = {"channel": channel, "thread_ts": thread_ts, "user_id": user_id or ""}
+    row = session.execute(_FIND_THREAD, params).first()
     if row is None:
         return None
     item_id, number, title, deadline, meeting_id, meeting_title, timezone, pid, role, did = row
@@ -273,9 +282,8 @@ def _ensure_comment(
     if new_id is not None:
         # A new comment has no versions yet: a plain INSERT cannot conflict.
         session.execute(
-            insert(CommentRevision).values(
-                comment_id=new_id, version_at=version_at, text=text, recorded_at=now
-            )
+            _ADD_FIRST_VERSION,
+            {"comment_id": new_id, "version_at": version_at, "text": text, "recorded_at": now},
         )
         return int(new_id), late, True
     existing_id, existing_late = session.execute(

@@ -1,5 +1,6 @@
 """Engine and sessions.  The caller owns the session: one per Slack request or CLI command."""
 
+import functools
 import threading
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
@@ -187,18 +188,28 @@ def insert_returning(
 ) -> Any | None:
     """INSERT … ON CONFLICT (`keys`) DO NOTHING RETURNING `returning`: the new row's column,
     or None when a row with the same keys already existed (nothing is written then)."""
-    table = model.__table__  # type: ignore[attr-defined]
     dialect = session.get_bind().dialect.name
+    stmt = _insert_or_ignore_statement(model, dialect, tuple(keys), returning)
+    # The values travel as parameters of a statement built once: building a statement per
+    # row cost more than running it (a reply's capture is three of these).
+    return session.execute(stmt, values).scalar()
+
+
+@functools.cache
+def _insert_or_ignore_statement(
+    model: type[SQLModel], dialect: str, keys: tuple[str, ...], returning: str
+) -> Any:
+    table = model.__table__  # type: ignore[attr-defined]
     if dialect == "postgresql":
         from sqlalchemy.dialects.postgresql import insert as pg_insert
 
-        stmt: Any = pg_insert(table).values(**values).on_conflict_do_nothing(index_elements=keys)
+        stmt: Any = pg_insert(table).on_conflict_do_nothing(index_elements=list(keys))
     elif dialect == "sqlite":
         from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-        stmt = sqlite_insert(table).values(**values).on_conflict_do_nothing(index_elements=keys)
+        stmt = sqlite_insert(table).on_conflict_do_nothing(index_elements=list(keys))
     else:  # pragma: no cover - only SQLite and PostgreSQL are supported
         raise NotImplementedError(f"unsupported database dialect {dialect}")
     # RETURNING says whether this statement inserted the row; rowcount is not reliable for
     # INSERT ... ON CONFLICT on every driver (psycopg reports -1).
-    return session.execute(stmt.returning(table.c[returning])).scalar()
+    return stmt.returning(table.c[returning])
