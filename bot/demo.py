@@ -38,6 +38,7 @@ from bot.demo_script import (
     build_script,
     summary_counts,
 )
+from bot.demo_tour import Posted, TourResult, play_tour
 from bot.executor import DrainableExecutor
 from bot.interactive_views import OUTCOME_ACTION, OUTCOME_BLOCK, TEXT_ACTION, TEXT_BLOCK
 from bot.meeting_file import read_meeting_file
@@ -122,6 +123,18 @@ def run_demo(*, out_dir: Path, meeting_file: Path = EXAMPLE) -> int:
                 clock.now = at
                 player.play(step)
                 executor.drain()
+            # Buttons, shortcuts and the Home tab, once the replies are in.
+            tour = play_tour(
+                sender=sender,
+                slack=slack,
+                drain=executor.drain,
+                channel=spec.channel,
+                posted=player.posted(),
+                chair=player.chair,
+                secretariat=spec.secretariat[0].user_id,
+            )
+            player.deliveries += tour.requests
+            player.failures += tour.failures
             # Run on until the last silence procedure has ended, then an hour more.
             calendar.run_until(_last_silence_deadline(engine) + timedelta(hours=1))
             # The secretariat closes the session: closing message, final digest and record.
@@ -164,13 +177,14 @@ def run_demo(*, out_dir: Path, meeting_file: Path = EXAMPLE) -> int:
         f"{counts['edit']} edits, {counts['delete']} deletions, {counts['stranger']} strangers"
     )
     print(f"  calendar: {calendar_line}")
+    print(f"  in Slack's own interface: {tour.line()}")
     print(f"  closed by the secretariat: final digest and record uploaded ({uploads} uploads)")
     print(f"  record: {record}")
     for path in written.values():
         print(f"          {path}")
     print(f"  database: {db_path}")
     print(f"  took {time.monotonic() - started:.1f} s")
-    problems = _check(figures, player)
+    problems = _check(figures, player, tour)
     for problem in problems:
         print(f"  CHECK FAILED: {problem}")
     return 1 if problems else 0
@@ -223,6 +237,7 @@ class _Player:
         self.sender, self.slack, self.drain = sender, slack, drain
         self.roots: dict[int, str] = {}
         self.replies: dict[int, tuple[Delivery, Reply, str]] = {}  # ref -> first delivery, text now
+        self.deleted: set[int] = set()  # refs of replies their authors deleted
         self.deliveries = 0
         self.failures: list[str] = []
 
@@ -252,6 +267,14 @@ class _Player:
     def user(self, name: str) -> str:
         return self.emails.get(name.lower(), name)
 
+    def posted(self) -> list[Posted]:
+        """The replies still standing (not deleted), as they were posted."""
+        return [
+            Posted(reply, self.user(reply.user), first.ts or "", self.roots[reply.item])
+            for ref, (first, reply, _) in sorted(self.replies.items())
+            if ref not in self.deleted
+        ]
+
     def play(self, step: Step) -> None:
         if isinstance(step, Reply):
             delivery = self.sender.reply(
@@ -276,6 +299,7 @@ class _Player:
             self.replies[step.ref] = (first, reply, step.text)
         elif isinstance(step, Delete):
             first, reply, current = self.replies[step.ref]
+            self.deleted.add(step.ref)
             delivery = self.sender.delete(
                 channel=self.channel,
                 ts=first.ts or "",
@@ -436,10 +460,15 @@ def _rounds(session: Session) -> int:
     ).one()
 
 
-def _check(f: SummaryFigures, player: _Player) -> list[str]:
-    """The demo checks itself: every reply recorded exactly once, every request answered."""
+def _check(f: SummaryFigures, player: _Player, tour: TourResult) -> list[str]:
+    """The demo checks itself: every reply recorded exactly once, every request answered,
+    every classification in the record."""
     problems = list(player.failures)
     replies = len(player.replies)
     if f.comments + f.withdrawn != replies:
         problems.append(f"{replies} replies but {f.comments + f.withdrawn} comments recorded")
+    counts = [c for by_kind in f.by_item_classified.values() for c in by_kind.items()]
+    classified = sum(n for kind, n in counts if kind != "unclassified")
+    if classified != tour.classified:
+        problems.append(f"{tour.classified} comments classified but {classified} in the record")
     return problems

@@ -48,6 +48,9 @@ class Reply:
     user: str
     text: str
     at: datetime
+    # How its author would classify it (general, drafting, support, reservation); None for the
+    # chair's and the secretariat's notes.  The demo has some authors mark theirs.
+    kind: str | None = None
 
 
 @dataclass(frozen=True)
@@ -166,6 +169,14 @@ _DECISION_HOURS = (10, 14, 16)  # local times of the chair's decisions, three a 
 
 _Role = Literal["member", "observer", "chair", "secretariat"]
 _Category = Literal["support", "drafting", "question", "reservation", "experience"]
+# The comment kind (bot.classify) a delegate would give each category of reply.
+_KIND_OF_CATEGORY: dict[_Category, str] = {
+    "support": "support",
+    "drafting": "drafting",
+    "question": "general",
+    "reservation": "reservation",
+    "experience": "general",
+}
 
 
 @dataclass(frozen=True)
@@ -203,6 +214,7 @@ class _Draft:
     at: datetime = field(default_factory=lambda: datetime.fromtimestamp(0, tz=UTC))
     ref: int = -1
     text: str = ""
+    kind: str | None = None
 
 
 @dataclass(frozen=True)
@@ -809,6 +821,7 @@ def _write_texts(
         else:
             category = rng.choices(list(_TEMPLATES), _CATEGORY_WEIGHTS[draft.role])[0]
             draft.text = rng.choice(_TEMPLATES[category]).format(**values)
+            draft.kind = _KIND_OF_CATEGORY[category]
             if category == "question":
                 questions.setdefault(number, []).append(draft)
         if draft.role in ("member", "observer"):
@@ -869,7 +882,12 @@ def _with_article(name: str, *, start: bool) -> str:
 def _freeze(draft: _Draft) -> Reply:
     assert draft.person is not None
     return Reply(
-        ref=draft.ref, item=draft.item.number, user=draft.person.user, text=draft.text, at=draft.at
+        ref=draft.ref,
+        item=draft.item.number,
+        user=draft.person.user,
+        text=draft.text,
+        at=draft.at,
+        kind=draft.kind,
     )
 
 

@@ -101,3 +101,8 @@ def test_demo_runs_offline_and_prints_its_summary(tmp_path: Path):
         assert path.is_file() and path.stat().st_size > 0, path
     assert "silence procedures: item 7 broken, item 8 adopted" in out
     assert "9 items closed at their deadlines" in out
+    # The Slack-native round: shortcut and modal, the Home, /agenda; kinds reach the CSV.
+    assert "116 comments classified with the message shortcut (24 by the secretariat" in out
+    assert "App Home published for 5 people" in out and "/agenda answered 2 times" in out
+    kinds = [r["kind"] for r in rows if r["kind"]]
+    assert len(kinds) == 116 and set(kinds) <= {"general", "drafting", "support", "reservation"}
