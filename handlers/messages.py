@@ -6,7 +6,7 @@ Which Slack shape is which (all arrive as `message` events):
   without `message.edited` it is Slack adding a link preview, not an edit;
 - a deletion: subtype message_deleted, `deleted_ts` and `previous_message`.
 Everything else (bot posts, top-level messages, joins) is acknowledged and ignored, so Slack
-does not retry it.
+does not retry it, unless it is in a drafting group's channel (handlers/groups.py records it).
 """
 
 from datetime import datetime
@@ -25,6 +25,7 @@ from bot.comments import (
 )
 from bot.slack_api import Call
 from bot.views import RECEIPT_REACTION, late_reply_notice, stray_notice
+from handlers.groups import capture_group_event
 from handlers.outbound import plan, send_planned_calls
 
 REPLY_SUBTYPES = {None, "thread_broadcast", "file_share"}
@@ -46,8 +47,11 @@ def capture_message(
             ack()  # the same event again (a retry): already recorded
             return
         capture = _capture(session, event, now)
-    if capture is not None:
-        plan(context, calls_for(capture))
+        calls = calls_for(capture) if capture is not None else []
+        if capture is None or capture.outcome == "ignored":
+            # In no agenda item's thread: perhaps in a drafting group's channel.
+            calls += capture_group_event(session, event, now)
+    plan(context, calls)
     ack()
 
 
