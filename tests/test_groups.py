@@ -5,19 +5,25 @@ calls out to the Slack stand-in over HTTP (which creates the channel and keeps i
 the database the messages in the group's channel are recorded in.
 """
 
+import csv
 import json
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
+from openpyxl import load_workbook
 from slack_sdk import WebClient
 from sqlalchemy import update
 from sqlmodel import col, func, select
 
 from bot.db import session_scope
 from bot.groups import channel_name, group_slug, parse_group, set_up_group
+from bot.record import CONTRACT_COLUMNS, comment_rows, write_csv
+from bot.record_formats import render_html, render_markdown, write_xlsx
 from bot.slack_api import make_client
 from bot.standin import Delivery
+from bot.summary import build_summary
 from models import (
     AuditEntry,
     Comment,
@@ -25,6 +31,7 @@ from models import (
     DraftingGroupMember,
     GroupContribution,
 )
+from models import Meeting as MeetingRow
 from tests.conftest import Bot, Meeting
 
 SECRETARY = "U0SEC0001"
@@ -486,3 +493,66 @@ def submit_form(
         private_metadata=view["private_metadata"],
         values=values,
     )
+
+
+# -- the record -----------------------------------------------------------------------------------
+
+
+def test_the_record_shows_each_group_with_its_members_and_messages_in_order(
+    bot: Bot, meeting: Meeting, group: DraftingGroup, tmp_path: Path
+) -> None:
+    channel, welcome = group.channel, group.welcome_ts
+    assert channel is not None and welcome is not None
+    draft = bot.sender.post(channel=channel, user=IVORY_COAST, text="Draft rule 2 &amp; its note")
+    bot.sender.reply(channel=channel, user=AUSTRALIA, text="Rule 1: quorum.", thread_ts=welcome)
+    bot.sender.reply(
+        channel=channel, user=AUSTRALIA, text="Agree with rule 2.", thread_ts=draft.ts or ""
+    )
+    bot.sender.post(channel=channel, user=OBSERVER, text="Observer's view")
+    bot.sender.reply(
+        channel=meeting.channel, user=AUSTRALIA, text="A formal comment", thread_ts=meeting.roots[3]
+    )
+    bot.settle()
+
+    with session_scope(bot.database.engine) as session:
+        meeting_id = session.exec(select(DraftingGroup.meeting_id)).one()
+        summary = build_summary(session, meeting_id=meeting_id, now=bot.clock.now)
+        rows = comment_rows(session, meeting_id=meeting_id)
+
+    [entry] = summary.groups
+    assert (entry.name, entry.item, entry.purpose) == ("Rules of procedure", 3, "Draft new rules")
+    assert [m.user for m in entry.members] == [AUSTRALIA, IVORY_COAST, SECRETARY]
+    # Conversation order: the reply to the welcome first, then the draft and its reply.
+    assert [c.text for c in entry.contributions] == [
+        "Rule 1: quorum.",
+        "Draft rule 2 & its note",
+        "Agree with rule 2.",
+    ]
+    assert [c.text for c in entry.kept_apart] == ["Observer's view"]
+    assert summary.figures.comments == 1  # the group's drafting is not counted as comments
+
+    markdown = render_markdown(summary)
+    section = markdown[markdown.index("## Drafting groups") : markdown.index("## Annex")]
+    assert "### Rules of procedure" in section and "Item 3: COVID-19" in section
+    assert section.index("Rule 1: quorum.") < section.index("Agree with rule 2.")
+    assert "Kept apart" in section and "Observer's view" in section
+    assert "A formal comment" not in section
+    html = render_html(summary, {})
+    assert 'id="drafting-groups"' in html and "Draft rule 2 &amp; its note" in html
+    write_xlsx(summary, tmp_path / "record.xlsx")
+    sheet = load_workbook(tmp_path / "record.xlsx")["Drafting groups"]
+    assert sheet.max_row == 1 + 4 and sheet["L2"].value == "Rule 1: quorum."
+
+    write_csv(rows, tmp_path / "record.csv")  # the CSV contract is untouched
+    with (tmp_path / "record.csv").open(encoding="utf-8") as handle:
+        table = list(csv.reader(handle))
+    assert table[0][: len(CONTRACT_COLUMNS)] == CONTRACT_COLUMNS
+    assert [r[CONTRACT_COLUMNS.index("text")] for r in table[1:]] == ["A formal comment"]
+
+
+def test_a_record_without_groups_has_no_group_section(bot: Bot, meeting: Meeting) -> None:
+    with session_scope(bot.database.engine) as session:
+        meeting_id = session.exec(select(MeetingRow.id)).one()
+        summary = build_summary(session, meeting_id=meeting_id, now=bot.clock.now)
+    assert summary.groups == []
+    assert "Drafting groups" not in render_markdown(summary)
