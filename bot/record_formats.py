@@ -818,7 +818,7 @@ def _group_facts(record: SummaryRecord, group: GroupEntry) -> list[tuple[str, st
 
 
 def _contribution_notes(entry: ContributionEntry) -> list[str]:
-    notes = ["in a thread"] if entry.in_thread else []
+    notes = ["(reply in a thread)"] if entry.in_thread else []
     if entry.revisions > 0:
         notes.append(f"({_edited(entry.revisions)})")
     if entry.status == "withdrawn":

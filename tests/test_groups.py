@@ -553,6 +553,7 @@ def test_the_record_shows_each_group_with_its_members_and_messages_in_order(
 def test_a_record_without_groups_has_no_group_section(bot: Bot, meeting: Meeting) -> None:
     with session_scope(bot.database.engine) as session:
         meeting_id = session.exec(select(MeetingRow.id)).one()
+        assert meeting_id is not None
         summary = build_summary(session, meeting_id=meeting_id, now=bot.clock.now)
     assert summary.groups == []
     assert "Drafting groups" not in render_markdown(summary)

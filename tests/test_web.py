@@ -101,3 +101,8 @@ def test_demo_runs_offline_and_prints_its_summary(tmp_path: Path):
         assert path.is_file() and path.stat().st_size > 0, path
     assert "silence procedures: item 7 broken, item 8 adopted" in out
     assert "9 items closed at their deadlines" in out
+    # The mini-group drafting new rules of procedure: its channel, members and messages.
+    assert "drafting group “Rules of Procedure drafting group” on item 11" in out
+    assert "5 members invited, 6 messages recorded under the group" in out
+    markdown = (tmp_path / "out" / "ptc-2020-record.md").read_text(encoding="utf-8")
+    assert "## Drafting groups" in markdown and "Draft Rule 14bis" in markdown
