@@ -29,6 +29,8 @@ from bot.demo_script import (
     Decide,
     Delete,
     Edit,
+    Group,
+    GroupPost,
     Object,
     Redeliver,
     Reply,
@@ -40,6 +42,7 @@ from bot.demo_script import (
 )
 from bot.demo_tour import Posted, TourResult, play_tour
 from bot.executor import DrainableExecutor
+from bot.group_record import GroupEntry
 from bot.interactive_views import OUTCOME_ACTION, OUTCOME_BLOCK, TEXT_ACTION, TEXT_BLOCK
 from bot.meeting_file import read_meeting_file
 from bot.meetings import find_meeting, list_items, load_meeting
@@ -52,7 +55,7 @@ from bot.slack_api import ChannelPacer, Outbound, make_client
 from bot.standin import Delivery, SlackSender, SlackStandIn
 from bot.summary import SummaryFigures, build_summary
 from bot.web import LocalServer
-from models import AgendaItem, SilenceProcedure
+from models import AgendaItem, DraftingGroup, SilenceProcedure
 from models import Delivery as Scheduled
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "ptc-2020.yaml"
@@ -114,6 +117,7 @@ def run_demo(*, out_dir: Path, meeting_file: Path = EXAMPLE) -> int:
             player = _Player(
                 spec.key, spec.channel, spec.chair[0].user_id, emails, sender, slack, executor.drain
             )
+            player.engine = engine
             calendar = _Calendar(engine, out, clock, player)
             for step in script:
                 at = step_time(step, clock.now)
@@ -165,7 +169,13 @@ def run_demo(*, out_dir: Path, meeting_file: Path = EXAMPLE) -> int:
             awaiting = [i.number for i in items_awaiting_decision(session, meeting_id=meeting.id)]
             calendar_line = _calendar_summary(session)
         written = write_all(summary, out_dir, f"{spec.key}-record")
-        receipts = len({c.params["timestamp"] for c in slack.calls_to("reactions.add")})
+        receipts = len(
+            {
+                c.params["timestamp"]
+                for c in slack.calls_to("reactions.add")
+                if c.params["channel"] == spec.channel  # formal comments; groups are apart
+            }
+        )
         uploads = len(slack.calls_to("files.completeUploadExternal"))
         notices = len(slack.calls_to("chat.postEphemeral"))
         engine.dispose()
@@ -178,13 +188,19 @@ def run_demo(*, out_dir: Path, meeting_file: Path = EXAMPLE) -> int:
     )
     print(f"  calendar: {calendar_line}")
     print(f"  in Slack's own interface: {tour.line()}")
+    for group in summary.groups:
+        print(
+            f"  drafting group “{group.name}” on item {group.item}: private channel "
+            f"#{group.channel_name}, {len(group.members)} members invited, "
+            f"{len(group.contributions)} messages recorded under the group"
+        )
     print(f"  closed by the secretariat: final digest and record uploaded ({uploads} uploads)")
     print(f"  record: {record}")
     for path in written.values():
         print(f"          {path}")
     print(f"  database: {db_path}")
     print(f"  took {time.monotonic() - started:.1f} s")
-    problems = _check(figures, player, tour)
+    problems = _check(figures, player, tour, summary.groups, counts["grouppost"])
     for problem in problems:
         print(f"  CHECK FAILED: {problem}")
     return 1 if problems else 0
@@ -238,6 +254,9 @@ class _Player:
         self.roots: dict[int, str] = {}
         self.replies: dict[int, tuple[Delivery, Reply, str]] = {}  # ref -> first delivery, text now
         self.deleted: set[int] = set()  # refs of replies their authors deleted
+        self.engine: Any = None  # set by run_demo: where the drafting group's channel is read
+        self.group: tuple[str, str] | None = None  # the drafting group's channel and welcome ts
+        self.group_posts: dict[int, str] = {}  # GroupPost ref -> its ts
         self.deliveries = 0
         self.failures: list[str] = []
 
@@ -342,6 +361,31 @@ class _Player:
                 user=self.user(step.user),
                 channel=self.channel,
             )
+        elif isinstance(step, Group):
+            mentions = " ".join(f"<@{self.user(m)}|{self.user(m).lower()}>" for m in step.members)
+            delivery = self.sender.command(
+                command="/group",
+                text=f'{step.item} "{step.name}" {mentions} {step.purpose}',
+                user=self.user(step.by),
+                channel=self.channel,
+            )
+            self.drain()  # the channel is created after the acknowledgement
+            self.group = _group_channel(self.engine, step.name)
+        elif isinstance(step, GroupPost):
+            if self.group is None:
+                self.failures.append("a drafting group message before its group was set up")
+                return
+            channel, welcome = self.group
+            ts = datetime_to_ts(step.at)
+            user = self.user(step.user)
+            if step.reply_to is None:
+                delivery = self.sender.post(channel=channel, user=user, text=step.text, ts=ts)
+            else:
+                thread = welcome if step.reply_to < 0 else self.group_posts[step.reply_to]
+                delivery = self.sender.reply(
+                    channel=channel, user=user, text=step.text, thread_ts=thread, ts=ts
+                )
+            self.group_posts[step.ref] = ts
         elif isinstance(step, Decide):
             words = [str(step.item), KIND_WORDS[step.kind], step.text or ""]
             delivery = self.sender.command(
@@ -357,6 +401,15 @@ class _Player:
         self.deliveries += 1
         if delivery.status != 200:
             self.failures.append(f"{type(step).__name__} answered {delivery.status}")
+
+
+def _group_channel(engine: Any, name: str) -> tuple[str, str] | None:
+    """The drafting group's private channel and its welcome message, once set up."""
+    with session_scope(engine) as session:
+        group = session.exec(select(DraftingGroup).where(DraftingGroup.name == name)).first()
+    if group is None or group.channel is None or group.welcome_ts is None:
+        return None
+    return group.channel, group.welcome_ts
 
 
 def _register_email_users(slack: SlackStandIn, raw: dict[str, Any]) -> dict[str, str]:
@@ -460,9 +513,15 @@ def _rounds(session: Session) -> int:
     ).one()
 
 
-def _check(f: SummaryFigures, player: _Player, tour: TourResult) -> list[str]:
+def _check(
+    f: SummaryFigures,
+    player: _Player,
+    tour: TourResult,
+    groups: list[GroupEntry],
+    group_posts: int,
+) -> list[str]:
     """The demo checks itself: every reply recorded exactly once, every request answered,
-    every classification in the record."""
+    every classification and every drafting group message in the record."""
     problems = list(player.failures)
     replies = len(player.replies)
     if f.comments + f.withdrawn != replies:
@@ -471,4 +530,7 @@ def _check(f: SummaryFigures, player: _Player, tour: TourResult) -> list[str]:
     classified = sum(n for kind, n in counts if kind != "unclassified")
     if classified != tour.classified:
         problems.append(f"{tour.classified} comments classified but {classified} in the record")
+    written = sum(len(g.contributions) for g in groups)
+    if written != group_posts:
+        problems.append(f"{group_posts} drafting group messages but {written} recorded")
     return problems

@@ -23,6 +23,8 @@ __all__ = [
     "Decide",
     "Delete",
     "Edit",
+    "Group",
+    "GroupPost",
     "Object",
     "Redeliver",
     "Reply",
@@ -123,7 +125,34 @@ class Object:
     at: datetime
 
 
-Step = Reply | Edit | Delete | Redeliver | Stranger | Decide | Silence | Object
+@dataclass(frozen=True)
+class Group:
+    """The secretariat sets up a drafting mini-group on an item with ``/group``."""
+
+    item: int
+    name: str
+    members: tuple[str, ...]  # as written in the meeting file, like Reply.user
+    purpose: str
+    by: str  # the secretariat member
+    at: datetime
+
+
+@dataclass(frozen=True)
+class GroupPost:
+    """A message in the drafting group's private channel.
+
+    ``ref`` numbers the group's messages; ``reply_to`` is None for a top-level message, -1 for a
+    reply under the bot's welcome, or the ``ref`` of the group message it answers.
+    """
+
+    ref: int
+    user: str
+    text: str
+    reply_to: int | None
+    at: datetime
+
+
+Step = Reply | Edit | Delete | Redeliver | Stranger | Decide | Silence | Object | Group | GroupPost
 
 # Shares of the replies by who writes them; fixed counts rather than per-reply coin flips so every
 # seed gives the same figures and the tests can pin them.
@@ -556,6 +585,8 @@ def build_script(meeting: Mapping[str, Any], *, seed: int = 2020, replies: int =
         )
         timed.append(Delete(ref=draft.ref, at=draft.at + delay))
     timed.extend(_strangers(rng, items, people, taken))
+    # The drafting group uses no randomness, so the rest of the script is as it always was.
+    timed.extend(_drafting_group(items, members, people, tz))
     objector = next(p.user for p in people if p.role == "member" and "@" not in p.user)
     timed.extend(_decisions(rng, items, tz, objector))
     timed.sort(key=_at)
@@ -566,11 +597,22 @@ def build_script(meeting: Mapping[str, Any], *, seed: int = 2020, replies: int =
 
 def summary_counts(script: Sequence[Step]) -> dict[str, int]:
     """Count the steps by type (keys: reply, edit, delete, redeliver, stranger, decide, silence,
-    object).
+    object, group, grouppost).
 
     Every key is present, even at zero, so the demo's printout always has the same lines.
     """
-    names = ("reply", "edit", "delete", "redeliver", "stranger", "decide", "silence", "object")
+    names = (
+        "reply",
+        "edit",
+        "delete",
+        "redeliver",
+        "stranger",
+        "decide",
+        "silence",
+        "object",
+        "group",
+        "grouppost",
+    )
     counts = {name: 0 for name in names}
     for step in script:
         counts[type(step).__name__.lower()] += 1
@@ -946,6 +988,102 @@ def _at(step: Step) -> datetime:
     if isinstance(step, Redeliver):
         raise TypeError("a redelivery has no time of its own")
     return step.at
+
+
+# --- the drafting mini-group ------------------------------------------------------------------
+
+_GROUP_WORDS = ("rules of procedure", "mini-group", "drafting")
+
+
+def _drafting_group(
+    items: Sequence[_Item],
+    members: Mapping[str, Sequence[_Person]],
+    people: Sequence[_Person],
+    tz: tzinfo,
+) -> list[Group | GroupPost]:
+    """As in the 2020 session: an ad hoc mini-group drafts new rules of procedure.
+
+    It is set up on the item about it (else the last item) four days after the item opens, by
+    the second secretariat member, with the heads of the first four member delegations; they
+    write in its channel over the following week, well before the item's deadline.
+    """
+    item = next((i for i in items if any(w in i.title.lower() for w in _GROUP_WORDS)), items[-1])
+    heads = [delegates[0] for delegates in list(members.values())[:4]]
+    secretariat = [p for p in people if p.role == "secretariat"]
+    if len(heads) < 2 or not secretariat:
+        return []
+    convener = secretariat[min(1, len(secretariat) - 1)].user
+    start = item.opens.astimezone(tz).date() + timedelta(days=4)
+    day = _next_weekday(start)
+
+    def at(days: int, hour: int, minute: int) -> datetime:
+        on = _next_weekday(day + timedelta(days=days))
+        return datetime(on.year, on.month, on.day, hour, minute, tzinfo=tz).astimezone(UTC)
+
+    a, b = heads[0], heads[1]
+    c, d = heads[2 % len(heads)], heads[3 % len(heads)]
+    rule = "Rule 14bis"
+    steps: list[Group | GroupPost] = [
+        Group(
+            item=item.number,
+            name="Rules of Procedure drafting group",
+            members=tuple(h.user for h in heads),
+            purpose="Draft new PTC Rules of Procedure for sessions held in special "
+            "circumstances, such as a pandemic, for the next session.",
+            by=convener,
+            at=at(0, 10, 0),
+        ),
+        GroupPost(
+            0,
+            a.user,
+            f"Thank you. As a starting point, {a.delegation} suggests building on the current "
+            "Rule 14 and adding a written procedure for special circumstances.",
+            -1,
+            at(0, 11, 5),
+        ),
+        GroupPost(
+            1,
+            b.user,
+            f"Draft {rule}: _In special circumstances, such as a pandemic, the Chairperson may, "
+            "in consultation with the Secretariat, decide that a session be held in writing or "
+            "by videoconference._",
+            None,
+            at(1, 9, 40),
+        ),
+        GroupPost(
+            2,
+            c.user,
+            f"{c.delegation} supports the draft and suggests that Members be consulted at least "
+            "30 days before such a decision.",
+            1,
+            at(1, 14, 20),
+        ),
+        GroupPost(
+            3,
+            d.user,
+            f"Could {rule} also cover decisions by silence procedure &amp; their deadlines "
+            "(at least 72 hours)?",
+            1,
+            at(2, 10, 15),
+        ),
+        GroupPost(
+            4,
+            convener,
+            "The Secretariat will consolidate these suggestions into a revised draft for the "
+            "group by the end of the week.",
+            1,
+            at(2, 16, 0),
+        ),
+        GroupPost(
+            5,
+            a.user,
+            f"We can agree to the revised {rule} as consolidated, with the 30-day consultation "
+            "and the 72-hour minimum for silence procedures.",
+            None,
+            at(4, 11, 30),
+        ),
+    ]
+    return steps
 
 
 # --- decisions ---------------------------------------------------------------------------------

@@ -33,6 +33,7 @@ from bot.charts import (
     week_counts,
 )
 from bot.classify import COMMENT_KIND_LABELS, UNCLASSIFIED_LABEL
+from bot.group_record import ContributionEntry, GroupEntry
 from bot.summary import (
     CLASSIFICATIONS,
     KINDS,
@@ -382,6 +383,7 @@ def render_markdown(record: SummaryRecord) -> str:
                 out += [f"{head} {notes}".rstrip(), ""]
                 out += [*_md_quote(comment.text), ""]
 
+    out += _md_groups(record)
     out += ["## Annex: roster", ""]
     roster = [
         [r.delegation, r.kind, r.user, r.email or "", "yes" if r.took_part else "no"]
@@ -603,6 +605,7 @@ def render_html(record: SummaryRecord, charts: dict[str, bytes]) -> str:
             out.append("</div>")
         out.append("</section>")
 
+    out += _html_groups(record)
     out += ['<section class="annex">', "<h2>Annex: roster</h2>"]
     roster = [
         [r.delegation, r.kind, r.user, r.email or "", "yes" if r.took_part else "no"]
@@ -762,12 +765,174 @@ def _roster_sheet(sheet: Any, record: SummaryRecord) -> None:
 
 def write_xlsx(record: SummaryRecord, path: Path) -> None:
     """Sheets "Comments" (the contract's columns and `kind`, one row per comment, withdrawn
-    included), "Figures" and "Roster"."""
+    included), "Figures", "Roster" and, when there are any, "Drafting groups"."""
     workbook = Workbook()
     _comments_sheet(workbook.active, record)
     _figures_sheet(workbook.create_sheet("Figures"), record)
     _roster_sheet(workbook.create_sheet("Roster"), record)
+    if record.groups:
+        _groups_sheet(workbook.create_sheet("Drafting groups"), record)
     _atomic_write(path, lambda tmp: workbook.save(tmp))
+
+
+# -- drafting groups (bot/group_record.py) ----------------------------------------------------
+#
+# After the items, before the annex, and only when the meeting has groups: a group's drafting
+# is not a delegation's comment, so it is shown apart and never counted in the figures.
+
+GROUP_COLUMNS = [
+    "group",
+    "item",
+    "topic",
+    "contribution_id",
+    "delegation",
+    "delegation_kind",
+    "user",
+    "posted_at",
+    "in_thread",
+    "status",
+    "member",
+    "text",
+    "revisions",
+]
+
+
+def _group_about(group: GroupEntry) -> str:
+    if group.item is not None:
+        about = f"Item {group.item}: {group.item_title}"
+        return f"{about} ({group.topic})" if group.topic else about
+    return f"Topic: {group.topic}"
+
+
+def _group_facts(record: SummaryRecord, group: GroupEntry) -> list[tuple[str, str]]:
+    channel = f"#{group.channel_name}" if group.channel_name else "not created yet"
+    facts = [("On", _group_about(group))]
+    if group.purpose:
+        facts.append(("Purpose", group.purpose))
+    facts += [
+        ("Members", ", ".join(f"{m.user} ({m.delegation})" for m in group.members) or "none"),
+        ("Channel", f"{channel} (private)"),
+        ("Set up", f"by {group.created_by}, {_local(record, group.created_at)}"),
+    ]
+    return facts
+
+
+def _contribution_notes(entry: ContributionEntry) -> list[str]:
+    notes = ["(reply in a thread)"] if entry.in_thread else []
+    if entry.revisions > 0:
+        notes.append(f"({_edited(entry.revisions)})")
+    if entry.status == "withdrawn":
+        notes.append("[withdrawn]")
+    return notes
+
+
+def _contributor(entry: ContributionEntry) -> str:
+    return f"{entry.user} ({entry.delegation})" if entry.delegation else entry.user
+
+
+def _md_groups(record: SummaryRecord) -> list[str]:
+    if not record.groups:
+        return []
+    out = ["## Drafting groups", ""]
+    out += [
+        "What the drafting groups wrote in their private channels, in conversation order. It "
+        "is not counted among the comments.",
+        "",
+    ]
+    for group in record.groups:
+        out += [f"### {_md_inline(group.name)}", ""]
+        out += [
+            f"- **{label}:** {_md_inline(value)}" for label, value in _group_facts(record, group)
+        ]
+        out.append("")
+        if not group.contributions:
+            out += ["Nothing written in the group yet.", ""]
+        for entry in group.contributions:
+            head = f"**{_md_inline(_contributor(entry))}**, {_local(record, entry.posted_at)}"
+            out += [f"{head} {' '.join(_contribution_notes(entry))}".rstrip(), ""]
+            out += [*_md_quote(entry.text), ""]
+        if group.kept_apart:
+            out += ["#### Kept apart: written by people who are not members of the group", ""]
+            for entry in group.kept_apart:
+                head = f"**{_md_inline(_contributor(entry))}**, {_local(record, entry.posted_at)}"
+                out += [f"{head} {' '.join(_contribution_notes(entry))}".rstrip(), ""]
+                out += [*_md_quote(entry.text), ""]
+    return out
+
+
+def _html_contribution(record: SummaryRecord, entry: ContributionEntry) -> list[str]:
+    classes = "comment withdrawn" if entry.status == "withdrawn" else "comment"
+    tags = "".join(f' <span class="tag">{_e(n)}</span>' for n in _contribution_notes(entry))
+    text = _e(entry.text)
+    if entry.status == "withdrawn":
+        text = f"<del>{text}</del>"
+    return [
+        f'<div class="{classes}" id="g-{_e(entry.contribution_id)}">',
+        f'<div class="meta"><strong>{_e(_contributor(entry))}</strong>, '
+        f"{_e(_local(record, entry.posted_at))}{tags}</div>",
+        f'<div class="text" dir="auto">{text}</div>',
+        "</div>",
+    ]
+
+
+def _html_groups(record: SummaryRecord) -> list[str]:
+    if not record.groups:
+        return []
+    out = [
+        '<section class="groups" id="drafting-groups">',
+        "<h2>Drafting groups</h2>",
+        "<p>What the drafting groups wrote in their private channels, in conversation order. "
+        "It is not counted among the comments.</p>",
+    ]
+    for number, group in enumerate(record.groups, start=1):
+        out += [f'<div class="group" id="group-{number}">', f"<h3>{_e(group.name)}</h3>"]
+        out += _html_dl("facts", _group_facts(record, group))
+        if not group.contributions:
+            out.append('<p class="none">Nothing written in the group yet.</p>')
+        for entry in group.contributions:
+            out += _html_contribution(record, entry)
+        if group.kept_apart:
+            out.append("<h4>Kept apart: written by people who are not members of the group</h4>")
+            for entry in group.kept_apart:
+                out += _html_contribution(record, entry)
+        out.append("</div>")
+    out.append("</section>")
+    return out
+
+
+def _groups_sheet(sheet: Any, record: SummaryRecord) -> None:
+    """One row per message written in a group's channel, kept-apart ones included (member
+    false); the record's CSV columns stay as the contract has them."""
+    for column, name in enumerate(GROUP_COLUMNS, start=1):
+        _put(sheet, 1, column, name, bold=True)
+    wrap = Alignment(wrap_text=True, vertical="top")
+    top = Alignment(vertical="top")
+    row = 2
+    for group in record.groups:
+        for entry in [*group.contributions, *group.kept_apart]:
+            values: list[object] = [
+                group.name,
+                group.item if group.item is not None else "",
+                group.topic,
+                entry.contribution_id,
+                entry.delegation,
+                entry.kind,
+                entry.user,
+                _aware(entry.posted_at).astimezone(UTC).isoformat(),
+                entry.in_thread,
+                entry.status,
+                entry.member,
+                entry.text,
+                entry.revisions,
+            ]
+            for column, value in enumerate(values, start=1):
+                _put(sheet, row, column, value).alignment = wrap if column == 12 else top
+            row += 1
+    sheet.freeze_panes = "A2"
+    sheet.auto_filter.ref = f"A1:{get_column_letter(len(GROUP_COLUMNS))}{max(row - 1, 1)}"
+    widths = [26, 6, 24, 26, 24, 14, 14, 26, 9, 10, 8, 80, 10]
+    for column, width in enumerate(widths, start=1):
+        sheet.column_dimensions[get_column_letter(column)].width = width
 
 
 # -- everything at once ---------------------------------------------------------------------

@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
+from bot.group_record import GroupEntry, group_entries
 from bot.record import comment_id, unescape_slack
 from models import (
     COMMENT_KINDS,
@@ -128,6 +129,7 @@ class SummaryRecord:
     items: list[ItemEntry]
     roster: list[RosterEntry]
     week_starts: dict[int, datetime] = field(default_factory=dict)  # week -> local start (aware)
+    groups: list[GroupEntry] = field(default_factory=list)  # drafting groups (bot/group_record.py)
 
 
 # -- building it from the database --------------------------------------------------------------
@@ -136,7 +138,8 @@ LABELS = {"chair": "Chair", "secretariat": "Secretariat"}
 
 
 def build_summary(session: Session, *, meeting_id: int, now: datetime) -> SummaryRecord:
-    """The whole record in eight queries, whatever the number of comments or delegations."""
+    """The whole record in eleven queries (three for the drafting groups), whatever the number
+    of comments, delegations or groups."""
     meeting = session.get(Meeting, meeting_id)
     if meeting is None:
         raise ValueError(f"no meeting with id {meeting_id}")
@@ -337,6 +340,7 @@ def build_summary(session: Session, *, meeting_id: int, now: datetime) -> Summar
         items=entries,
         roster=roster,
         week_starts=week_starts,
+        groups=group_entries(session, meeting_id=meeting_id),
     )
 
 

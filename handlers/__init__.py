@@ -14,6 +14,7 @@ from handlers import (
     classify,
     decision_form,
     fallback,
+    groups,
     home,
     messages,
     secretariat,
@@ -28,5 +29,6 @@ def register_all(app: App) -> None:
     decision_form.register(app)
     agenda.register(app)
     classify.register(app)
+    groups.register(app)
     home.register(app)
     fallback.register(app)  # last: Bolt runs the first listener that matches

@@ -6,7 +6,7 @@ Which Slack shape is which (all arrive as `message` events):
   without `message.edited` it is Slack adding a link preview, not an edit;
 - a deletion: subtype message_deleted, `deleted_ts` and `previous_message`.
 Everything else (bot posts, top-level messages, joins) is acknowledged and ignored, so Slack
-does not retry it.
+does not retry it, unless it is in a drafting group's channel (handlers/groups.py records it).
 
 This is the hot path, so it departs from the other listeners in two ways (both measured, see
 BENCHMARKS.md): no event-id bookkeeping, since every capture is keyed by (channel, ts) and a
@@ -24,6 +24,7 @@ from bot.clock import ts_to_datetime
 from bot.comments import Capture, capture_deletion, capture_edit, capture_reply
 from bot.slack_api import Call
 from bot.views import RECEIPT_REACTION, late_reply_notice, stray_notice
+from handlers.groups import capture_group_event
 
 REPLY_SUBTYPES = {None, "thread_broadcast", "file_share"}
 
@@ -38,9 +39,12 @@ def capture_message(ack: Ack, event: dict[str, Any], context: BoltContext) -> No
     now: datetime = context["now"]
     with context["db"].session() as session:
         capture = _capture(session, event, now)
+        calls = calls_for(capture) if capture is not None else []
+        if capture is None or capture.outcome == "ignored":
+            # In no agenda item's thread: perhaps in a drafting group's channel.
+            calls += capture_group_event(session, event, now)
     # Committed: the receipt and any notice may go out now, beside the acknowledgement.
-    if capture is not None:
-        context["after_ack"].send(context.client, calls_for(capture))
+    context["after_ack"].send(context.client, calls)
     ack()
 
 

@@ -275,3 +275,90 @@ class HandledEvent(SQLModel, table=True):
     __tablename__ = "handled_event"
     event_id: str = Field(primary_key=True)
     received_at: datetime = _utc()
+
+
+class DraftingGroup(SQLModel, table=True):
+    """A drafting mini-group: named members working in a private channel the bot creates.
+
+    `slug` (the name folded to a channel-name stem) is unique per meeting, so two groups are
+    never told apart by case or punctuation only.  Setting the channel up is claimed
+    (`claimed_at`, `claim_token`) before any Web API call and each step's result is stored as it
+    completes (`channel`, then each member's `invited_at`, `welcome_ts`, `link_ts`), so a retry
+    or a second worker resumes where the first stopped and never creates a second channel.
+    """
+
+    __tablename__ = "drafting_group"
+    __table_args__ = (UniqueConstraint("meeting_id", "slug"), UniqueConstraint("channel"))
+    id: int | None = Field(default=None, primary_key=True)
+    meeting_id: int = Field(foreign_key="meeting.id", index=True)
+    item_id: int | None = Field(default=None, foreign_key="agenda_item.id")  # None: a topic
+    topic: str = ""  # the free topic (or a note on the item's aspect)
+    name: str
+    slug: str
+    purpose: str = Field(default="", sa_type=Text)
+    created_by: str  # the secretariat member's Slack user id
+    created_at: datetime = _utc()
+    claimed_at: datetime | None = _utc(nullable=True)
+    claim_token: str | None = None
+    channel_name: str | None = None  # as Slack accepted it (suffixed after a name clash)
+    channel: str | None = None  # the private channel's id, stored as soon as Slack made it
+    welcome_ts: str | None = None  # the welcome message in the group's channel
+    link_ts: str | None = None  # the link posted in the item's thread (or the meeting channel)
+    set_up_at: datetime | None = _utc(nullable=True)  # every step done
+    note: str = ""  # the last set-up error, for the secretariat
+
+
+class DraftingGroupMember(SQLModel, table=True):
+    """A member of a drafting group: the people named, and the secretariat member who set it up."""
+
+    __tablename__ = "drafting_group_member"
+    __table_args__ = (UniqueConstraint("group_id", "user_id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    group_id: int = Field(foreign_key="drafting_group.id", index=True)
+    participant_id: int = Field(foreign_key="participant.id")
+    user_id: str
+    position: int = 0  # as named, the convener last
+    invited_at: datetime | None = _utc(nullable=True)
+    invite_error: str = ""  # Slack's error when the invitation failed
+
+
+class GroupContribution(SQLModel, table=True):
+    """A message in a drafting group's channel, keyed by (channel, ts) like a comment.
+
+    Kept apart from `Comment` on purpose: a group's drafting is not a delegation's formal
+    comment on an item, and every count, nudge and CSV row built on comments stays as it is.
+    `member` is false for someone who is neither a member of the group nor the secretariat:
+    their message is kept (nothing is lost) but shown apart, never as the group's work.
+    """
+
+    __tablename__ = "group_contribution"
+    __table_args__ = (UniqueConstraint("channel", "ts"),)
+    id: int | None = Field(default=None, primary_key=True)
+    group_id: int = Field(foreign_key="drafting_group.id", index=True)
+    user_id: str
+    participant_id: int | None = Field(default=None, foreign_key="participant.id")
+    role: str | None = None  # the author's role in the meeting; None: not on the roster
+    delegation_id: int | None = Field(default=None, foreign_key="delegation.id")
+    member: bool = True
+    channel: str
+    ts: str
+    thread_ts: str | None = None  # None: a top-level message in the group's channel
+    posted_at: datetime = _utc()  # from the message's own ts
+    text: str = Field(sa_type=Text)  # the newest version's text, as Slack sent it
+    version_at: datetime = _utc()
+    revisions: int = 0
+    status: str = "active"  # active | withdrawn
+    withdrawn_at: datetime | None = _utc(nullable=True)
+    recorded_at: datetime = _utc()
+
+
+class GroupContributionRevision(SQLModel, table=True):
+    """Every version of a group contribution ever seen, the original included."""
+
+    __tablename__ = "group_contribution_revision"
+    __table_args__ = (UniqueConstraint("contribution_id", "version_at"),)
+    id: int | None = Field(default=None, primary_key=True)
+    contribution_id: int = Field(foreign_key="group_contribution.id", index=True)
+    version_at: datetime = _utc()
+    text: str = Field(sa_type=Text)
+    recorded_at: datetime = _utc()

@@ -19,6 +19,8 @@ from bot.demo_script import (
     Decide,
     Delete,
     Edit,
+    Group,
+    GroupPost,
     Object,
     Redeliver,
     Reply,
@@ -159,6 +161,8 @@ def test_script_has_390_replies_and_the_promised_cases(script: list[Step]) -> No
         "decide": 8,
         "silence": 2,
         "object": 1,
+        "group": 1,
+        "grouppost": 6,
     }
     assert [r.ref for r in replies_of(script)] == list(range(390))
 
@@ -313,3 +317,21 @@ def test_decisions_close_the_session(meeting: dict[str, Any], script: list[Step]
     assert second.text and second.text.startswith("Correction")
     awaiting = set(deadlines) - set(per_item) - {s.item for s in silences}
     assert len(awaiting) == 1  # the item adopted by silence is decided by the clock, not here
+
+
+def test_a_mini_group_drafts_new_rules_of_procedure_before_the_items_deadline(
+    meeting: dict[str, Any], script: list[Step]
+) -> None:
+    [group] = [s for s in script if isinstance(s, Group)]
+    item = next(i for i in meeting["agenda"] if i["number"] == group.item)
+    assert "Rules of Procedure" in item["title"]
+    assert group.by in meeting["secretariat"] and len(group.members) == 4
+    posts = [s for s in script if isinstance(s, GroupPost)]
+    assert [p.ref for p in posts] == list(range(len(posts)))
+    assert all(group.at < p.at < local(meeting, item["deadline"]) for p in posts)
+    assert {p.user for p in posts} <= {*group.members, group.by}
+    # Top-level messages, replies under the welcome, and replies in a member's thread.
+    assert {p.reply_to for p in posts} >= {None, -1} and any(
+        p.reply_to is not None and p.reply_to >= 0 for p in posts
+    )
+    assert all(p.reply_to is None or p.reply_to < p.ref for p in posts)

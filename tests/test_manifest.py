@@ -20,6 +20,7 @@ NEEDED_SCOPES = {
     "users:read.email",
     "im:write",
     "files:write",
+    "groups:write",  # /group creates private channels and invites to them
 }
 
 
@@ -53,6 +54,7 @@ def test_manifest_declares_every_command_scope_and_event(name: str):
             "/record",
             "/close",
             "/agenda",
+            "/group",
         }
     )
     assert set(manifest["oauth_config"]["scopes"]["bot"]) >= NEEDED_SCOPES
@@ -62,6 +64,9 @@ def test_manifest_declares_every_command_scope_and_event(name: str):
     assert manifest["features"]["app_home"]["home_tab_enabled"] is True
     socket = manifest["settings"]["socket_mode_enabled"]
     assert socket is (name == "manifest.socket-mode.yml")
+    # Only an escaped command receives its mentions as user ids.
+    escaped = {c["command"] for c in manifest["features"]["slash_commands"] if c["should_escape"]}
+    assert escaped == {"/group"}
     urls = [c.get("url") for c in manifest["features"]["slash_commands"]]
     if socket:
         assert urls == [None] * len(urls)

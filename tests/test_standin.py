@@ -765,3 +765,55 @@ def test_views_open_publish_and_private_channels_answer_like_slack(
     with pytest.raises(SlackApiError) as no_trigger:
         client.views_open(trigger_id="", view=modal)
     assert no_trigger.value.response["error"] == "invalid_trigger_id"
+
+
+@pytest.mark.parametrize(
+    ("name", "error"),
+    [
+        ("", "invalid_name_required"),
+        ("x" * 81, "invalid_name_maxlength"),
+        ("Drafting-ROP", "invalid_name_specials"),
+        ("rules of procedure", "invalid_name_specials"),
+        ("---", "invalid_name_punctuation"),
+    ],
+)
+def test_conversations_create_refuses_names_slack_refuses(
+    client: WebClient, name: str, error: str
+) -> None:
+    with pytest.raises(SlackApiError) as refused:
+        client.conversations_create(name=name, is_private=True)
+    assert slack_error(refused) == error
+
+
+def test_a_created_private_channel_is_private_and_has_the_bot_in_it(
+    client: WebClient, standin: SlackStandIn
+) -> None:
+    created = client.conversations_create(name="ptc-2020-rules_of_procedure", is_private=True)
+    channel = created["channel"]
+    assert channel["id"].startswith("C") and channel["is_private"] is True
+    assert channel["name"] == "ptc-2020-rules_of_procedure"
+    assert client.conversations_info(channel=channel["id"])["channel"]["is_private"] is True
+    assert standin.members(channel["id"]) == {standin.bot_user_id}
+
+
+def test_inviting_someone_already_in_the_channel_fails_the_whole_call_unless_forced(
+    client: WebClient, standin: SlackStandIn
+) -> None:
+    channel = client.conversations_create(name="drafting", is_private=True)["channel"]["id"]
+    client.conversations_invite(channel=channel, users="U0AU00001")
+    with pytest.raises(SlackApiError) as again:
+        client.conversations_invite(channel=channel, users="U0AU00001,U0CI00001")
+    assert slack_error(again) == "already_in_channel"
+    assert again.value.response["errors"] == [
+        {"user": "U0AU00001", "ok": False, "error": "already_in_channel"}
+    ]
+    assert "U0CI00001" not in standin.members(channel)  # nobody was invited
+    forced = client.conversations_invite(channel=channel, users="U0AU00001,U0CI00001", force=True)
+    assert forced["ok"] and forced["errors"][0]["error"] == "already_in_channel"
+    assert "U0CI00001" in standin.members(channel)
+    with pytest.raises(SlackApiError) as self_invite:
+        client.conversations_invite(channel=channel, users=standin.bot_user_id)
+    assert slack_error(self_invite) == "cant_invite_self"
+    with pytest.raises(SlackApiError) as unknown:
+        client.conversations_invite(channel="C0NOSUCH01", users="U0AU00001")
+    assert slack_error(unknown) == "channel_not_found"

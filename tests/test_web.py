@@ -106,3 +106,8 @@ def test_demo_runs_offline_and_prints_its_summary(tmp_path: Path):
     assert "App Home published for 5 people" in out and "/agenda answered 2 times" in out
     kinds = [r["kind"] for r in rows if r["kind"]]
     assert len(kinds) == 116 and set(kinds) <= {"general", "drafting", "support", "reservation"}
+    # The mini-group drafting new rules of procedure: its channel, members and messages.
+    assert "drafting group “Rules of Procedure drafting group” on item 11" in out
+    assert "5 members invited, 6 messages recorded under the group" in out
+    markdown = (tmp_path / "out" / "ptc-2020-record.md").read_text(encoding="utf-8")
+    assert "## Drafting groups" in markdown and "Draft Rule 14bis" in markdown

@@ -47,6 +47,7 @@ STANDIN_HOST = "https://standin.slack.local"
 # lists and dicts whichever encoding the client chose.
 _JSON_FIELDS = ("blocks", "attachments", "metadata", "files", "view")
 _ID_ALPHABET = string.ascii_uppercase + string.digits
+_CHANNEL_NAME_CHARACTERS = frozenset(string.ascii_lowercase + string.digits + "-_")
 
 Params = dict[str, Any]
 
@@ -98,6 +99,15 @@ class _SlackError(Exception):
     def __init__(self, error: str) -> None:
         super().__init__(error)
         self.error = error
+        self.extra: dict[str, Any] = {}
+
+
+class _SlackInviteError(_SlackError):
+    """conversations.invite's failure: the first user's error, and every user's in `errors`."""
+
+    def __init__(self, failures: list[dict[str, Any]]) -> None:
+        super().__init__(str(failures[0]["error"]))
+        self.extra = {"errors": failures}
 
 
 @dataclass(frozen=True)
@@ -297,6 +307,7 @@ class SlackStandIn:
         self._views: dict[str, dict[str, Any]] = {}  # modals by view id
         self._home_views: dict[str, dict[str, Any]] = {}  # App Home by user id
         self._members: dict[str, set[str]] = {}  # channels created through the API
+        self._private: set[str] = set()  # of those, the private ones
         self._response_ids: set[str] = set()
         self._pending_files: dict[str, dict[str, Any]] = {}
         self._uploads: dict[str, bytes] = {}
@@ -613,7 +624,7 @@ class SlackStandIn:
         try:
             return _json_response(200, handler(params))
         except _SlackError as exc:
-            return _json_response(200, {"ok": False, "error": exc.error})
+            return _json_response(200, {"ok": False, "error": exc.error, **exc.extra})
 
     def _handle_response_url(self, response_id: str, request: _Request) -> _Response:
         url = f"{self.base_url}/response/{response_id}"
@@ -839,7 +850,7 @@ class SlackStandIn:
                 "name": self._channel_names.get(channel, channel.lower()),
                 "is_channel": not is_im,
                 "is_im": is_im,
-                "is_private": False,
+                "is_private": channel in self._private,
                 "is_archived": False,
                 "is_member": True,
             },
@@ -886,25 +897,75 @@ class SlackStandIn:
             return self._home_views.get(user_id)
 
     def _conversations_create(self, params: Params) -> Params:
+        # Slack's own checks, in its order and with its error codes: a name is required, at
+        # most 80 characters, only lowercase letters, digits, hyphens and underscores, not
+        # punctuation alone, and not taken by another channel of the workspace.
         name = _text(params, "name")
-        if not name or name != name.lower() or " " in name or len(name) > 80:
-            raise _SlackError("invalid_name")
+        if not name:
+            raise _SlackError("invalid_name_required")
+        if len(name) > 80:
+            raise _SlackError("invalid_name_maxlength")
+        if any(c not in _CHANNEL_NAME_CHARACTERS for c in name):
+            raise _SlackError("invalid_name_specials")
+        if not any(c.isalnum() for c in name):
+            raise _SlackError("invalid_name_punctuation")
         if name in self._channel_names.values():
             raise _SlackError("name_taken")
-        channel = random_id("C" if str(params.get("is_private")).lower() != "true" else "G")
+        is_private = str(params.get("is_private")).lower() in ("true", "1")
+        # Slack has given private channels "C" ids like public ones since 2021 ("G" is legacy).
+        channel = random_id("C")
         self._channel_names[channel] = name
         self._members[channel] = {self._bot_user_id}
-        return {"ok": True, "channel": {"id": channel, "name": name, "is_private": True}}
+        if is_private:
+            self._private.add(channel)
+        return {"ok": True, "channel": self._channel_object(channel)}
+
+    def _channel_object(self, channel: str) -> Params:
+        """A channel as conversations.create and conversations.invite describe it."""
+        name = self._channel_names.get(channel, channel.lower())
+        is_private = channel in self._private
+        return {
+            "id": channel,
+            "name": name,
+            "name_normalized": name,
+            "is_channel": True,
+            "is_group": False,
+            "is_im": False,
+            "is_private": is_private,
+            "is_archived": False,
+            "is_general": False,
+            "is_member": True,
+            "creator": self._bot_user_id,
+            "created": int(self._clock()),
+        }
 
     def _conversations_invite(self, params: Params) -> Params:
+        # Without force, one user who cannot be invited fails the whole call and nobody is
+        # invited; the answer lists each failure in `errors`.  With force=true the others are
+        # invited, and the call still fails when nobody could be.
         channel = _text(params, "channel")
-        users = [u for u in _text(params, "users").split(",") if u]
+        users = [u.strip() for u in _text(params, "users").split(",") if u.strip()]
         if channel not in self._members:
             raise _SlackError("channel_not_found")
         if not users:
             raise _SlackError("no_user")
-        self._members[channel].update(users)
-        return {"ok": True, "channel": {"id": channel}}
+        members = self._members[channel]
+        failures = []
+        for user in users:
+            if user == self._bot_user_id:
+                failures.append({"user": user, "ok": False, "error": "cant_invite_self"})
+            elif user in members:
+                failures.append({"user": user, "ok": False, "error": "already_in_channel"})
+        failed = {f["user"] for f in failures}
+        invitable = [u for u in users if u not in failed]
+        force = str(params.get("force")).lower() in ("true", "1")
+        if failures and (not force or not invitable):
+            raise _SlackInviteError(failures)
+        members.update(invitable)
+        answer: Params = {"ok": True, "channel": self._channel_object(channel)}
+        if failures:
+            answer["errors"] = failures
+        return answer
 
     def members(self, channel: str) -> set[str]:
         with self._lock:

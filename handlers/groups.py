@@ -1,0 +1,205 @@
+"""`/group` and its form: the secretariat sets up a drafting group in a private channel.
+
+The acknowledgement checks and writes the group (or answers privately why not); the channel is
+created, the members invited, welcomed and linked after it, in the lazy listener, which then
+tells the secretariat member privately how it went.
+
+`capture_group_event` is how handlers/messages.py hands over a message that is in no agenda
+item's thread: when it is in a drafting group's channel, it is recorded for the group.
+"""
+
+import logging
+from datetime import datetime
+from typing import Any
+
+from slack_bolt import Ack, App, BoltContext
+from slack_sdk import WebClient
+from sqlmodel import Session
+
+from bot.clock import ts_to_datetime
+from bot.group_capture import (
+    GroupCapture,
+    capture_group_deletion,
+    capture_group_edit,
+    capture_group_message,
+)
+from bot.group_views import GROUP_FORM, NAME, outsider_notice, read_group_form, set_up_text
+from bot.groups import create_group, group_command, group_of_channel, parse_group, set_up_group
+from bot.slack_api import Call, send_calls
+from bot.views import RECEIPT_REACTION
+from handlers.outbound import answer, in_meeting, plan, send_planned_calls
+from models import DraftingGroup, Meeting
+
+MESSAGE_SUBTYPES = {None, "thread_broadcast", "file_share"}
+EXPIRED_FORM = "This form is out of date: run /group again."
+
+
+def register(app: App) -> None:
+    app.command("/group")(ack=accept, lazy=[send_planned_calls, set_up])
+    app.view(GROUP_FORM)(ack=submit, lazy=[set_up])
+
+
+def accept(ack: Ack, command: dict[str, Any], context: BoltContext) -> None:
+    request = parse_group(command.get("text") or "")
+    user_id = command["user_id"]
+    found = in_meeting(
+        ack,
+        command,
+        context,
+        lambda session, meeting: group_command(
+            session, meeting=meeting, user_id=user_id, request=request, now=context["now"]
+        ),
+    )
+    if found is None:
+        return
+    _, result = found
+    if result.form is not None:
+        # The trigger is good for 3 seconds: the lazy listener opens the form right away.
+        plan(
+            context,
+            [Call("views_open", {"trigger_id": command["trigger_id"], "view": result.form})],
+        )
+        ack()
+        return
+    if result.set_up is not None:
+        context["group_set_up"] = {"group_id": result.set_up, "user": user_id}
+    answer(ack, result.reply)
+
+
+def submit(ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltContext) -> None:
+    meeting_id, request = read_group_form(view)
+    user_id = body["user"]["id"]
+    with context["db"].session() as session:
+        meeting = session.get(Meeting, meeting_id) if meeting_id is not None else None
+        if meeting is None:
+            ack(response_action="errors", errors={NAME: EXPIRED_FORM})
+            return
+        outcome = create_group(
+            session, meeting=meeting, user_id=user_id, request=request, now=context["now"]
+        )
+    if outcome.outcome == "refused":
+        ack(response_action="errors", errors={NAME: outcome.reply})
+        return
+    if outcome.errors:
+        ack(response_action="errors", errors=outcome.errors)
+        return
+    assert outcome.group is not None
+    context["group_set_up"] = {"group_id": outcome.group.id, "user": user_id}
+    ack()  # closes the form; the report follows by direct message
+
+
+def set_up(context: BoltContext, client: WebClient, logger: logging.Logger) -> None:
+    task = context.get("group_set_up")
+    if not task:
+        return
+    report = set_up_group(
+        context["db"].engine, client, group_id=task["group_id"], now=context["now"]
+    )
+    logger.info("drafting group %s set-up: %s %s", report.group_id, report.outcome, report.error)
+    if report.outcome in ("done", "failed"):
+        errors = send_calls(
+            client,
+            [Call("chat_postMessage", {"channel": task["user"], "text": set_up_text(report)})],
+        )
+        if errors:
+            logger.warning("drafting group report not sent: %s", "; ".join(errors))
+
+
+# -- messages in a group's channel --------------------------------------------------------------
+
+
+def capture_group_event(session: Session, event: dict[str, Any], now: datetime) -> list[Call]:
+    """Record a message event if it is in a drafting group's channel; the calls to make after.
+
+    One indexed lookup for a message in any other channel, so a top-level message in the meeting
+    channel costs next to nothing.
+    """
+    group = group_of_channel(session, channel=event.get("channel") or "")
+    if group is None:
+        return []
+    capture = _capture(session, group, event, now)
+    return calls_for_group(capture) if capture is not None else []
+
+
+def _capture(
+    session: Session, group: DraftingGroup, event: dict[str, Any], now: datetime
+) -> GroupCapture | None:
+    subtype = event.get("subtype")
+    channel = event.get("channel") or ""
+    if subtype in MESSAGE_SUBTYPES and _is_human(event):
+        return capture_group_message(
+            session,
+            group=group,
+            channel=channel,
+            ts=event["ts"],
+            thread_ts=event.get("thread_ts"),
+            user_id=event["user"],
+            text=event.get("text") or "",
+            now=now,
+        )
+    if subtype == "message_changed":
+        message = event.get("message") or {}
+        if not _is_human(message):
+            return None
+        previous = event.get("previous_message") or {}
+        return capture_group_edit(
+            session,
+            group=group,
+            channel=channel,
+            ts=message["ts"],
+            thread_ts=message.get("thread_ts"),
+            user_id=message["user"],
+            text=message.get("text") or "",
+            edited_ts=(message.get("edited") or {}).get("ts"),
+            previous_text=previous.get("text"),
+            previous_edited_ts=(previous.get("edited") or {}).get("ts"),
+            now=now,
+        )
+    if subtype == "message_deleted":
+        previous = event.get("previous_message") or {}
+        ts = event.get("deleted_ts") or previous.get("ts")
+        if not ts or previous.get("bot_id") or previous.get("subtype") == "bot_message":
+            return None
+        return capture_group_deletion(
+            session,
+            group=group,
+            channel=channel,
+            ts=ts,
+            thread_ts=previous.get("thread_ts"),
+            user_id=previous.get("user"),
+            previous_text=previous.get("text"),
+            deleted_at=ts_to_datetime(event.get("event_ts") or event["ts"]),
+            now=now,
+        )
+    return None  # joins, topic changes, the bot's own posts
+
+
+def _is_human(message: dict[str, Any]) -> bool:
+    return bool(
+        message.get("ts")
+        and message.get("user")
+        and not message.get("bot_id")
+        and message.get("subtype") != "bot_message"
+    )
+
+
+def calls_for_group(capture: GroupCapture) -> list[Call]:
+    if capture.outcome in ("recorded", "duplicate"):
+        # On a redelivery too: the first attempt may have died before its receipt went out.
+        return [
+            Call(
+                "reactions_add",
+                {"channel": capture.channel, "timestamp": capture.ts, "name": RECEIPT_REACTION},
+                tolerate=("already_reacted", "message_not_found"),
+            )
+        ]
+    if capture.outcome == "kept_aside" and capture.user_id:
+        args: dict[str, Any] = {
+            "channel": capture.channel,
+            "user": capture.user_id,
+            "text": outsider_notice(capture.group_name, capture.secretariat),
+        }
+        if capture.thread_ts:
+            args["thread_ts"] = capture.thread_ts
+        return [Call("chat_postEphemeral", args, tolerate=("user_not_in_channel",))]
+    return []
