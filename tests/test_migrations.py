@@ -27,7 +27,7 @@ from bot.db import create_schema, make_engine, normalise_url
 POSTGRES_URL = os.environ.get("DOCKET_TEST_POSTGRES_URL")
 NOW = datetime(2020, 7, 10, 10, 0, tzinfo=UTC)
 TABLES = set(SQLModel.metadata.tables)
-HEAD = "0002"  # the newest migration this release ships (0002: comment kind)
+HEAD = "0003"  # the newest migration this release ships (0003: revised documents)
 NEXT = f"{int(HEAD) + 1:04d}"  # a revision only a newer release would know
 
 
