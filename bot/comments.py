@@ -13,6 +13,7 @@ from sqlalchemy import func, update
 from sqlmodel import Session, col, select
 
 from bot.clock import ts_to_datetime
+from bot.concern_phase import judge_reply
 from bot.db import insert_or_ignore
 from bot.meetings import find_participant, role_ids
 from models import (
@@ -225,7 +226,7 @@ def _ensure_comment(
             "ts": ts,
             "thread_ts": thread_ts,
             "posted_at": posted_at,
-            "late": item.deadline_at is not None and posted_at > item.deadline_at,
+            **judge_reply(session, item=item, posted_at=posted_at),  # late, final concerns
             "text": text,
             "version_at": version_at,
             "revisions": 0,
