@@ -16,6 +16,7 @@ from handlers import (
     fallback,
     home,
     messages,
+    revisions,
     secretariat,
 )
 
@@ -28,5 +29,6 @@ def register_all(app: App) -> None:
     decision_form.register(app)
     agenda.register(app)
     classify.register(app)
+    revisions.register(app)
     home.register(app)
     fallback.register(app)  # last: Bolt runs the first listener that matches
