@@ -408,10 +408,10 @@ def render_markdown(record: SummaryRecord) -> str:
     return "\n".join(out)
 
 
-def _md_comments(record: SummaryRecord, entries: list[CommentEntry]) -> list[str]:
+def _md_comments(record: SummaryRecord, entries: list[CommentEntry], level: int = 4) -> list[str]:
     out: list[str] = []
     for delegation, kind, comments in _by_delegation(entries):
-        out += [f"#### {_md_inline(_group_heading(delegation, kind))}", ""]
+        out += [f"{'#' * level} {_md_inline(_group_heading(delegation, kind))}", ""]
         for comment in comments:
             notes = " ".join(_comment_notes(comment))
             head = f"**{comment.user}**, {_local(record, comment.posted_at)}"
@@ -437,7 +437,7 @@ def _md_revisions(record: SummaryRecord, item: ItemEntry) -> list[str]:
     if any(r.concerns_deadline_at is not None for r in item.revisions):
         out += ["#### Final concerns", ""]
         concerns = _final_concerns(item)
-        out += _md_comments(record, concerns) if concerns else ["No final concerns.", ""]
+        out += _md_comments(record, concerns, 5) if concerns else ["No final concerns.", ""]
     return out
 
 
@@ -453,7 +453,7 @@ body { font-family: "DejaVu Sans", "Segoe UI", Arial, sans-serif; color: #111; b
        max-width: 60rem; margin: 2rem auto; padding: 0 1rem; line-height: 1.45; }
 h1 { font-size: 1.6rem; border-bottom: 2px solid #333; padding-bottom: .3rem; }
 h2 { font-size: 1.3rem; margin-top: 2rem; border-bottom: 1px solid #bbb; }
-h3 { font-size: 1.1rem; } h4 { font-size: 1rem; margin: 1.2rem 0 .4rem; }
+h3 { font-size: 1.1rem; } h4, h5 { font-size: 1rem; margin: 1.2rem 0 .4rem; }
 dl.facts { display: grid; grid-template-columns: max-content 1fr; gap: .2rem 1rem; }
 dl.facts dt { font-weight: bold; } dl.facts dd { margin: 0; }
 table { border-collapse: collapse; margin: .5rem 0 1rem; }
@@ -551,11 +551,13 @@ def _html_comment(record: SummaryRecord, comment: CommentEntry) -> list[str]:
     ]
 
 
-def _html_comments(record: SummaryRecord, entries: list[CommentEntry]) -> list[str]:
+def _html_comments(
+    record: SummaryRecord, entries: list[CommentEntry], tag: str = "h4"
+) -> list[str]:
     out: list[str] = []
     for delegation, kind, comments in _by_delegation(entries):
         heading = _e(_group_heading(delegation, kind))
-        out += ['<div class="delegation">', f"<h4>{heading}</h4>"]
+        out += ['<div class="delegation">', f"<{tag}>{heading}</{tag}>"]
         for comment in comments:
             out += _html_comment(record, comment)
         out.append("</div>")
@@ -579,7 +581,7 @@ def _html_revisions(record: SummaryRecord, item: ItemEntry) -> list[str]:
         out.append("<h4>Final concerns</h4>")
         concerns = _final_concerns(item)
         if concerns:
-            out += _html_comments(record, concerns)
+            out += _html_comments(record, concerns, "h5")
         else:
             out.append('<p class="none">No final concerns.</p>')
     out.append("</div>")
