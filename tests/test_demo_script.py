@@ -159,6 +159,8 @@ def test_script_has_390_replies_and_the_promised_cases(script: list[Step]) -> No
         "decide": 8,
         "silence": 2,
         "object": 1,
+        "revise": 1,
+        "concern": 2,
     }
     assert [r.ref for r in replies_of(script)] == list(range(390))
 
