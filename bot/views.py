@@ -448,6 +448,8 @@ def _digest_item_lines(item: "DigestItem", timezone: str) -> list[str]:
         for comment in item.new_comments[:EXCERPTS_PER_ITEM]:
             link = f" (<{comment.permalink}|open>)" if comment.permalink else ""
             late = " _late_" if comment.late else ""
+            if comment.final_concern:
+                late = " _final concern_" + late
             label = COMMENT_KIND_LABELS.get(comment.kind or "")
             kind = f" · *{label}*" if label else ""
             lines.append(

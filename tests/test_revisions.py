@@ -18,6 +18,7 @@ from sqlmodel import col, select
 from bot.clock import datetime_to_ts
 from bot.db import session_scope
 from bot.deliveries import Due, claim, mark_sent
+from bot.digest import build_digest
 from bot.record import CONTRACT_COLUMNS, comment_rows, write_csv
 from bot.record_formats import render_html, render_markdown, write_xlsx
 from bot.revisions import announce_revision
@@ -25,6 +26,7 @@ from bot.schedule import next_due_at, run_due
 from bot.slack_api import ChannelPacer, Outbound, make_client
 from bot.standin import Delivery
 from bot.summary import build_summary
+from bot.views import digest_message
 from models import AuditEntry, Comment, Meeting, RevisedDocument
 from models import Delivery as Scheduled
 from tests.conftest import IN_SESSION, Bot
@@ -503,3 +505,25 @@ def test_the_record_has_a_section_for_revised_documents_and_final_concerns(
     assert rows[1][:3] == (3, "PC0601E1/Rev.1", "Disaster management, revised")
     header = [c.value for c in book["Comments"][1]]
     assert header[-1] == "phase"
+
+
+def test_the_digest_marks_final_concerns(bot: Bot, meeting: PostedMeeting):
+    bot.clock.now = AFTER_DEADLINE
+    command(bot, ONE_LINE)
+    reply(bot, meeting, IVORY, "Our final concern: para 4.", at=AFTER_DEADLINE + timedelta(days=1))
+    reply(
+        bot,
+        meeting,
+        UPU,
+        "An ordinary late reply on item 3.",
+        at=AFTER_DEADLINE - timedelta(hours=1),
+    )
+    with session_scope(bot.database.engine) as session:
+        meeting_row = session.exec(select(Meeting)).one()
+        digest = build_digest(
+            session, meeting=meeting_row, recipient=SECRETARIAT, now=WINDOW_END, team_url=None
+        )
+    text = json.dumps(digest_message(digest).blocks, ensure_ascii=False)
+
+    assert "Our final concern: para 4. — Côte d'Ivoire _final concern_" in text
+    assert "An ordinary late reply on item 3. — Universal Postal Union _late_" in text
