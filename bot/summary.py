@@ -152,7 +152,8 @@ LABELS = {"chair": "Chair", "secretariat": "Secretariat"}
 
 
 def build_summary(session: Session, *, meeting_id: int, now: datetime) -> SummaryRecord:
-    """The whole record in nine queries, whatever the number of comments or delegations."""
+    """The whole record in a fixed number of queries (nine with the meeting's), whatever the
+    number of comments or delegations."""
     meeting = session.get(Meeting, meeting_id)
     if meeting is None:
         raise ValueError(f"no meeting with id {meeting_id}")
