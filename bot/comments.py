@@ -20,6 +20,7 @@ from sqlalchemy import select as select_columns
 from sqlmodel import Session, col, select
 
 from bot.clock import ts_to_datetime
+from bot.concern_phase import judge_reply
 from bot.db import insert_or_ignore, insert_returning
 from bot.meetings import role_ids
 from models import (
@@ -255,7 +256,11 @@ def _ensure_comment(
     """The comment for (channel, ts), created if new: (its id, whether late, created)."""
     posted_at = ts_to_datetime(ts)
     version_at = version_at or posted_at
-    late = thread.deadline_at is not None and posted_at > thread.deadline_at
+    # After the comment deadline a reply may still be on time: a final concern in an open window.
+    judged = judge_reply(
+        session, item_id=thread.item_id, deadline_at=thread.deadline_at, posted_at=posted_at
+    )
+    late = bool(judged["late"])
     new_id = insert_returning(
         session,
         Comment,
@@ -269,7 +274,7 @@ def _ensure_comment(
             "ts": ts,
             "thread_ts": thread.ts,
             "posted_at": posted_at,
-            "late": late,
+            **judged,  # late, and the final-concerns window it falls in, if any
             "text": text,
             "version_at": version_at,
             "revisions": 0,

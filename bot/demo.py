@@ -26,6 +26,7 @@ from bot.config import Settings
 from bot.db import Database, make_engine, session_scope
 from bot.decisions import items_awaiting_decision
 from bot.demo_script import (
+    Concern,
     Decide,
     Delete,
     Edit,
@@ -34,6 +35,7 @@ from bot.demo_script import (
     Object,
     Redeliver,
     Reply,
+    Revise,
     Silence,
     Step,
     Stranger,
@@ -48,6 +50,7 @@ from bot.meeting_file import read_meeting_file
 from bot.meetings import find_meeting, list_items, load_meeting
 from bot.record import comment_rows, write_csv
 from bot.record_formats import write_all
+from bot.revision_views import CODE_BLOCK, NOTE_BLOCK, TITLE_BLOCK, UNTIL_BLOCK, URL_BLOCK, VALUE
 from bot.roots import current_decision
 from bot.schedule import next_due_at, run_due
 from bot.schema import migrate
@@ -55,7 +58,7 @@ from bot.slack_api import ChannelPacer, Outbound, make_client
 from bot.standin import Delivery, SlackSender, SlackStandIn
 from bot.summary import SummaryFigures, build_summary
 from bot.web import LocalServer
-from models import AgendaItem, DraftingGroup, SilenceProcedure
+from models import AgendaItem, Comment, DraftingGroup, RevisedDocument, SilenceProcedure
 from models import Delivery as Scheduled
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "ptc-2020.yaml"
@@ -118,6 +121,7 @@ def run_demo(*, out_dir: Path, meeting_file: Path = EXAMPLE) -> int:
                 spec.key, spec.channel, spec.chair[0].user_id, emails, sender, slack, executor.drain
             )
             player.engine = engine
+            player.secretary = spec.secretariat[0].user_id
             calendar = _Calendar(engine, out, clock, player)
             for step in script:
                 at = step_time(step, clock.now)
@@ -168,6 +172,7 @@ def run_demo(*, out_dir: Path, meeting_file: Path = EXAMPLE) -> int:
             ]
             awaiting = [i.number for i in items_awaiting_decision(session, meeting_id=meeting.id)]
             calendar_line = _calendar_summary(session)
+            revisions_line = _revisions_summary(session)
         written = write_all(summary, out_dir, f"{spec.key}-record")
         receipts = len(
             {
@@ -188,6 +193,7 @@ def run_demo(*, out_dir: Path, meeting_file: Path = EXAMPLE) -> int:
     )
     print(f"  calendar: {calendar_line}")
     print(f"  in Slack's own interface: {tour.line()}")
+    print(f"  revised documents: {revisions_line}")
     for group in summary.groups:
         print(
             f"  drafting group “{group.name}” on item {group.item}: private channel "
@@ -257,6 +263,8 @@ class _Player:
         self.engine: Any = None  # set by run_demo: where the drafting group's channel is read
         self.group: tuple[str, str] | None = None  # the drafting group's channel and welcome ts
         self.group_posts: dict[int, str] = {}  # GroupPost ref -> its ts
+        self.concerns = 0  # final concerns raised (replies too, in a revised document's window)
+        self.secretary = ""
         self.deliveries = 0
         self.failures: list[str] = []
 
@@ -278,6 +286,37 @@ class _Player:
                     TEXT_ACTION: {
                         "type": "plain_text_input",
                         "value": text_block["element"]["initial_value"],
+                    }
+                },
+            },
+        )
+
+    def revise(self, step: Revise) -> Delivery:
+        """`/revise N` opens the form; the secretariat fills it in and publishes."""
+        opened = self.sender.command(
+            command="/revise", text=str(step.item), user=self.secretary, channel=self.channel
+        )
+        if opened.status != 200:
+            return opened
+        self.drain()
+        view = self.slack.calls_to("views.open")[-1].params["view"]
+
+        def text(value: str) -> dict[str, Any]:
+            return {VALUE: {"type": "plain_text_input", "value": value}}
+
+        return self.sender.view_submission(
+            callback_id=view["callback_id"],
+            user=self.secretary,
+            private_metadata=view["private_metadata"],
+            values={
+                CODE_BLOCK: text(step.code),
+                TITLE_BLOCK: text(step.title),
+                URL_BLOCK: {VALUE: {"type": "url_text_input", "value": step.url}},
+                NOTE_BLOCK: text(step.note),
+                UNTIL_BLOCK: {
+                    VALUE: {
+                        "type": "datetimepicker",
+                        "selected_date_time": int(step.until.timestamp()),
                     }
                 },
             },
@@ -346,6 +385,17 @@ class _Player:
                 thread_ts=self.roots[step.item],
                 ts=datetime_to_ts(step.at),
             )
+        elif isinstance(step, Revise):
+            delivery = self.revise(step)
+        elif isinstance(step, Concern):
+            delivery = self.sender.reply(
+                channel=self.channel,
+                user=self.user(step.user),
+                text=step.text,
+                thread_ts=self.roots[step.item],
+                ts=datetime_to_ts(step.at),
+            )
+            self.concerns += 1
         elif isinstance(step, Silence):
             words = [str(step.item), "silence", step.until.isoformat(), step.text or ""]
             delivery = self.sender.command(
@@ -505,6 +555,31 @@ def _calendar_summary(session: Session) -> str:
     )
 
 
+def _revisions_summary(session: Session) -> str:
+    rows = list(
+        session.exec(
+            select(RevisedDocument, AgendaItem.number).join(
+                AgendaItem, col(AgendaItem.id) == col(RevisedDocument.item_id)
+            )
+        )
+    )
+    if not rows:
+        return "none"
+    concerns = session.exec(
+        select(func.count()).select_from(Comment).where(col(Comment.final_concerns_id).is_not(None))
+    ).one()
+    told = session.exec(
+        select(func.count())
+        .select_from(Scheduled)
+        .where(col(Scheduled.key).contains(":dm:"), col(Scheduled.sent_at).is_not(None))
+    ).one()
+    published = ", ".join(f"{revision.code} on item {number}" for revision, number in rows)
+    return (
+        f"{published}; {told} delegates of the delegations that commented told by direct "
+        f"message; {concerns} final concerns in the window"
+    )
+
+
 def _rounds(session: Session) -> int:
     return session.exec(
         select(func.count())
@@ -523,7 +598,7 @@ def _check(
     """The demo checks itself: every reply recorded exactly once, every request answered,
     every classification and every drafting group message in the record."""
     problems = list(player.failures)
-    replies = len(player.replies)
+    replies = len(player.replies) + player.concerns
     if f.comments + f.withdrawn != replies:
         problems.append(f"{replies} replies but {f.comments + f.withdrawn} comments recorded")
     counts = [c for by_kind in f.by_item_classified.values() for c in by_kind.items()]

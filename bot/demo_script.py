@@ -20,6 +20,7 @@ from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
 __all__ = [
+    "Concern",
     "Decide",
     "Delete",
     "Edit",
@@ -28,6 +29,7 @@ __all__ = [
     "Object",
     "Redeliver",
     "Reply",
+    "Revise",
     "Silence",
     "Step",
     "Stranger",
@@ -138,6 +140,30 @@ class Group:
 
 
 @dataclass(frozen=True)
+class Revise:
+    """The secretariat publishes a revised document on ``item`` through the /revise form,
+    opening a final-concerns window until ``until``."""
+
+    item: int
+    code: str
+    title: str
+    url: str
+    note: str
+    until: datetime
+    at: datetime
+
+
+@dataclass(frozen=True)
+class Concern:
+    """A delegate raises a final concern: a reply in the item's thread during the window."""
+
+    item: int
+    user: str
+    text: str
+    at: datetime
+
+
+@dataclass(frozen=True)
 class GroupPost:
     """A message in the drafting group's private channel.
 
@@ -152,7 +178,20 @@ class GroupPost:
     at: datetime
 
 
-Step = Reply | Edit | Delete | Redeliver | Stranger | Decide | Silence | Object | Group | GroupPost
+Step = (
+    Reply
+    | Edit
+    | Delete
+    | Redeliver
+    | Stranger
+    | Decide
+    | Silence
+    | Object
+    | Revise
+    | Concern
+    | Group
+    | GroupPost
+)
 
 # Shares of the replies by who writes them; fixed counts rather than per-reply coin flips so every
 # seed gives the same figures and the tests can pin them.
@@ -587,6 +626,7 @@ def build_script(meeting: Mapping[str, Any], *, seed: int = 2020, replies: int =
     timed.extend(_strangers(rng, items, people, taken))
     # The drafting group uses no randomness, so the rest of the script is as it always was.
     timed.extend(_drafting_group(items, members, people, tz))
+    timed.extend(_revision(rng, items[0], [d for d in pool if d not in deleted], tz, taken))
     objector = next(p.user for p in people if p.role == "member" and "@" not in p.user)
     timed.extend(_decisions(rng, items, tz, objector))
     timed.sort(key=_at)
@@ -597,7 +637,7 @@ def build_script(meeting: Mapping[str, Any], *, seed: int = 2020, replies: int =
 
 def summary_counts(script: Sequence[Step]) -> dict[str, int]:
     """Count the steps by type (keys: reply, edit, delete, redeliver, stranger, decide, silence,
-    object, group, grouppost).
+    object, revise, concern, group, grouppost).
 
     Every key is present, even at zero, so the demo's printout always has the same lines.
     """
@@ -610,6 +650,8 @@ def summary_counts(script: Sequence[Step]) -> dict[str, int]:
         "decide",
         "silence",
         "object",
+        "revise",
+        "concern",
         "group",
         "grouppost",
     )
@@ -1083,6 +1125,62 @@ def _drafting_group(
             at(4, 11, 30),
         ),
     ]
+    return steps
+
+
+# --- the revised document and its final concerns ------------------------------------------------
+
+_CONCERNS = (
+    "Final concern on {code}: paragraph 4 of the revised text drops the reference to the "
+    "regional offices; we ask for it to be restored.",
+    "We can accept {code}, but note that the revised annex still cites the 2019 figures.",
+)
+
+
+def _revision(
+    rng: random.Random,
+    item: _Item,
+    survivors: Sequence[_Draft],
+    tz: tzinfo,
+    taken: set[int],
+) -> list[Revise | Concern]:
+    """Three days after the item's deadline (after every late reply) the secretariat publishes
+    the revised document with five days for final concerns, and two member delegations that
+    commented raise one each; the chair decides only after the window closes (see _decisions,
+    ten days after the last deadline)."""
+    day = _next_weekday(item.deadline.astimezone(tz).date() + timedelta(days=3))
+    at = datetime(day.year, day.month, day.day, 10, 0, tzinfo=tz).astimezone(UTC)
+    end = day + timedelta(days=4)
+    until = datetime(end.year, end.month, end.day, 17, 0, tzinfo=tz).astimezone(UTC)
+    base = item.docs[0] if item.docs else f"ITEM{item.number}"
+    code = f"{base}/Rev.1"
+    steps: list[Revise | Concern] = [
+        Revise(
+            item=item.number,
+            code=code,
+            title=f"{item.title} (revised)",
+            url=f"https://example.org/{base}-rev1.pdf",
+            note="The drafting suggestions made in the thread are reflected; see paragraphs 4-7.",
+            until=until,
+            at=at,
+        )
+    ]
+    speakers: dict[str, _Person] = {}
+    for draft in sorted(survivors, key=lambda d: d.at):
+        person = draft.person
+        if draft.item is item and draft.role == "member" and person is not None:
+            speakers.setdefault(person.delegation, person)
+    chosen = rng.sample(sorted(speakers), min(len(_CONCERNS), len(speakers)))
+    for n, (delegation, template) in enumerate(zip(chosen, _CONCERNS, strict=False)):
+        seconds = int((at + timedelta(days=n + 1, hours=rng.randint(0, 5))).timestamp())
+        steps.append(
+            Concern(
+                item=item.number,
+                user=speakers[delegation].user,
+                text=template.format(code=code),
+                at=_unique_time(seconds, taken),
+            )
+        )
     return steps
 
 

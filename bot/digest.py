@@ -47,6 +47,7 @@ class NewComment:
     permalink: str | None
     late: bool
     kind: str | None = None  # its classification (bot/classify.py); None: not classified
+    final_concern: bool = False  # written in a revised document's final-concerns window
 
 
 @dataclass(frozen=True)
@@ -180,6 +181,7 @@ def build_digest(
                 permalink=permalink(team_url, comment.channel, comment.ts, comment.thread_ts),
                 late=comment.late,
                 kind=comment.kind,
+                final_concern=comment.final_concerns_id is not None,
             )
         )
     decided_items = {d.item_id for d in decisions}

@@ -9,12 +9,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import update
 from sqlmodel import Session, col, select
 
 from bot.audit import record_audit
+from bot.concern_phase import rejudge_item
 from bot.meeting_file import MeetingSpec, Person
-from models import AgendaItem, Comment, Delegation, Document, Meeting, Participant
+from models import AgendaItem, Delegation, Document, Meeting, Participant
 
 
 @dataclass
@@ -190,13 +190,8 @@ def _sync_agenda(session: Session, meeting_id: int, spec: MeetingSpec) -> list[s
 
 
 def recompute_late(session: Session, *, item: AgendaItem) -> None:
-    if item.deadline_at is None:
-        return
-    session.execute(
-        update(Comment)
-        .where(col(Comment.item_id) == item.id)
-        .values(late=col(Comment.posted_at) > item.deadline_at)
-    )
+    # Final concerns are late by their window's deadline, not the item's: see concern_phase.
+    rejudge_item(session, item=item)
 
 
 # -- finding things -----------------------------------------------------------------------------

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from sqlmodel import Session, col, select
 
+from bot.concern_phase import COMMENTS, phase_of
 from models import AgendaItem, Comment, Delegation
 
 CONTRACT_COLUMNS = [
@@ -26,8 +27,9 @@ CONTRACT_COLUMNS = [
     "revisions",
 ]
 # Columns after the contract's: `kind` is the comment's classification (bot/classify.py), empty
-# when it is not classified.
-CSV_COLUMNS = [*CONTRACT_COLUMNS, "kind"]
+# when it is not classified; `phase` is "comments" or "final_concerns" (a reply in a revised
+# document's final-concerns window, bot/concern_phase.py).
+CSV_COLUMNS = [*CONTRACT_COLUMNS, "kind", "phase"]
 
 ROLE_LABELS = {"chair": "Chair", "secretariat": "Secretariat"}
 
@@ -46,6 +48,7 @@ class CommentRow:
     text: str
     revisions: int
     kind: str | None = None  # general | drafting | support | reservation; None: not classified
+    phase: str = COMMENTS  # comments | final_concerns
 
     def as_csv(self) -> list[str]:
         return [
@@ -61,6 +64,7 @@ class CommentRow:
             self.text,
             str(self.revisions),
             self.kind or "",
+            self.phase,
         ]
 
 
@@ -103,6 +107,7 @@ def comment_rows(session: Session, *, meeting_id: int) -> list[CommentRow]:
                 text=unescape_slack(comment.text),
                 revisions=comment.revisions,
                 kind=comment.kind,
+                phase=phase_of(comment.final_concerns_id),
             )
         )
     return out

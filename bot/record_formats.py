@@ -40,6 +40,7 @@ from bot.summary import (
     CommentEntry,
     DecisionEntry,
     ItemEntry,
+    RevisionEntry,
     SummaryRecord,
 )
 
@@ -56,7 +57,8 @@ COMMENT_COLUMNS = [
     "text",
     "revisions",
     "kind",
-]  # the record contract's columns, then the comment's classification: as in the CSV
+    "phase",
+]  # the record contract's columns, then the classification and the phase: as in the CSV
 CLASSIFICATION_LABELS = {**COMMENT_KIND_LABELS, "unclassified": UNCLASSIFIED_LABEL}
 PROCEDURES = {"chair": "by the chair", "silence": "adopted by silence procedure"}
 DECISION_KINDS = {"approved": "Approved", "noted": "Noted", "deferred": "Deferred"}
@@ -266,6 +268,23 @@ def _group_heading(delegation: str, kind: str) -> str:
     return delegation if delegation.lower() == kind else f"{delegation} ({kind})"
 
 
+def _period_comments(item: ItemEntry) -> list[CommentEntry]:
+    """The comments of the ordinary comment period; final concerns have their own section."""
+    return [c for c in item.comments if not c.final_concern]
+
+
+def _final_concerns(item: ItemEntry) -> list[CommentEntry]:
+    return [c for c in item.comments if c.final_concern]
+
+
+def _revision_line(record: SummaryRecord, revision: RevisionEntry) -> str:
+    """ "published 2020-07-18 10:00 CEST by U0SEC0001; final concerns until ..." """
+    line = f"published {_local(record, revision.published_at)} by {revision.published_by}"
+    if revision.concerns_deadline_at is not None:
+        line += f"; final concerns until {_local(record, revision.concerns_deadline_at)}"
+    return line
+
+
 # -- Markdown -------------------------------------------------------------------------------
 
 
@@ -371,17 +390,11 @@ def render_markdown(record: SummaryRecord) -> str:
             out += [f"*Superseded decision:* {_decision_line(record, old)}", ""]
             out += [*_md_quote(old.text), ""]
         out += ["### Comments", ""]
-        if not item.comments:
+        if not _period_comments(item):
             out += ["No comments on this item.", ""]
-        for delegation, kind, comments in _by_delegation(item.comments):
-            out += [f"#### {_md_inline(_group_heading(delegation, kind))}", ""]
-            for comment in comments:
-                notes = " ".join(_comment_notes(comment))
-                head = f"**{comment.user}**, {_local(record, comment.posted_at)}"
-                if (kind_label := _kind_note(comment)) is not None:
-                    head += f" · *{kind_label}*"
-                out += [f"{head} {notes}".rstrip(), ""]
-                out += [*_md_quote(comment.text), ""]
+        out += _md_comments(record, _period_comments(item))
+        if item.revisions:
+            out += _md_revisions(record, item)
 
     out += _md_groups(record)
     out += ["## Annex: roster", ""]
@@ -397,6 +410,39 @@ def render_markdown(record: SummaryRecord) -> str:
     return "\n".join(out)
 
 
+def _md_comments(record: SummaryRecord, entries: list[CommentEntry], level: int = 4) -> list[str]:
+    out: list[str] = []
+    for delegation, kind, comments in _by_delegation(entries):
+        out += [f"{'#' * level} {_md_inline(_group_heading(delegation, kind))}", ""]
+        for comment in comments:
+            notes = " ".join(_comment_notes(comment))
+            head = f"**{comment.user}**, {_local(record, comment.posted_at)}"
+            if (kind_label := _kind_note(comment)) is not None:
+                head += f" · *{kind_label}*"
+            out += [f"{head} {notes}".rstrip(), ""]
+            out += [*_md_quote(comment.text), ""]
+    return out
+
+
+def _md_revisions(record: SummaryRecord, item: ItemEntry) -> list[str]:
+    out = ["### Revised documents and final concerns", ""]
+    for revision in item.revisions:
+        label, href = _md_inline(f"{revision.code}: {revision.title}"), _safe_href(revision.url)
+        if href and not re.search(r"[<>\s]", href):
+            link = f"[{label}](<{href}>)"
+        else:
+            link = f"{label} ({_md_inline(revision.url)})"
+        out += [f"- {link}, {_md_inline(_revision_line(record, revision))}"]
+        if revision.note:
+            out += ["", *[f"  {line}" for line in _md_quote(f"What changed: {revision.note}")]]
+    out.append("")
+    if any(r.concerns_deadline_at is not None for r in item.revisions):
+        out += ["#### Final concerns", ""]
+        concerns = _final_concerns(item)
+        out += _md_comments(record, concerns, 5) if concerns else ["No final concerns.", ""]
+    return out
+
+
 def write_markdown(record: SummaryRecord, path: Path) -> None:
     text = render_markdown(record)
     _atomic_write(path, lambda tmp: tmp.write_text(text, encoding="utf-8", newline="\n"))
@@ -409,7 +455,7 @@ body { font-family: "DejaVu Sans", "Segoe UI", Arial, sans-serif; color: #111; b
        max-width: 60rem; margin: 2rem auto; padding: 0 1rem; line-height: 1.45; }
 h1 { font-size: 1.6rem; border-bottom: 2px solid #333; padding-bottom: .3rem; }
 h2 { font-size: 1.3rem; margin-top: 2rem; border-bottom: 1px solid #bbb; }
-h3 { font-size: 1.1rem; } h4 { font-size: 1rem; margin: 1.2rem 0 .4rem; }
+h3 { font-size: 1.1rem; } h4, h5 { font-size: 1rem; margin: 1.2rem 0 .4rem; }
 dl.facts { display: grid; grid-template-columns: max-content 1fr; gap: .2rem 1rem; }
 dl.facts dt { font-weight: bold; } dl.facts dd { margin: 0; }
 table { border-collapse: collapse; margin: .5rem 0 1rem; }
@@ -507,6 +553,43 @@ def _html_comment(record: SummaryRecord, comment: CommentEntry) -> list[str]:
     ]
 
 
+def _html_comments(
+    record: SummaryRecord, entries: list[CommentEntry], tag: str = "h4"
+) -> list[str]:
+    out: list[str] = []
+    for delegation, kind, comments in _by_delegation(entries):
+        heading = _e(_group_heading(delegation, kind))
+        out += ['<div class="delegation">', f"<{tag}>{heading}</{tag}>"]
+        for comment in comments:
+            out += _html_comment(record, comment)
+        out.append("</div>")
+    return out
+
+
+def _html_revisions(record: SummaryRecord, item: ItemEntry) -> list[str]:
+    out = ['<div class="revisions">', "<h3>Revised documents and final concerns</h3>", "<ul>"]
+    for revision in item.revisions:
+        label = _e(f"{revision.code}: {revision.title}")
+        href = _safe_href(revision.url)
+        link = f'<a href="{_e(href)}">{label}</a>' if href else f"{label} ({_e(revision.url)})"
+        note = (
+            f'<div class="text" dir="auto">What changed: {_e(revision.note)}</div>'
+            if revision.note
+            else ""
+        )
+        out.append(f"<li>{link}, {_e(_revision_line(record, revision))}{note}</li>")
+    out.append("</ul>")
+    if any(r.concerns_deadline_at is not None for r in item.revisions):
+        out.append("<h4>Final concerns</h4>")
+        concerns = _final_concerns(item)
+        if concerns:
+            out += _html_comments(record, concerns, "h5")
+        else:
+            out.append('<p class="none">No final concerns.</p>')
+    out.append("</div>")
+    return out
+
+
 def render_html(record: SummaryRecord, charts: dict[str, bytes]) -> str:
     title = f"Summary record: {record.title}"
     out = [
@@ -595,14 +678,11 @@ def render_html(record: SummaryRecord, charts: dict[str, bytes]) -> str:
         for old in _superseded(item):
             out += _html_decision(record, old, "superseded")
         out.append("<h3>Comments</h3>")
-        if not item.comments:
+        if not _period_comments(item):
             out.append('<p class="none">No comments on this item.</p>')
-        for delegation, kind, comments in _by_delegation(item.comments):
-            heading = _e(_group_heading(delegation, kind))
-            out += ['<div class="delegation">', f"<h4>{heading}</h4>"]
-            for comment in comments:
-                out += _html_comment(record, comment)
-            out.append("</div>")
+        out += _html_comments(record, _period_comments(item))
+        if item.revisions:
+            out += _html_revisions(record, item)
         out.append("</section>")
 
     out += _html_groups(record)
@@ -698,13 +778,14 @@ def _comments_sheet(sheet: Any, record: SummaryRecord) -> None:
                 c.text,
                 c.revisions,
                 c.comment_kind or "",
+                "final_concerns" if c.final_concern else "comments",
             ]
             for column, value in enumerate(values, start=1):
                 _put(sheet, row, column, value).alignment = wrap if column == 10 else top
             row += 1
     sheet.freeze_panes = "A2"
     sheet.auto_filter.ref = f"A1:{get_column_letter(len(COMMENT_COLUMNS))}{max(row - 1, 1)}"
-    widths = [6, 26, 24, 14, 14, 12, 26, 10, 7, 80, 10, 12]
+    widths = [6, 26, 24, 14, 14, 12, 26, 10, 7, 80, 10, 12, 14]
     for column, width in enumerate(widths, start=1):
         sheet.column_dimensions[get_column_letter(column)].width = width
 
@@ -755,6 +836,25 @@ def _figures_sheet(sheet: Any, record: SummaryRecord) -> None:
         sheet.column_dimensions[get_column_letter(column)].width = width
 
 
+def _revisions_sheet(sheet: Any, record: SummaryRecord) -> None:
+    """One row per revised document, with its final-concerns window and how many concerns."""
+    rows = []
+    for item in record.items:
+        concerns = sum(c.status == "active" for c in _final_concerns(item))
+        for r in item.revisions:
+            until = _local(record, r.concerns_deadline_at, missing="")
+            window = concerns if r.concerns_deadline_at is not None else ""
+            published = _local(record, r.published_at)
+            row = [item.number, r.code, r.title, r.url, published, r.published_by, r.note]
+            rows.append([*row, until, window])
+    head = ["Item", "Code", "Title", "URL", "Published", "Published by", "What changed"]
+    head += ["Final concerns until", "Final concerns on the item"]
+    _xlsx_rows(sheet, 1, head, rows, None)
+    sheet.freeze_panes = "A2"
+    for column, width in enumerate([6, 22, 40, 40, 22, 14, 60, 22, 12], start=1):
+        sheet.column_dimensions[get_column_letter(column)].width = width
+
+
 def _roster_sheet(sheet: Any, record: SummaryRecord) -> None:
     rows = [[r.delegation, r.kind, r.user, r.email or "", r.took_part] for r in record.roster]
     _xlsx_rows(sheet, 1, ["Delegation", "Kind", "User", "E-mail", "Took part"], rows, None)
@@ -764,12 +864,14 @@ def _roster_sheet(sheet: Any, record: SummaryRecord) -> None:
 
 
 def write_xlsx(record: SummaryRecord, path: Path) -> None:
-    """Sheets "Comments" (the contract's columns and `kind`, one row per comment, withdrawn
-    included), "Figures", "Roster" and, when there are any, "Drafting groups"."""
+    """Sheets "Comments" (the contract's columns, `kind` and `phase`, one row per comment,
+    withdrawn included), "Figures", "Roster", "Revised documents" and, when there are any,
+    "Drafting groups"."""
     workbook = Workbook()
     _comments_sheet(workbook.active, record)
     _figures_sheet(workbook.create_sheet("Figures"), record)
     _roster_sheet(workbook.create_sheet("Roster"), record)
+    _revisions_sheet(workbook.create_sheet("Revised documents"), record)
     if record.groups:
         _groups_sheet(workbook.create_sheet("Drafting groups"), record)
     _atomic_write(path, lambda tmp: workbook.save(tmp))

@@ -9,6 +9,7 @@ from datetime import datetime
 
 from sqlmodel import Session, col, select
 
+from bot.concern_phase import item_revisions, open_window
 from bot.meetings import item_documents
 from bot.views import SlackMessage, item_message
 from models import AgendaItem, Decision, Meeting, SilenceProcedure
@@ -34,6 +35,8 @@ def root_message(
     session: Session, *, meeting: Meeting, item: AgendaItem, now: datetime
 ) -> SlackMessage:
     assert item.id is not None
+    revised = item_revisions(session, item_id=item.id)
+    window = open_window(revised, now=now)
     return item_message(
         meeting,
         item,
@@ -41,4 +44,6 @@ def root_message(
         current_decision(session, item_id=item.id),
         closed=item.deadline_at is not None and item.deadline_at <= now,
         silence=latest_silence(session, item_id=item.id),
+        revised=revised,
+        concerns_until=window.concerns_deadline_at if window else None,
     )

@@ -19,8 +19,14 @@ from bot.clock import utcnow
 from bot.closing import close_passed_deadlines
 from bot.db import session_scope
 from bot.digest import digest_moment, send_daily_digests
+from bot.final_concerns import (
+    close_final_concerns,
+    final_concerns_moments,
+    remind_final_concerns,
+)
 from bot.posting import post_items
 from bot.reminders import reminder_offsets, send_nudges, send_reminders
+from bot.revisions import announce_pending
 from bot.session_end import finish_sessions
 from bot.silence import adopt_unbroken
 from bot.slack_api import Outbound
@@ -32,7 +38,8 @@ HEARTBEAT_SECONDS = 30
 
 
 def run_due(engine: Engine, out: Outbound, *, now: datetime) -> list[str]:
-    """One look at the calendar: open, adopt, close, remind, nudge, digest, end the session.
+    """One look at the calendar: open, adopt, close, announce revisions, end final concerns,
+    remind, nudge, digest, end the session.
 
     Returns what was done, one line each, for the log.
     """
@@ -47,7 +54,10 @@ def run_due(engine: Engine, out: Outbound, *, now: datetime) -> list[str]:
                 done.append(f"{key}: item {result.number} {result.outcome} {result.detail}".strip())
     done += adopt_unbroken(engine, out, now=now)
     done += close_passed_deadlines(engine, out, now=now)
+    done += announce_pending(engine, out, now=now)  # revisions a crash left half-announced
+    done += close_final_concerns(engine, out, now=now)
     done += send_reminders(engine, out, now=now)
+    done += remind_final_concerns(engine, out, now=now)
     done += send_nudges(engine, out, now=now)
     done += send_daily_digests(engine, out, now=now)
     done += finish_sessions(engine, out, now=now)
@@ -80,6 +90,7 @@ def next_due_at(engine: Engine, *, now: datetime) -> datetime | None:
         moments += session.exec(
             select(SilenceProcedure.deadline_at).where(SilenceProcedure.status == "running")
         )
+        moments += final_concerns_moments(session)
         for meeting in session.exec(select(Meeting).where(col(Meeting.closed_at).is_(None))):
             latest = digest_moment(meeting, now)
             if latest is not None:

@@ -25,6 +25,7 @@ from models import (
     Document,
     Meeting,
     Participant,
+    RevisedDocument,
     StrayReply,
 )
 
@@ -47,6 +48,7 @@ class CommentEntry:
     text: str  # the latest text, Slack's &amp; &lt; &gt; unescaped
     revisions: int  # real edits
     comment_kind: str | None = None  # its classification (COMMENT_KINDS); None: not classified
+    final_concern: bool = False  # written in a revised document's final-concerns window
 
 
 @dataclass(frozen=True)
@@ -68,6 +70,19 @@ class DocumentEntry:
 
 
 @dataclass(frozen=True)
+class RevisionEntry:
+    """A revised document published on the item, and its final-concerns window if it had one."""
+
+    code: str
+    title: str
+    url: str
+    note: str
+    published_by: str  # Slack user id
+    published_at: datetime
+    concerns_deadline_at: datetime | None
+
+
+@dataclass(frozen=True)
 class ItemEntry:
     number: int
     title: str
@@ -82,6 +97,7 @@ class ItemEntry:
     withdrawn: int
     # Active comments by classification (every key of CLASSIFICATIONS present).
     classified: dict[str, int] = field(default_factory=dict)
+    revisions: list[RevisionEntry] = field(default_factory=list)  # oldest first
 
 
 @dataclass(frozen=True)
@@ -138,8 +154,8 @@ LABELS = {"chair": "Chair", "secretariat": "Secretariat"}
 
 
 def build_summary(session: Session, *, meeting_id: int, now: datetime) -> SummaryRecord:
-    """The whole record in eleven queries (three for the drafting groups), whatever the number
-    of comments, delegations or groups."""
+    """The whole record in twelve queries (one for the revised documents, three for the
+    drafting groups), whatever the number of comments, delegations or groups."""
     meeting = session.get(Meeting, meeting_id)
     if meeting is None:
         raise ValueError(f"no meeting with id {meeting_id}")
@@ -183,6 +199,11 @@ def build_summary(session: Session, *, meeting_id: int, now: datetime) -> Summar
         .where(col(Decision.item_id).in_(item_ids))
         .order_by(col(Decision.decided_at), col(Decision.id))
     )
+    revised = session.exec(
+        select(RevisedDocument)
+        .where(col(RevisedDocument.item_id).in_(item_ids))
+        .order_by(col(RevisedDocument.published_at), col(RevisedDocument.id))
+    )
     kept_aside = session.exec(
         select(func.count()).select_from(StrayReply).where(StrayReply.meeting_id == meeting_id)
     ).one()
@@ -191,6 +212,20 @@ def build_summary(session: Session, *, meeting_id: int, now: datetime) -> Summar
     docs_by_item: dict[int, list[DocumentEntry]] = defaultdict(list)
     for doc in documents:
         docs_by_item[doc.item_id].append(DocumentEntry(doc.code, doc.title, doc.url))
+
+    revisions_by_item: dict[int, list[RevisionEntry]] = defaultdict(list)
+    for revision in revised:
+        revisions_by_item[revision.item_id].append(
+            RevisionEntry(
+                code=revision.code,
+                title=revision.title,
+                url=revision.url,
+                note=revision.note,
+                published_by=revision.published_by,
+                published_at=revision.published_at,
+                concerns_deadline_at=revision.concerns_deadline_at,
+            )
+        )
 
     order = {d.name: d.position for d in delegations}
     order.update({"Chair": len(order), "Secretariat": len(order) + 1})
@@ -213,6 +248,7 @@ def build_summary(session: Session, *, meeting_id: int, now: datetime) -> Summar
                 text=unescape_slack(comment.text),
                 revisions=comment.revisions,
                 comment_kind=comment.kind,
+                final_concern=comment.final_concerns_id is not None,
             )
         )
 
@@ -279,6 +315,7 @@ def build_summary(session: Session, *, meeting_id: int, now: datetime) -> Summar
                 counts=counts,
                 withdrawn=withdrawn,
                 classified=classified,
+                revisions=revisions_by_item.get(item.id, []),
             )
         )
 

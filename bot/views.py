@@ -5,13 +5,14 @@ Deadlines use Slack's date token so every reader sees their own local time; the 
 """
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from bot.classify import COMMENT_KIND_LABELS
-from models import AgendaItem, Decision, Document, Meeting, SilenceProcedure
+from models import AgendaItem, Decision, Document, Meeting, RevisedDocument, SilenceProcedure
 
 if TYPE_CHECKING:  # the digest's types live with the digest; views only format them
     from bot.digest import Digest, DigestItem
@@ -69,11 +70,13 @@ def item_message(
     *,
     closed: bool = False,
     silence: SilenceProcedure | None = None,
+    revised: Sequence[RevisedDocument] = (),
+    concerns_until: datetime | None = None,
 ) -> SlackMessage:
     """The root message of an agenda item; replies in its thread are formal comments.
 
-    Its last block says where the item stands: open for comments, closed, under a silence
-    procedure, or decided.
+    Its last block says where the item stands: open for comments, closed, open for final
+    concerns on a revised document (`concerns_until`), under a silence procedure, or decided.
     """
     heading = f"Item {item.number}: {item.title}"
     blocks: list[dict[str, Any]] = [
@@ -87,6 +90,13 @@ def item_message(
             for doc in documents
         ]
         blocks.append(_section("*Documents*\n" + "\n".join(lines)))
+    if revised:
+        lines = [
+            f"• <{r.url}|{escape(r.code)}> {escape(r.title)} "
+            f"_(published {date_token(r.published_at, meeting.timezone)})_"
+            for r in revised
+        ]
+        blocks.append(_section("*Revised documents*\n" + "\n".join(lines)))
     if item.proposal:
         blocks.append(_section(f"*Proposed decision*\n{escape(item.proposal)}"))
     deadline = ""
@@ -104,6 +114,14 @@ def item_message(
         blocks.append({"type": "divider"})
         blocks.append(_section(silence_status(silence, meeting.timezone)))
         status = "Silence procedure " + ("running." if silence.status == "running" else "broken.")
+    elif closed and concerns_until is not None:
+        when = date_token(concerns_until, meeting.timezone)
+        blocks.append(
+            _context(
+                f":memo: *Final concerns* on the revised document: reply in this thread by {when}."
+            )
+        )
+        status = f"Final concerns open until {when}."
     elif closed:
         blocks.append(
             _context(
@@ -430,6 +448,8 @@ def _digest_item_lines(item: "DigestItem", timezone: str) -> list[str]:
         for comment in item.new_comments[:EXCERPTS_PER_ITEM]:
             link = f" (<{comment.permalink}|open>)" if comment.permalink else ""
             late = " _late_" if comment.late else ""
+            if comment.final_concern:
+                late = " _final concern_" + late
             label = COMMENT_KIND_LABELS.get(comment.kind or "")
             kind = f" · *{label}*" if label else ""
             lines.append(

@@ -17,6 +17,7 @@ from handlers import (
     groups,
     home,
     messages,
+    revisions,
     secretariat,
 )
 
@@ -30,5 +31,6 @@ def register_all(app: App) -> None:
     agenda.register(app)
     classify.register(app)
     groups.register(app)
+    revisions.register(app)
     home.register(app)
     fallback.register(app)  # last: Bolt runs the first listener that matches

@@ -147,6 +147,10 @@ class Comment(SQLModel, table=True):
     kind: str | None = None
     kind_by: str | None = None
     kind_at: datetime | None = _utc(nullable=True)
+    # The revised document whose final-concerns window the reply was written in (see
+    # bot/concern_phase.py); None: a comment of the ordinary comment period.  `late` is then
+    # judged by that window's deadline, not by the item's.
+    final_concerns_id: int | None = Field(default=None, foreign_key="revised_document.id")
 
 
 class CommentRevision(SQLModel, table=True):
@@ -159,6 +163,27 @@ class CommentRevision(SQLModel, table=True):
     version_at: datetime = _utc()
     text: str = Field(sa_type=Text)
     recorded_at: datetime = _utc()
+
+
+class RevisedDocument(SQLModel, table=True):
+    """A revised version of an item's document, published by the secretariat: append-only.
+
+    With `concerns_deadline_at` it opens a final-concerns window: replies in the item's thread
+    written after the comment deadline and from `published_at` on are final concerns, late
+    after `concerns_deadline_at`.  The item's `Document` rows (the meeting file's) stay as
+    they were; the record shows both.
+    """
+
+    __tablename__ = "revised_document"
+    id: int | None = Field(default=None, primary_key=True)
+    item_id: int = Field(foreign_key="agenda_item.id", index=True)
+    code: str
+    title: str = ""
+    url: str
+    note: str = Field(default="", sa_type=Text)  # what changed, in the secretariat's words
+    published_by: str  # Slack user id
+    published_at: datetime = _utc()
+    concerns_deadline_at: datetime | None = _utc(nullable=True)
 
 
 class StrayReply(SQLModel, table=True):
@@ -267,14 +292,6 @@ class Reported(SQLModel, table=True):
     kind: str
     ref_id: int
     reported_at: datetime = _utc()
-
-
-class HandledEvent(SQLModel, table=True):
-    """Slack event ids already processed: a redelivered event_id is answered and dropped."""
-
-    __tablename__ = "handled_event"
-    event_id: str = Field(primary_key=True)
-    received_at: datetime = _utc()
 
 
 class DraftingGroup(SQLModel, table=True):

@@ -40,6 +40,7 @@ CHANNEL = "C0TEST0001"
 CSV_HEADER = (
     "item,comment_id,delegation,delegation_kind,user,role,posted_at,status,late,text,revisions"
     ",kind"  # after the contract's columns: the comment's classification
+    ",phase"  # then whether it is a comment or a final concern on a revised document
 )
 
 
@@ -537,6 +538,7 @@ def test_export_csv_rows_hold_each_comments_record(cli: Cli, recorded: Recorded)
         "text": "Australia supports.",
         "revisions": "0",
         "kind": "",
+        "phase": "comments",
     }
     edited = rows[recorded.edited]
     assert (edited["item"], edited["delegation"], edited["text"], edited["revisions"]) == (

@@ -163,6 +163,8 @@ def test_script_has_390_replies_and_the_promised_cases(script: list[Step]) -> No
         "object": 1,
         "group": 1,
         "grouppost": 6,
+        "revise": 1,
+        "concern": 2,
     }
     assert [r.ref for r in replies_of(script)] == list(range(390))
 

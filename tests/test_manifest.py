@@ -55,6 +55,7 @@ def test_manifest_declares_every_command_scope_and_event(name: str):
             "/close",
             "/agenda",
             "/group",
+            "/revise",
         }
     )
     assert set(manifest["oauth_config"]["scopes"]["bot"]) >= NEEDED_SCOPES

@@ -502,13 +502,13 @@ def test_xlsx_comments_sheet_has_contract_columns_and_every_comment(
     written: dict[str, Path],
 ) -> None:
     workbook = openpyxl.load_workbook(written["xlsx"])
-    assert workbook.sheetnames == ["Comments", "Figures", "Roster"]
+    assert workbook.sheetnames == ["Comments", "Figures", "Roster", "Revised documents"]
     sheet = workbook["Comments"]
     rows = [list(r) for r in sheet.iter_rows(values_only=True)]
-    assert rows[0] == [*CONTRACT_COLUMNS, "kind"]  # the classification after the contract's
+    assert rows[0] == [*CONTRACT_COLUMNS, "kind", "phase"]  # classification, phase after
     assert len(rows) == 1 + 9  # withdrawn included
     assert sheet.freeze_panes == "A2"
-    assert sheet.auto_filter.ref == "A1:L10"
+    assert sheet.auto_filter.ref == "A1:M10"
     assert sheet["A1"].font.b
     assert rows[1] == [
         3,
@@ -523,6 +523,7 @@ def test_xlsx_comments_sheet_has_contract_columns_and_every_comment(
         TRICKY,
         2,
         None,  # not classified
+        "comments",  # not a final concern
     ]
     assert [r[7] for r in rows[1:]].count("withdrawn") == 1
     assert next(r for r in rows[1:] if r[7] == "withdrawn")[9] == WITHDRAWN
@@ -650,7 +651,7 @@ def test_empty_meeting_gives_a_sensible_record(tmp_path: Path) -> None:
     assert len(root.find_all("img")) == 2
     workbook = openpyxl.load_workbook(paths["xlsx"])
     rows = list(workbook["Comments"].iter_rows(values_only=True))
-    assert [list(r) for r in rows] == [[*CONTRACT_COLUMNS, "kind"]]
+    assert [list(r) for r in rows] == [[*CONTRACT_COLUMNS, "kind", "phase"]]
     assert figures_table(workbook["Figures"], "Comments by kind")[-1] == ["Total", 0]
     markdown = paths["md"].read_text(encoding="utf-8")
     assert "No decisions recorded." in markdown and "| **Total** | **0** |" in markdown

@@ -87,13 +87,15 @@ def test_demo_runs_offline_and_prints_its_summary(tmp_path: Path):
     assert result.returncode == 0, result.stdout + result.stderr
     out = result.stdout
     assert "139 registered" in out and "32/32 members" in out and "7/7 observers" in out
-    assert "384 formal" in out and "6 withdrawn" in out
+    assert "386 formal" in out and "6 withdrawn" in out  # 390 replies and 2 final concerns
     assert "awaiting the chair: 11" in out and "CHECK FAILED" not in out
+    assert "PC0601E1/Rev.1 on item 3" in out and "2 final concerns in the window" in out
     with (tmp_path / "out" / "ptc-2020-record.csv").open(encoding="utf-8", newline="") as f:
         rows = list(csv.DictReader(f))
-    assert len(rows) == 390  # every reply once, withdrawn ones included
+    assert len(rows) == 392  # every reply once, withdrawn ones included
     assert sum(r["status"] == "withdrawn" for r in rows) == 6
-    assert len({r["comment_id"] for r in rows}) == 390
+    assert len({r["comment_id"] for r in rows}) == 392
+    assert sum(r["phase"] == "final_concerns" for r in rows) == 2
     # The record in every format, and the charts, in the folder it names.
     for name in ("md", "html", "xlsx", "comments-per-week.png", "comments-per-item.png"):
         suffix = name if "." in name else f".{name}"
