@@ -1,15 +1,15 @@
 """Engine and sessions.  The caller owns the session: one per Slack request or CLI command."""
 
 import functools
-import threading
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
 from typing import Any
 
-from sqlalchemy import Engine, event
+from sqlalchemy import Engine
 from sqlmodel import Session, SQLModel, create_engine
 
 import models  # noqa: F401  (registers the tables on SQLModel.metadata)
+from bot.sqlite_writers import READ_ONLY, take_turns
 
 
 def normalise_url(url: str) -> str:
@@ -26,83 +26,9 @@ def make_engine(url: str) -> Engine:
         # No pre-ping: a file does not drop connections, and it would cost a statement per
         # request.
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
-        _SQLiteWriters(engine)
+        take_turns(engine)  # WAL, foreign keys, and one writer at a time (bot/sqlite_writers.py)
         return engine
     return create_engine(url, pool_pre_ping=True)
-
-
-def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
-    # WAL lets readers run beside the single writer; the busy timeout makes writers queue
-    # instead of failing; SQLite leaves foreign keys off unless asked.
-    cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA busy_timeout=30000")
-    cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.close()
-    # Let SQLAlchemy, not the sqlite3 module, decide where transactions begin (see below).
-    dbapi_connection.isolation_level = None
-
-
-class _SQLiteWriters:
-    """SQLite has one writer at a time; this makes an engine's threads take turns in order.
-
-    Writers begin with BEGIN IMMEDIATE, which takes the write lock up front: a deferred
-    transaction that reads and then writes can fail at once with "database is locked" when
-    another thread committed in between.  Left to SQLite alone, threads waiting for that lock
-    poll it with growing sleeps (up to 100 ms each), so under load a few waited very long; a
-    process-wide lock taken before BEGIN IMMEDIATE queues them instead and hands the database
-    over as soon as it is free.  Other processes on the same file still queue on the busy
-    timeout.  Read-only work (a record, a digest, a Home) says so and takes neither lock:
-    under WAL it reads a snapshot while comments keep being written.
-    """
-
-    HELD = "docket_holds_write_lock"
-
-    def __init__(self, engine: Engine) -> None:
-        self.lock = threading.Lock()
-        event.listen(engine, "connect", _sqlite_connect)
-        event.listen(engine, "begin", self.begin)
-        event.listen(engine, "commit", self.commit)
-        event.listen(engine, "rollback", self.end)
-        # A connection returned to the pool mid-transaction must not keep the lock.
-        event.listen(engine.pool, "checkin", self.checked_in)
-
-    def begin(self, connection: Any) -> None:
-        if connection.get_execution_options().get(READ_ONLY, False):
-            connection.exec_driver_sql("BEGIN")
-            return
-        if not self.lock.acquire(timeout=WRITE_LOCK_TIMEOUT):
-            raise TimeoutError(f"no turn to write to SQLite within {WRITE_LOCK_TIMEOUT} s")
-        connection.info[self.HELD] = True
-        try:
-            connection.exec_driver_sql("BEGIN IMMEDIATE")
-        except BaseException:
-            self._release(connection.info)
-            raise
-
-    def commit(self, connection: Any) -> None:
-        # SQLAlchemy calls this before it commits; the next writer's turn must wait for the
-        # COMMIT itself (with its fsync), so commit here.  The sqlite3 module's own commit()
-        # that follows finds no transaction open and does nothing.
-        if not connection.info.get(self.HELD):
-            return
-        try:
-            connection.connection.dbapi_connection.execute("COMMIT")
-        finally:
-            self._release(connection.info)
-
-    def end(self, connection: Any) -> None:
-        self._release(connection.info)
-
-    def checked_in(self, _dbapi_connection: Any, record: Any) -> None:
-        self._release(record.info)
-
-    def _release(self, info: dict[str, Any]) -> None:
-        if info.pop(self.HELD, False):
-            self.lock.release()
-
-
-WRITE_LOCK_TIMEOUT = 30.0  # seconds, as SQLite's own busy timeout
 
 
 def create_schema(engine: Engine) -> None:
@@ -112,9 +38,6 @@ def create_schema(engine: Engine) -> None:
     one its migrations make.
     """
     SQLModel.metadata.create_all(engine)
-
-
-READ_ONLY = "docket_read_only"
 
 
 @contextmanager

@@ -1,6 +1,7 @@
 """Database helpers on SQLite: writers take turns, a failed writer gives up its turn, and
 read-only work never holds the write lock."""
 
+import fcntl
 import threading
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -102,3 +103,72 @@ def test_a_connection_closed_mid_transaction_gives_up_its_turn(engine: Engine):
     connection.close()  # returned to the pool without a commit
     assert in_thread(lambda: audit(engine, "after close")).wait(timeout=10)
     assert actions(engine) == ["after close"]
+
+
+def test_two_processes_worth_of_engines_take_turns_through_the_file(tmp_path: Path):
+    """Two engines on one file stand for two gunicorn workers: each has its own in-process
+    lock, so only the lock file beside the database keeps their read-then-write apart."""
+    url = f"sqlite:///{tmp_path / 'x.db'}"
+    engines = [make_engine(url), make_engine(url)]
+    migrate(engines[0])
+    assert (tmp_path / "x.db.writer-lock").exists()
+    errors: list[BaseException] = []
+
+    def next_meeting(engine: Engine) -> None:
+        try:
+            with session_scope(engine) as session:
+                count = session.exec(select(func.count()).select_from(Meeting)).one()
+                now = datetime.now(UTC)
+                session.add(
+                    Meeting(
+                        key=f"m{count}",
+                        title="t",
+                        channel="C1",
+                        timezone="UTC",
+                        created_at=now,
+                        updated_at=now,
+                    )
+                )
+        except BaseException as exc:  # the assertion below reports it
+            errors.append(exc)
+
+    threads = [threading.Thread(target=next_meeting, args=(engines[n % 2],)) for n in range(16)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert errors == []
+    with session_scope(engines[1], read_only=True) as session:
+        keys = sorted(session.exec(select(Meeting.key)))
+    assert keys == sorted(f"m{n}" for n in range(16))
+
+
+def lock_file_is_free(path: Path) -> bool:
+    """What another process would find: can it take the writers' lock file now?"""
+    with path.open("a+b") as handle:
+        try:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return False
+        fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+        return True
+
+
+def test_a_write_holds_the_lock_file_until_it_commits(tmp_path: Path):
+    url = f"sqlite:///{tmp_path / 'x.db'}"
+    first, second = make_engine(url), make_engine(url)
+    migrate(first)
+    lock_file = tmp_path / "x.db.writer-lock"
+    with session_scope(first, read_only=True) as session:
+        list(session.exec(select(Meeting)))
+        assert lock_file_is_free(lock_file)  # reading takes no turn
+    with session_scope(first) as session:
+        session.add(AuditEntry(at=datetime.now(UTC), actor="test", action="first"))
+        session.flush()
+        assert not lock_file_is_free(lock_file)
+        written = in_thread(lambda: audit(second, "second"))
+        # The other engine waits for this transaction's turn instead of failing.
+        assert not written.wait(timeout=0.2)
+    assert written.wait(timeout=10)
+    assert lock_file_is_free(lock_file)
+    assert actions(first) == ["first", "second"]
