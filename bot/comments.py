@@ -20,7 +20,7 @@ from sqlalchemy import select as select_columns
 from sqlmodel import Session, col, select
 
 from bot.clock import ts_to_datetime
-from bot.concern_phase import judge_reply
+from bot.concern_phase import Judgement, judge_reply
 from bot.db import insert_or_ignore, insert_returning
 from bot.meetings import role_ids
 from models import (
@@ -50,8 +50,9 @@ class Capture:
     item_title: str = ""
     meeting_title: str = ""
     late: bool = False
+    final_concern: bool = False  # written in a final-concerns window (bot/concern_phase.py)
     secretariat: tuple[str, ...] = ()
-    deadline_at: datetime | None = None
+    deadline_at: datetime | None = None  # the one it is judged by: the window's, if in one
     timezone: str = "UTC"
     thread_ts: str | None = None  # private notices are shown inside the thread
 
@@ -153,12 +154,12 @@ def capture_reply(
     thread, author = found
     if author is None:
         return _keep_aside(session, thread, ts, user_id, text, now)
-    comment_id, late, created = _ensure_comment(session, thread, author, ts, text, now)
+    comment_id, judged, created = _ensure_comment(session, thread, author, ts, text, now)
     if not created:
         # Same channel and ts again (a redelivery, a retry, a new event id): record the
         # original version (an edit may have arrived first) but never a second comment.
         _add_version(session, comment_id, text, ts_to_datetime(ts), now)
-    return _capture("recorded" if created else "duplicate", thread, ts, user_id, late)
+    return _capture("recorded" if created else "duplicate", thread, ts, user_id, judged)
 
 
 def capture_edit(
@@ -184,7 +185,7 @@ def capture_edit(
         return _keep_aside(session, thread, ts, user_id, text, now)
 
     version_at = ts_to_datetime(edited_ts or ts)
-    comment_id, late, created = _ensure_comment(
+    comment_id, judged, created = _ensure_comment(
         session, thread, author, ts, text, now, version_at=version_at
     )
     if previous_text is not None:  # the version this edit replaced: fills gaps in history
@@ -192,7 +193,7 @@ def capture_edit(
         if previous_at < version_at:
             _add_version(session, comment_id, previous_text, previous_at, now)
     if edited_ts is None:
-        return _capture("recorded" if created else "unchanged", thread, ts, user_id, late)
+        return _capture("recorded" if created else "unchanged", thread, ts, user_id, judged)
     added = created or _add_version(session, comment_id, text, version_at, now)
     current = session.execute(
         select(Comment.version_at).where(col(Comment.id) == comment_id)
@@ -203,7 +204,7 @@ def capture_edit(
         outcome = "stale_edit"  # kept in the history; a newer version stays current
     else:
         outcome = "edited"
-    return _capture(outcome, thread, ts, user_id, late)
+    return _capture(outcome, thread, ts, user_id, judged)
 
 
 def capture_deletion(
@@ -232,12 +233,12 @@ def capture_deletion(
         comment_id, _, _ = _ensure_comment(session, thread, author, ts, previous_text, now)
         comment = session.get_one(Comment, comment_id)
     if comment.status == WITHDRAWN:
-        return _capture("duplicate", thread, ts, comment.user_id, comment.late)
+        return _capture("duplicate", thread, ts, comment.user_id, Judgement(comment.late))
     comment.status = WITHDRAWN
     comment.withdrawn_at = deleted_at
     session.add(comment)
     session.flush()
-    return _capture("withdrawn", thread, ts, comment.user_id, comment.late)
+    return _capture("withdrawn", thread, ts, comment.user_id, Judgement(comment.late))
 
 
 # -- internals ----------------------------------------------------------------------------------
@@ -252,15 +253,14 @@ def _ensure_comment(
     now: datetime,
     *,
     version_at: datetime | None = None,
-) -> tuple[int, bool, bool]:
-    """The comment for (channel, ts), created if new: (its id, whether late, created)."""
+) -> tuple[int, Judgement, bool]:
+    """The comment for (channel, ts), created if new: (its id, how it stands, created)."""
     posted_at = ts_to_datetime(ts)
     version_at = version_at or posted_at
     # After the comment deadline a reply may still be on time: a final concern in an open window.
     judged = judge_reply(
         session, item_id=thread.item_id, deadline_at=thread.deadline_at, posted_at=posted_at
     )
-    late = bool(judged["late"])
     new_id = insert_returning(
         session,
         Comment,
@@ -274,7 +274,8 @@ def _ensure_comment(
             "ts": ts,
             "thread_ts": thread.ts,
             "posted_at": posted_at,
-            **judged,  # late, and the final-concerns window it falls in, if any
+            "late": judged.late,
+            "final_concerns_id": judged.final_concerns_id,
             "text": text,
             "version_at": version_at,
             "revisions": 0,
@@ -290,13 +291,13 @@ def _ensure_comment(
             _ADD_FIRST_VERSION,
             {"comment_id": new_id, "version_at": version_at, "text": text, "recorded_at": now},
         )
-        return int(new_id), late, True
+        return int(new_id), judged, True
     existing_id, existing_late = session.execute(
         select(Comment.id, Comment.late).where(
             col(Comment.channel) == thread.channel, col(Comment.ts) == ts
         )
     ).one()
-    return int(existing_id), bool(existing_late), False
+    return int(existing_id), Judgement(bool(existing_late)), False
 
 
 def _add_version(
@@ -361,7 +362,9 @@ def _keep_aside(
     )
 
 
-def _capture(outcome: str, thread: Thread, ts: str, user_id: str | None, late: bool) -> Capture:
+def _capture(
+    outcome: str, thread: Thread, ts: str, user_id: str | None, judged: Judgement
+) -> Capture:
     return Capture(
         outcome,
         thread.channel,
@@ -370,8 +373,9 @@ def _capture(outcome: str, thread: Thread, ts: str, user_id: str | None, late: b
         item_number=thread.item_number,
         item_title=thread.item_title,
         meeting_title=thread.meeting_title,
-        late=late,
-        deadline_at=thread.deadline_at,
+        late=judged.late,
+        final_concern=judged.final_concerns_id is not None,
+        deadline_at=judged.deadline_at or thread.deadline_at,
         timezone=thread.timezone,
         thread_ts=thread.ts,
     )

@@ -12,8 +12,8 @@ the comment deadline makes no query at all: the capture path's common case stays
 it was.
 """
 
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import update
 from sqlmodel import Session, col, select
@@ -29,13 +29,21 @@ def phase_of(final_concerns_id: int | None) -> str:
     return COMMENTS if final_concerns_id is None else FINAL_CONCERNS
 
 
+@dataclass(frozen=True)
+class Judgement:
+    """How a reply stands against the deadline it is judged by."""
+
+    late: bool
+    final_concerns_id: int | None = None  # the window it falls in, when a final concern
+    deadline_at: datetime | None = None  # the window's deadline for a final concern
+
+
 def judge_reply(
     session: Session, *, item_id: int, deadline_at: datetime | None, posted_at: datetime
-) -> dict[str, Any]:
-    """The `late` flag and `final_concerns_id` of a reply written at `posted_at` on an item
-    with that comment deadline."""
+) -> Judgement:
+    """How a reply written at `posted_at` on an item with that comment deadline stands."""
     if deadline_at is None or posted_at <= deadline_at:
-        return {"late": False, "final_concerns_id": None}
+        return Judgement(late=False)
     window = session.exec(
         select(RevisedDocument)
         .where(
@@ -46,8 +54,12 @@ def judge_reply(
         .order_by(col(RevisedDocument.published_at).desc(), col(RevisedDocument.id).desc())
     ).first()
     if window is None or window.concerns_deadline_at is None:
-        return {"late": True, "final_concerns_id": None}
-    return {"late": posted_at > window.concerns_deadline_at, "final_concerns_id": window.id}
+        return Judgement(late=True)
+    return Judgement(
+        late=posted_at > window.concerns_deadline_at,
+        final_concerns_id=window.id,
+        deadline_at=window.concerns_deadline_at,
+    )
 
 
 def rejudge_item(session: Session, *, item: AgendaItem) -> None:

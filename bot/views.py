@@ -295,10 +295,14 @@ def nudge_message(
     )
 
 
-def late_reply_notice(timezone: str, item_number: int | None, deadline: datetime) -> str:
-    """Told privately to the author of a reply written after the deadline."""
+def late_reply_notice(
+    timezone: str, item_number: int | None, deadline: datetime, *, final_concern: bool = False
+) -> str:
+    """Told privately to the author of a reply written after the deadline (the comment
+    deadline, or the final-concerns window's for a reply written in one)."""
+    closed = "final concerns" if final_concern else "comments"
     return (
-        f"Your reply on item {item_number} was recorded, but comments closed at "
+        f"Your reply on item {item_number} was recorded, but {closed} closed at "
         f"{date_token(deadline, timezone)}, so it is marked late. The chair and the secretariat "
         "will see it in the record."
     )

@@ -121,7 +121,12 @@ def calls_for(capture: Capture) -> list[Call]:
         ]
         if capture.outcome == "recorded" and capture.late and capture.user_id:
             assert capture.deadline_at is not None
-            text = late_reply_notice(capture.timezone, capture.item_number, capture.deadline_at)
+            text = late_reply_notice(
+                capture.timezone,
+                capture.item_number,
+                capture.deadline_at,
+                final_concern=capture.final_concern,
+            )
             calls.append(
                 Call(
                     "chat_postEphemeral",

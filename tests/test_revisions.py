@@ -377,9 +377,16 @@ def test_final_concerns_are_recorded_with_their_phase_and_late_flags(
     late = reply(bot, meeting, IVORY, "Late comment.", at=AFTER_DEADLINE - timedelta(hours=1))
     bot.clock.now = AFTER_DEADLINE
     command(bot, ONE_LINE)
+    bot.standin.clear_calls()
     concern = reply(bot, meeting, IVORY, "A final concern.", at=AFTER_DEADLINE + timedelta(days=1))
     too_late = reply(bot, meeting, UPU, "Too late.", at=WINDOW_END + timedelta(minutes=5))
 
+    # The concern in the window is not told it is late; the one after it is, by the window's
+    # deadline.
+    [notice] = bot.standin.calls_to("chat.postEphemeral")
+    assert notice.params["user"] == UPU
+    assert "but final concerns closed at" in notice.params["text"]
+    assert f"<!date^{int(WINDOW_END.timestamp())}^" in notice.params["text"]
     assert (comment(bot, during).late, comment(bot, during).final_concerns_id) == (False, None)
     assert (comment(bot, late).late, comment(bot, late).final_concerns_id) == (True, None)
     [revision] = revisions(bot)
