@@ -31,6 +31,7 @@ from models import (
     Delegation,
     Meeting,
     Participant,
+    RevisedDocument,
     SilenceProcedure,
 )
 
@@ -63,11 +64,24 @@ class SilenceLine:
 
 
 @dataclass(frozen=True)
+class ConcernLine:
+    """A revised document whose final-concerns window is open."""
+
+    number: int
+    title: str
+    code: str
+    url: str
+    deadline_at: datetime
+    link: str | None  # the item's thread, where final concerns are written
+
+
+@dataclass(frozen=True)
 class DelegateSection:
     delegation: str
     kind: str  # member | observer
     open_items: list[ItemLine]
     silences: list[SilenceLine]  # running ones: a member delegation may object
+    concerns: list[ConcernLine] = field(default_factory=list)  # open final-concerns windows
 
 
 @dataclass(frozen=True)
@@ -129,7 +143,7 @@ def item_link(team_url: str | None, item: AgendaItem) -> str | None:
 def build_homes(
     session: Session, *, user_ids: Iterable[str], now: datetime, team_url: str | None
 ) -> dict[str, Home]:
-    """Every viewer's Home, in at most seven queries whatever the size of the meetings."""
+    """Every viewer's Home, in at most eight queries whatever the size of the meetings."""
     wanted = list(dict.fromkeys(user_ids))
     homes: dict[str, Home] = {user: Home(user_id=user, now=now) for user in wanted}
     if not wanted:
@@ -200,6 +214,16 @@ def build_homes(
         .order_by(col(SilenceProcedure.started_at), col(SilenceProcedure.id))
     ):
         procedures[procedure.item_id] = procedure  # the latest open one per item
+    windows: dict[int, RevisedDocument] = {}
+    for revision in session.exec(
+        select(RevisedDocument)
+        .where(
+            col(RevisedDocument.item_id).in_(item_ids),
+            col(RevisedDocument.concerns_deadline_at) > now,
+        )
+        .order_by(col(RevisedDocument.published_at), col(RevisedDocument.id))
+    ):
+        windows[revision.item_id] = revision  # the latest open one per item
 
     items_by_meeting: dict[int, list[AgendaItem]] = defaultdict(list)
     for item in items:
@@ -225,7 +249,9 @@ def build_homes(
             closed=meeting.closed_at is not None,
         )
         if participant.role in DELEGATE_ROLES and delegation is not None:
-            section = _with_delegate(section, delegation, agenda, spoke, procedures, now, team_url)
+            section = _with_delegate(
+                section, delegation, agenda, spoke, procedures, windows, now, team_url
+            )
         elif participant.role == "chair":
             section = _with_chair(section, agenda, decided, procedures, now, team_url)
         elif participant.role == "secretariat":
@@ -267,6 +293,7 @@ def _with_delegate(
     agenda: list[AgendaItem],
     spoke: dict[int, set[int]],
     procedures: dict[int, SilenceProcedure],
+    windows: dict[int, RevisedDocument],
     now: datetime,
     team_url: str | None,
 ) -> MeetingHome:
@@ -286,8 +313,26 @@ def _with_delegate(
         for item in agenda
         if item.id in procedures and procedures[item.id].status == "running"
     ]
+    concerns = [
+        ConcernLine(
+            number=item.number,
+            title=item.title,
+            code=window.code,
+            url=window.url,
+            deadline_at=window.concerns_deadline_at,
+            link=item_link(team_url, item),
+        )
+        for item in agenda
+        if not section.closed
+        and (window := windows.get(item.id or 0)) is not None
+        and window.concerns_deadline_at is not None
+    ]
     delegate = DelegateSection(
-        delegation=delegation.name, kind=delegation.kind, open_items=open_items, silences=silences
+        delegation=delegation.name,
+        kind=delegation.kind,
+        open_items=open_items,
+        silences=silences,
+        concerns=concerns,
     )
     return replace(section, delegate=delegate)
 

@@ -14,6 +14,7 @@ from bot.views import date_token, escape
 if TYPE_CHECKING:  # the Home's types live with the domain; views only format them
     from bot.home import (
         ChairSection,
+        ConcernLine,
         DelegateSection,
         Figures,
         Home,
@@ -105,18 +106,32 @@ def delegate_blocks(section: "DelegateSection", meeting: "MeetingHome") -> list[
         )
         lines = [_delegate_line(item, meeting.timezone) for item in items]
     blocks = _sections(heading, lines)
+    if section.concerns:
+        concern_lines = [_concern_line(c, meeting.timezone) for c in section.concerns]
+        blocks += _sections("*Final concerns open* on revised documents", concern_lines)
     if section.silences:
         member = section.kind == "member"
         silence_lines = [_silence_line(s, meeting.timezone, hint=member) for s in section.silences]
         blocks += _sections("*Silence procedures running*", silence_lines)
-    if items:
+    if items or section.concerns:
         blocks.append(
             _context(
-                "Reply in an item's thread to comment for your delegation; one comment from any "
-                "delegate counts. A deleted (withdrawn) comment does not."
+                "Reply in an item's thread to comment (or to raise a final concern) for your "
+                "delegation; one comment from any delegate counts. A deleted (withdrawn) comment "
+                "does not."
             )
         )
     return blocks
+
+
+def _concern_line(concern: "ConcernLine", timezone: str) -> str:
+    document = escape(concern.code)
+    if concern.url.startswith(("https://", "http://")):
+        document = f"<{concern.url}|{document}>"
+    return (
+        f"• *Item {concern.number}* {escape(concern.title)} · {document} · final concerns by "
+        f"{date_token(concern.deadline_at, timezone)}{_link(concern.link)}"
+    )
 
 
 def _delegate_line(item: "ItemLine", timezone: str) -> str:

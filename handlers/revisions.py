@@ -16,6 +16,7 @@ from slack_sdk import WebClient
 from bot.revision_views import CODE_BLOCK, REVISE_FORM, read_revise_form
 from bot.revisions import RevisionRequest, announce_revision, publish_revision, revise_command
 from bot.slack_api import Call, Outbound
+from handlers.home import ask_refresh, refresh_homes
 from handlers.outbound import answer, in_meeting, plan, send_planned_calls
 from models import Meeting
 
@@ -23,8 +24,8 @@ EXPIRED_FORM = "This form is out of date: use /revise again."
 
 
 def register(app: App) -> None:
-    app.command("/revise")(ack=revise, lazy=[send_planned_calls, announce])
-    app.view(REVISE_FORM)(ack=submit, lazy=[announce])
+    app.command("/revise")(ack=revise, lazy=[send_planned_calls, announce, refresh_homes])
+    app.view(REVISE_FORM)(ack=submit, lazy=[announce, refresh_homes])
 
 
 def revise(ack: Ack, command: dict[str, Any], context: BoltContext) -> None:
@@ -42,7 +43,7 @@ def revise(ack: Ack, command: dict[str, Any], context: BoltContext) -> None:
     )
     if found is None:
         return
-    _, outcome = found
+    meeting, outcome = found
     if outcome.form is not None:
         # The modal must open within 3 s of the trigger: the lazy listener does it at once.
         plan(
@@ -51,7 +52,7 @@ def revise(ack: Ack, command: dict[str, Any], context: BoltContext) -> None:
         )
         ack()
         return
-    context["announce_revision"] = outcome.revision_id
+    _published(context, outcome.revision_id, meeting.id)
     answer(ack, outcome.reply)
 
 
@@ -81,8 +82,17 @@ def submit(ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltCo
         errors = {block: message[:300] for block, message in outcome.errors.items()}
         ack(response_action="errors", errors=errors)
         return
-    context["announce_revision"] = outcome.revision_id
+    _published(context, outcome.revision_id, meeting.id)
     ack()  # closes the modal; the thread post is the confirmation
+
+
+def _published(context: BoltContext, revision_id: int | None, meeting_id: int | None) -> None:
+    """After the answer: announce the revision, and republish the Homes (delegates see an open
+    final-concerns window there)."""
+    if revision_id is None:
+        return
+    context["announce_revision"] = revision_id
+    ask_refresh(context, meeting_id=meeting_id, everyone=True)
 
 
 def announce(context: BoltContext, client: WebClient, logger: logging.Logger) -> None:

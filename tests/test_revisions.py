@@ -531,3 +531,34 @@ def test_the_digest_marks_final_concerns(bot: Bot, meeting: PostedMeeting):
 
     assert "Our final concern: para 4. — Côte d'Ivoire _final concern_" in text
     assert "An ordinary late reply on item 3. — Universal Postal Union _late_" in text
+
+
+def home_text(bot: Bot, user: str) -> str:
+    view = bot.standin.home_view(user)
+    assert view is not None, f"no Home published for {user}"
+    return json.dumps(view["blocks"], ensure_ascii=False)
+
+
+def open_home(bot: Bot, user: str) -> str:
+    delivery = bot.sender.event(
+        {"type": "app_home_opened", "user": user, "tab": "home", "event_ts": bot.sender.next_ts()}
+    )
+    assert delivery.status == 200
+    bot.settle()
+    return home_text(bot, user)
+
+
+def test_a_delegates_home_shows_the_open_window_from_the_moment_it_is_published(
+    bot: Bot, meeting: PostedMeeting
+):
+    commenters(bot, meeting)
+    bot.clock.now = AFTER_DEADLINE
+    command(bot, ONE_LINE)
+
+    # Republished after /revise, without the delegate opening anything.
+    home = home_text(bot, IVORY)
+    assert "Final concerns open" in home and "PC0601E1/Rev.1" in home and URL in home
+    assert f"<!date^{int(WINDOW_END.timestamp())}^" in home
+    # Once the window has closed, a Home opened again no longer lists it.
+    bot.clock.now = WINDOW_END + timedelta(minutes=1)
+    assert "Final concerns open" not in open_home(bot, IVORY)
