@@ -53,14 +53,22 @@ def _on_connect(dbapi_connection: Any, _record: Any) -> None:
 
 
 class _FileTurn:
-    """An exclusive flock on `<database>.writer-lock`, shared by every process on the file."""
+    """An exclusive flock on `<database>.writer-lock`, shared by every process on the file.
+
+    The file is opened at the first write, not with the engine: like the database itself, a
+    missing folder must fail the request that needs it (so /healthz can answer 503), not the
+    process that builds the engine.
+    """
 
     def __init__(self, path: str) -> None:
-        self.fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
-        weakref.finalize(self, os.close, self.fd)  # with its engine, not at exit
+        self.path = path
+        self.fd: int | None = None
 
     def acquire(self, timeout: float) -> bool:
         assert fcntl is not None
+        if self.fd is None:
+            self.fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+            weakref.finalize(self, os.close, self.fd)  # with its engine, not at exit
         deadline = time.monotonic() + timeout
         while True:
             try:
@@ -72,7 +80,7 @@ class _FileTurn:
                 time.sleep(0.001)
 
     def release(self) -> None:
-        assert fcntl is not None
+        assert fcntl is not None and self.fd is not None
         fcntl.flock(self.fd, fcntl.LOCK_UN)
 
 
@@ -95,9 +103,12 @@ class _Writers:
             return
         if not self.lock.acquire(timeout=TURN_TIMEOUT):
             raise TimeoutError(f"no turn to write to SQLite within {TURN_TIMEOUT} s")
-        if self.file_turn is not None and not self.file_turn.acquire(TURN_TIMEOUT):
+        try:
+            if self.file_turn is not None and not self.file_turn.acquire(TURN_TIMEOUT):
+                raise TimeoutError(f"no turn to write to SQLite within {TURN_TIMEOUT} s")
+        except BaseException:  # the lock file could not be opened or taken: give the turn back
             self.lock.release()
-            raise TimeoutError(f"no turn to write to SQLite within {TURN_TIMEOUT} s")
+            raise
         connection.info[_HELD] = True
         try:
             connection.exec_driver_sql("BEGIN IMMEDIATE")

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine, func
+from sqlalchemy.exc import OperationalError
 from sqlmodel import col, select
 
 from bot.db import make_engine, session_scope
@@ -172,3 +173,11 @@ def test_a_write_holds_the_lock_file_until_it_commits(tmp_path: Path):
     assert written.wait(timeout=10)
     assert lock_file_is_free(lock_file)
     assert actions(first) == ["first", "second"]
+
+
+def test_an_engine_on_a_missing_folder_is_built_and_fails_only_when_used(tmp_path: Path):
+    """/healthz relies on this: building the engine succeeds, each use fails at once."""
+    engine = make_engine(f"sqlite:///{tmp_path / 'gone' / 'x.db'}")
+    for _ in range(2):  # the second attempt must not wait for a turn the first one kept
+        with pytest.raises(OperationalError):
+            audit(engine, "nowhere")
