@@ -22,7 +22,7 @@ from bot.meetings import find_participant
 from bot.slack_api import Outbound
 from bot.summary import SummaryRecord, build_summary
 from bot.views import closing_message, figures_message
-from models import AgendaItem, Decision, Meeting
+from models import AgendaItem, Decision, Meeting, RevisedDocument
 
 log = logging.getLogger(__name__)
 
@@ -74,10 +74,16 @@ def request_close(
 
 
 def sessions_to_close(session: Session, *, now: datetime) -> list[int]:
-    """Meetings closed by /close, or whose items are all decided with every deadline passed."""
+    """Meetings closed by /close, or whose items are all decided with every deadline passed,
+    final-concerns windows included (a concern may still come in while one is open)."""
     closed = list(session.exec(select(Meeting.id).where(col(Meeting.closed_at).is_not(None))))
     items = list(session.exec(select(AgendaItem).where(col(AgendaItem.active))))
     decided = set(session.exec(select(Decision.item_id).distinct()))
+    windows_open = set(
+        session.exec(
+            select(RevisedDocument.item_id).where(col(RevisedDocument.concerns_deadline_at) > now)
+        )
+    )
     by_meeting: dict[int, list[AgendaItem]] = {}
     for item in items:
         by_meeting.setdefault(item.meeting_id, []).append(item)
@@ -85,7 +91,7 @@ def sessions_to_close(session: Session, *, now: datetime) -> list[int]:
         meeting_id
         for meeting_id, agenda in by_meeting.items()
         if agenda
-        and all(i.id in decided for i in agenda)
+        and all(i.id in decided and i.id not in windows_open for i in agenda)
         and all(i.deadline_at is not None and i.deadline_at <= now for i in agenda)
     ]
     return sorted({m for m in closed + finished if m is not None})

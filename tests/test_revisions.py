@@ -23,11 +23,12 @@ from bot.record import CONTRACT_COLUMNS, comment_rows, write_csv
 from bot.record_formats import render_html, render_markdown, write_xlsx
 from bot.revisions import announce_revision
 from bot.schedule import next_due_at, run_due
+from bot.session_end import sessions_to_close
 from bot.slack_api import ChannelPacer, Outbound, make_client
 from bot.standin import Delivery
 from bot.summary import build_summary
 from bot.views import digest_message
-from models import AuditEntry, Comment, Meeting, RevisedDocument
+from models import AgendaItem, AuditEntry, Comment, Decision, Meeting, RevisedDocument
 from models import Delivery as Scheduled
 from tests.conftest import IN_SESSION, Bot
 from tests.conftest import Meeting as PostedMeeting
@@ -562,3 +563,37 @@ def test_a_delegates_home_shows_the_open_window_from_the_moment_it_is_published(
     # Once the window has closed, a Home opened again no longer lists it.
     bot.clock.now = WINDOW_END + timedelta(minutes=1)
     assert "Final concerns open" not in open_home(bot, IVORY)
+
+
+def test_the_session_does_not_close_itself_while_a_final_concerns_window_is_open(
+    bot: Bot, meeting: PostedMeeting
+):
+    """Every item decided and every comment deadline passed would close the session, but a
+    delegation may still raise a final concern until the window's deadline."""
+    window_end = datetime(2030, 3, 2, 16, 0, tzinfo=UTC)  # after item 5's deadline (2030-01-31)
+    with session_scope(bot.database.engine) as session:
+        items = list(session.exec(select(AgendaItem).order_by(col(AgendaItem.number))))
+        for item in items:
+            assert item.id is not None
+            session.add(
+                Decision(
+                    item_id=item.id,
+                    kind="noted",
+                    text="Noted.",
+                    decided_by=CHAIR,
+                    decided_at=IN_SESSION,
+                )
+            )
+        session.add(
+            RevisedDocument(
+                item_id=items[0].id or 0,
+                code="PC0601E1/Rev.1",
+                url=URL,
+                published_by=SECRETARIAT,
+                published_at=IN_SESSION,
+                concerns_deadline_at=window_end,
+            )
+        )
+    with session_scope(bot.database.engine, read_only=True) as session:
+        assert sessions_to_close(session, now=window_end - timedelta(minutes=1)) == []
+        assert sessions_to_close(session, now=window_end) == [meeting_id(bot)]
