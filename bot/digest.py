@@ -27,9 +27,12 @@ from models import (
     Comment,
     Decision,
     Delegation,
+    DraftingGroup,
+    GroupContribution,
     Meeting,
     Objection,
     Reported,
+    RevisedDocument,
     SilenceProcedure,
     StrayReply,
 )
@@ -51,6 +54,13 @@ class NewComment:
 
 
 @dataclass(frozen=True)
+class NewRevision:
+    code: str
+    url: str
+    concerns_until: datetime | None  # the final-concerns window it opened, if any
+
+
+@dataclass(frozen=True)
 class DigestItem:
     number: int
     title: str
@@ -60,10 +70,12 @@ class DigestItem:
     new_decisions: list[str] = field(default_factory=list)  # "Approved (by the chair): text"
     silence: str | None = None  # "running until …" or "broken by …"
     awaiting_chair: bool = False
+    new_revisions: list[NewRevision] = field(default_factory=list)
+    concerns_until: datetime | None = None  # a final-concerns window open on the item
 
     @property
     def has_news(self) -> bool:
-        return bool(self.new_comments or self.new_decisions)
+        return bool(self.new_comments or self.new_decisions or self.new_revisions)
 
 
 @dataclass(frozen=True)
@@ -76,6 +88,8 @@ class Digest:
     strays: list[tuple[int, str, str]]  # item number, user id, excerpt
     new_objections: int
     reported: list[tuple[str, int]]  # (kind, id) to record as reported once sent
+    # Drafting groups with new messages in their channels: (name, new messages by members).
+    groups: list[tuple[str, int]] = field(default_factory=list)
 
     @property
     def quiet(self) -> bool:
@@ -160,6 +174,25 @@ def build_digest(
             .order_by(col(Delegation.position))
         )
     )
+    revisions = list(
+        session.exec(
+            select(RevisedDocument)
+            .where(col(RevisedDocument.item_id).in_(ids))
+            .order_by(col(RevisedDocument.published_at), col(RevisedDocument.id))
+        )
+    )
+    group_messages = list(
+        session.exec(
+            select(GroupContribution.id, DraftingGroup.name)
+            .join(DraftingGroup, col(DraftingGroup.id) == col(GroupContribution.group_id))
+            .where(
+                DraftingGroup.meeting_id == meeting.id,
+                col(GroupContribution.member),
+                GroupContribution.status == "active",
+            )
+            .order_by(col(DraftingGroup.id), col(GroupContribution.posted_at))
+        )
+    )
 
     horizon = now + timedelta(seconds=meeting.digest_horizon_seconds)
     to_report: list[tuple[str, int]] = []
@@ -207,6 +240,21 @@ def build_digest(
         if objection_id is not None and ("objection", objection_id) not in reported:
             to_report.append(("objection", objection_id))
             new_objections += 1
+    new_revisions: dict[int, list[NewRevision]] = defaultdict(list)
+    concerns_until: dict[int, datetime] = {}
+    for revision in revisions:
+        assert revision.id is not None
+        window = revision.concerns_deadline_at
+        if window is not None and window > now:
+            concerns_until[revision.item_id] = window
+        if ("revision", revision.id) not in reported:
+            to_report.append(("revision", revision.id))
+            new_revisions[revision.item_id].append(NewRevision(revision.code, revision.url, window))
+    new_in_groups: dict[str, int] = {}
+    for message_id, group_name in group_messages:
+        if message_id is not None and ("group_message", message_id) not in reported:
+            to_report.append(("group_message", message_id))
+            new_in_groups[group_name] = new_in_groups.get(group_name, 0) + 1
     new_strays: list[tuple[int, str, str]] = []
     for stray, number in strays:
         assert stray.id is not None
@@ -236,6 +284,8 @@ def build_digest(
                 and not is_open
                 and item.id not in decided_items
                 and item.id not in silence_state,
+                new_revisions=new_revisions.get(item.id, []),
+                concerns_until=concerns_until.get(item.id),
             )
         )
     return Digest(
@@ -247,6 +297,7 @@ def build_digest(
         strays=new_strays,
         new_objections=new_objections,
         reported=to_report,
+        groups=list(new_in_groups.items()),
     )
 
 

@@ -404,6 +404,10 @@ def digest_message(digest: "Digest", heading: str | None = None) -> SlackMessage
         line = f"{escape(title)}: nothing new since your last digest."
         if open_items:
             line += f" {len(open_items)} item(s) still open for comments."
+        for item in digest.items:
+            if item.concerns_until is not None:
+                until = date_token(item.concerns_until, digest.timezone)
+                line += f" Item {item.number}: final concerns open until {until}."
         return SlackMessage(text=line, blocks=[_section(line)])
     late = sum(c.late for i in digest.items for c in i.new_comments)
     delegations = {c.delegation for i in digest.items for c in i.new_comments}
@@ -416,6 +420,7 @@ def digest_message(digest: "Digest", heading: str | None = None) -> SlackMessage
             else ""
         )
         + (f"; {digest.new_objections} new objection(s)" if digest.new_objections else "")
+        + (f"; {_group_news(digest.groups)}" if digest.groups else "")
         + f". As of {date_token(digest.now, digest.timezone)}."
     )
     blocks: list[dict[str, Any]] = [
@@ -438,7 +443,15 @@ def digest_message(digest: "Digest", heading: str | None = None) -> SlackMessage
                 _clip("*Replies from people not on the roster* (not counted)\n" + "\n".join(rows))
             )
         )
+    if digest.groups:
+        rows = [f"• {escape(name)}: {count} new message(s)" for name, count in digest.groups]
+        blocks.append(_section(_clip("*Drafting groups*\n" + "\n".join(rows))))
     return SlackMessage(text=f"{title}: {summary}", blocks=blocks[:50])
+
+
+def _group_news(groups: list[tuple[str, int]]) -> str:
+    messages = sum(count for _, count in groups)
+    return f"{messages} new message(s) in {len(groups)} drafting group(s)"
 
 
 def _digest_item_lines(item: "DigestItem", timezone: str) -> list[str]:
@@ -463,6 +476,18 @@ def _digest_item_lines(item: "DigestItem", timezone: str) -> list[str]:
             lines.append(
                 f"   … and {len(item.new_comments) - EXCERPTS_PER_ITEM} more in the thread"
             )
+    for revision in item.new_revisions:
+        document = escape(revision.code)
+        if revision.url.startswith(("https://", "http://")):
+            document = f"<{revision.url}|{document}>"
+        window = (
+            f"; final concerns until {date_token(revision.concerns_until, timezone)}"
+            if revision.concerns_until is not None
+            else ""
+        )
+        lines.append(f"• :page_facing_up: revised document {document} published{window}")
+    if item.concerns_until is not None and not item.new_revisions:
+        lines.append(f"• final concerns open until {date_token(item.concerns_until, timezone)}")
     if item.closing_at is not None:
         lines.append(f"• :hourglass: closes {date_token(item.closing_at, timezone)}")
     if item.silent_members:

@@ -18,10 +18,11 @@ from sqlalchemy import update
 from sqlmodel import col, func, select
 
 from bot.db import session_scope
+from bot.digest import send_digest
 from bot.groups import channel_name, group_slug, parse_group, set_up_group
 from bot.record import CONTRACT_COLUMNS, comment_rows, write_csv
 from bot.record_formats import render_html, render_markdown, write_xlsx
-from bot.slack_api import make_client
+from bot.slack_api import ChannelPacer, Outbound, make_client
 from bot.standin import Delivery
 from bot.summary import build_summary
 from models import (
@@ -32,7 +33,7 @@ from models import (
     GroupContribution,
 )
 from models import Meeting as MeetingRow
-from tests.conftest import Bot, Meeting
+from tests.conftest import IN_SESSION, Bot, Meeting
 
 SECRETARY = "U0SEC0001"
 AUSTRALIA = "U0AU00001"
@@ -557,3 +558,36 @@ def test_a_record_without_groups_has_no_group_section(bot: Bot, meeting: Meeting
         summary = build_summary(session, meeting_id=meeting_id, now=bot.clock.now)
     assert summary.groups == []
     assert "Drafting groups" not in render_markdown(summary)
+
+
+def test_the_digest_counts_the_groups_new_messages_once(bot: Bot, group: DraftingGroup) -> None:
+    channel = group.channel
+    assert channel is not None
+    bot.sender.post(channel=channel, user=AUSTRALIA, text="Rule 1: quorum.")
+    bot.sender.post(channel=channel, user=IVORY_COAST, text="Rule 2: languages.")
+    bot.sender.post(channel=channel, user=OBSERVER, text="May I suggest a rule?")  # kept apart
+    bot.settle()
+    with session_scope(bot.database.engine) as session:
+        meeting_id = session.exec(select(MeetingRow.id)).one()
+    assert meeting_id is not None
+
+    def digest_text() -> str:
+        bot.standin.clear_calls()
+        out = Outbound(make_client(bot.settings), ChannelPacer(interval=0))
+        sent = send_digest(
+            bot.database.engine,
+            out,
+            meeting_id=meeting_id,
+            recipient=SECRETARY,
+            now=IN_SESSION,
+            forced=True,
+        )
+        assert sent
+        return json.dumps(
+            [c.params.get("blocks") for c in bot.standin.calls_to("chat.postMessage")],
+            ensure_ascii=False,
+        )
+
+    first = digest_text()
+    assert "Rules of procedure: 2 new message(s)" in first  # the observer's is not the group's
+    assert "Rules of procedure" not in digest_text()  # reported once

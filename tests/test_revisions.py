@@ -18,7 +18,7 @@ from sqlmodel import col, select
 from bot.clock import datetime_to_ts
 from bot.db import session_scope
 from bot.deliveries import Due, claim, mark_sent
-from bot.digest import build_digest
+from bot.digest import build_digest, send_digest
 from bot.record import CONTRACT_COLUMNS, comment_rows, write_csv
 from bot.record_formats import render_html, render_markdown, write_xlsx
 from bot.revisions import announce_revision
@@ -597,3 +597,31 @@ def test_the_session_does_not_close_itself_while_a_final_concerns_window_is_open
     with session_scope(bot.database.engine, read_only=True) as session:
         assert sessions_to_close(session, now=window_end - timedelta(minutes=1)) == []
         assert sessions_to_close(session, now=window_end) == [meeting_id(bot)]
+
+
+def test_the_digest_reports_a_new_revision_once_then_the_open_window(
+    bot: Bot, meeting: PostedMeeting
+):
+    bot.clock.now = AFTER_DEADLINE
+    command(bot, ONE_LINE)
+
+    def digest_text(at: datetime) -> str:
+        bot.standin.clear_calls()
+        sent = send_digest(
+            bot.database.engine,
+            outbound(bot),
+            meeting_id=meeting_id(bot),
+            recipient=SECRETARIAT,
+            now=at,
+            forced=True,
+        )
+        assert sent
+        [post] = bot.standin.calls_to("chat.postMessage")
+        return json.dumps(post.params["blocks"], ensure_ascii=False)
+
+    first = digest_text(AFTER_DEADLINE + timedelta(hours=1))
+    assert f"revised document <{URL}|PC0601E1/Rev.1> published; final concerns until" in first
+    second = digest_text(AFTER_DEADLINE + timedelta(days=1))
+    assert "PC0601E1/Rev.1" not in second  # reported once
+    assert "Item 3: final concerns open until" in second
+    assert "final concerns open" not in digest_text(WINDOW_END + timedelta(minutes=1))
