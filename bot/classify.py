@@ -16,9 +16,10 @@ from typing import Any
 
 from sqlmodel import Session, col, or_, select
 
+from bot.attribution import attribution
 from bot.audit import record_audit
 from bot.meetings import find_participant
-from bot.record import ROLE_LABELS, comment_id, unescape_slack
+from bot.record import comment_id, unescape_slack
 from models import COMMENT_KINDS, AgendaItem, Comment, Delegation, Meeting
 
 ACTION = "classify_comment"  # the audit log's action, and the shortcut's and modal's callback_id
@@ -102,10 +103,7 @@ def find_classification_target(
     refusal = _refuse_unless_allowed(session, comment, meeting, user_id=user_id, now=now)
     if refusal is not None:
         return ClassifyTarget(channel, ts, refusal=refusal, in_meeting_channel=True)
-    if comment.role in ROLE_LABELS or delegation is None:
-        name = ROLE_LABELS.get(comment.role, comment.role)
-    else:
-        name = delegation.name
+    name, _ = attribution(comment.role, delegation)
     return ClassifyTarget(
         channel,
         ts,

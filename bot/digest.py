@@ -16,6 +16,7 @@ from slack_sdk.errors import SlackApiError
 from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
+from bot.attribution import attribution
 from bot.db import insert_many_or_ignore, session_scope
 from bot.deliveries import Due, claim, mark_sent, release
 from bot.meetings import role_ids
@@ -205,7 +206,7 @@ def build_digest(
         if ("comment", comment.id) in reported or comment.status != "active":
             continue
         to_report.append(("comment", comment.id))
-        name = delegation.name if delegation else comment.role.capitalize()
+        name, _ = attribution(comment.role, delegation)
         new_by_item[comment.item_id].append(
             NewComment(
                 delegation=name,

@@ -11,6 +11,7 @@ from datetime import datetime
 
 from sqlmodel import Session, col, select
 
+from bot.attribution import attribution
 from bot.clock import ts_to_datetime
 from bot.record import unescape_slack
 from models import (
@@ -21,8 +22,6 @@ from models import (
     GroupContribution,
     Participant,
 )
-
-ROLE_NAMES = {"chair": "Chair", "secretariat": "Secretariat"}
 
 
 @dataclass(frozen=True)
@@ -80,7 +79,7 @@ def group_entries(session: Session, *, meeting_id: int) -> list[GroupEntry]:
         .where(col(DraftingGroupMember.group_id).in_(ids))
         .order_by(col(DraftingGroupMember.group_id), col(DraftingGroupMember.position))
     ):
-        name, kind = _who(participant.role, delegation)
+        name, kind = attribution(participant.role, delegation)
         members[member.group_id].append(GroupMemberEntry(member.user_id, name, kind))
     written: dict[int, list[ContributionEntry]] = defaultdict(list)
     rows = session.exec(
@@ -93,7 +92,7 @@ def group_entries(session: Session, *, meeting_id: int) -> list[GroupEntry]:
         if contribution.role is None:
             name, kind = "", "not registered"
         else:
-            name, kind = _who(contribution.role, delegation)
+            name, kind = attribution(contribution.role, delegation)
         written[contribution.group_id].append(
             ContributionEntry(
                 contribution_id=f"{contribution.channel}-{contribution.ts}",
@@ -129,12 +128,6 @@ def group_entries(session: Session, *, meeting_id: int) -> list[GroupEntry]:
             )
         )
     return entries
-
-
-def _who(role: str, delegation: Delegation | None) -> tuple[str, str]:
-    if role in ROLE_NAMES or delegation is None:
-        return ROLE_NAMES.get(role, role), role
-    return delegation.name, delegation.kind
 
 
 def _conversation_key(contribution: GroupContribution) -> tuple[datetime, datetime]:

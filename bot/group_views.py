@@ -8,6 +8,7 @@ import json
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from bot.attribution import attribution
 from bot.views import SlackMessage, escape
 from models import AgendaItem, Delegation, DraftingGroup, Meeting, Participant
 
@@ -17,7 +18,6 @@ if TYPE_CHECKING:  # the report's type lives with the set-up; views only format 
 GROUP_FORM = "drafting_group"  # the modal's callback_id
 NAME, ITEM, TOPIC, MEMBERS, PURPOSE = "name", "item", "topic", "members", "purpose"
 ITEM_OPTIONS = 100  # Slack's limit on a static select's options
-ROLE_NAMES = {"chair": "Chair", "secretariat": "Secretariat"}
 
 USAGE = """*/group*: set up a drafting group in a private channel (secretariat only).
 • `/group`: the form (name, agenda item or topic, members, purpose)
@@ -37,8 +37,8 @@ class GroupMemberName:
 
 
 def member_name(participant: Participant, delegation: Delegation | None) -> GroupMemberName:
-    name = delegation.name if delegation is not None else ROLE_NAMES.get(participant.role, "")
-    return GroupMemberName(participant.user_id, name or participant.role, participant.role)
+    name, _ = attribution(participant.role, delegation)
+    return GroupMemberName(participant.user_id, name, participant.role)
 
 
 def _plain(text: str, limit: int = 150) -> dict[str, Any]:

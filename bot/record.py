@@ -10,6 +10,7 @@ from pathlib import Path
 
 from sqlmodel import Session, col, select
 
+from bot.attribution import attribution
 from bot.concern_phase import COMMENTS, phase_of
 from models import AgendaItem, Comment, Delegation
 
@@ -30,8 +31,6 @@ CONTRACT_COLUMNS = [
 # when it is not classified; `phase` is "comments" or "final_concerns" (a reply in a revised
 # document's final-concerns window, bot/concern_phase.py).
 CSV_COLUMNS = [*CONTRACT_COLUMNS, "kind", "phase"]
-
-ROLE_LABELS = {"chair": "Chair", "secretariat": "Secretariat"}
 
 
 @dataclass(frozen=True)
@@ -89,10 +88,7 @@ def comment_rows(session: Session, *, meeting_id: int) -> list[CommentRow]:
     )
     out: list[CommentRow] = []
     for comment, number, delegation in rows:
-        if comment.role in ROLE_LABELS or delegation is None:
-            name, kind = ROLE_LABELS.get(comment.role, comment.role), comment.role
-        else:
-            name, kind = delegation.name, delegation.kind
+        name, kind = attribution(comment.role, delegation)
         out.append(
             CommentRow(
                 item=number,

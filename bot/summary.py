@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
+from bot.attribution import attribution
 from bot.group_record import GroupEntry, group_entries
 from bot.record import comment_id, unescape_slack
 from models import (
@@ -150,8 +151,6 @@ class SummaryRecord:
 
 # -- building it from the database --------------------------------------------------------------
 
-LABELS = {"chair": "Chair", "secretariat": "Secretariat"}
-
 
 def build_summary(session: Session, *, meeting_id: int, now: datetime) -> SummaryRecord:
     """The whole record in twelve queries (one for the revised documents, three for the
@@ -231,10 +230,7 @@ def build_summary(session: Session, *, meeting_id: int, now: datetime) -> Summar
     order.update({"Chair": len(order), "Secretariat": len(order) + 1})
     comments_by_item: dict[int, list[CommentEntry]] = defaultdict(list)
     for comment, delegation in comment_rows:
-        if comment.role in LABELS or delegation is None:
-            name, kind = LABELS.get(comment.role, comment.role), comment.role
-        else:
-            name, kind = delegation.name, delegation.kind
+        name, kind = attribution(comment.role, delegation)
         comments_by_item[comment.item_id].append(
             CommentEntry(
                 comment_id=comment_id(comment),
@@ -321,8 +317,7 @@ def build_summary(session: Session, *, meeting_id: int, now: datetime) -> Summar
 
     roster: list[RosterEntry] = []
     for participant, delegation in people:
-        name = delegation.name if delegation else LABELS.get(participant.role, participant.role)
-        kind = delegation.kind if delegation else participant.role
+        name, kind = attribution(participant.role, delegation)
         roster.append(
             RosterEntry(
                 name,
