@@ -125,7 +125,9 @@ def find_thread(
     Plain columns, not ORM objects: this runs for every reply.
     """
     params = {"channel": channel, "thread_ts": thread_ts, "user_id": user_id or ""}
-    row = session.execute(_FIND_THREAD, params).first()
+    # On the session's connection (same transaction): the Session's own execute adds ORM
+    # bookkeeping that cost a third of the capture's CPU, and this statement needs none.
+    row = session.connection().execute(_FIND_THREAD, params).first()
     if row is None:
         return None
     item_id, number, title, deadline, meeting_id, meeting_title, timezone, pid, role, did = row
@@ -287,7 +289,7 @@ def _ensure_comment(
     )
     if new_id is not None:
         # A new comment has no versions yet: a plain INSERT cannot conflict.
-        session.execute(
+        session.connection().execute(
             _ADD_FIRST_VERSION,
             {"comment_id": new_id, "version_at": version_at, "text": text, "recorded_at": now},
         )

@@ -114,8 +114,9 @@ def insert_returning(
     dialect = session.get_bind().dialect.name
     stmt = _insert_or_ignore_statement(model, dialect, tuple(keys), returning)
     # The values travel as parameters of a statement built once: building a statement per
-    # row cost more than running it (a reply's capture is three of these).
-    return session.execute(stmt, values).scalar()
+    # row cost more than running it (a reply's capture is three of these).  It runs on the
+    # session's connection, in its transaction, without the Session's ORM bookkeeping.
+    return session.connection().execute(stmt, values).scalar()
 
 
 @functools.cache
