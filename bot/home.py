@@ -29,6 +29,8 @@ from models import (
     Comment,
     Decision,
     Delegation,
+    DraftingGroup,
+    DraftingGroupMember,
     Meeting,
     Participant,
     RevisedDocument,
@@ -110,6 +112,16 @@ class SecretariatSection:
 
 
 @dataclass(frozen=True)
+class GroupLine:
+    """A drafting group the viewer is in (the secretariat sees all of the meeting's)."""
+
+    name: str
+    channel: str  # the private channel's id
+    item: int | None  # the item it works on; None for a free topic
+    topic: str
+
+
+@dataclass(frozen=True)
 class MeetingHome:
     meeting_id: int
     key: str
@@ -120,6 +132,7 @@ class MeetingHome:
     delegate: DelegateSection | None = None
     chair: ChairSection | None = None
     secretariat: SecretariatSection | None = None
+    groups: list[GroupLine] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -143,7 +156,7 @@ def item_link(team_url: str | None, item: AgendaItem) -> str | None:
 def build_homes(
     session: Session, *, user_ids: Iterable[str], now: datetime, team_url: str | None
 ) -> dict[str, Home]:
-    """Every viewer's Home, in at most eight queries whatever the size of the meetings."""
+    """Every viewer's Home, in at most nine queries whatever the size of the meetings."""
     wanted = list(dict.fromkeys(user_ids))
     homes: dict[str, Home] = {user: Home(user_id=user, now=now) for user in wanted}
     if not wanted:
@@ -214,6 +227,18 @@ def build_homes(
         .order_by(col(SilenceProcedure.started_at), col(SilenceProcedure.id))
     ):
         procedures[procedure.item_id] = procedure  # the latest open one per item
+    group_rows = list(
+        session.exec(
+            select(DraftingGroup, DraftingGroupMember.user_id)
+            .join(DraftingGroupMember, col(DraftingGroupMember.group_id) == col(DraftingGroup.id))
+            .where(
+                col(DraftingGroup.meeting_id).in_(meeting_ids),
+                col(DraftingGroup.channel).is_not(None),
+            )
+            .order_by(col(DraftingGroup.id))
+        )
+    )
+    numbers = {item.id: item.number for item in items}
     windows: dict[int, RevisedDocument] = {}
     for revision in session.exec(
         select(RevisedDocument)
@@ -263,11 +288,33 @@ def build_homes(
             section = replace(section, secretariat=SecretariatSection(figures))
         else:
             continue
+        section = replace(
+            section,
+            groups=_groups_for(group_rows, participant, meeting.id, numbers),
+        )
         home = homes[participant.user_id]
         homes[participant.user_id] = Home(
             user_id=home.user_id, now=now, meetings=[*home.meetings, section]
         )
     return homes
+
+
+def _groups_for(
+    rows: list[tuple[DraftingGroup, str]],
+    participant: Participant,
+    meeting_id: int,
+    numbers: dict[int | None, int],
+) -> list[GroupLine]:
+    """The meeting's drafting groups this participant is in; every one for the secretariat."""
+    everyone = participant.role == "secretariat"
+    seen: dict[int | None, GroupLine] = {}
+    for group, member in rows:
+        if group.meeting_id != meeting_id or group.id in seen or group.channel is None:
+            continue
+        if everyone or member == participant.user_id:
+            item = numbers.get(group.item_id) if group.item_id is not None else None
+            seen[group.id] = GroupLine(group.name, group.channel, item, group.topic)
+    return list(seen.values())
 
 
 def _is_open(item: AgendaItem, now: datetime) -> bool:

@@ -17,6 +17,7 @@ if TYPE_CHECKING:  # the Home's types live with the domain; views only format th
         ConcernLine,
         DelegateSection,
         Figures,
+        GroupLine,
         Home,
         ItemLine,
         MeetingHome,
@@ -83,8 +84,15 @@ def meeting_blocks(meeting: "MeetingHome", home: "Home") -> list[Block]:
         blocks += chair_blocks(meeting.chair, meeting)
     if meeting.secretariat is not None:
         blocks += secretariat_blocks(meeting.secretariat.figures, meeting)
+    if meeting.groups:
+        blocks += _sections("*Drafting groups*", [_group_line(g) for g in meeting.groups])
     blocks.append({"type": "divider"})
     return blocks
+
+
+def _group_line(group: "GroupLine") -> str:
+    about = f"item {group.item}" if group.item is not None else escape(group.topic or group.name)
+    return f"• <#{group.channel}> {escape(group.name)} · on {about}"
 
 
 # -- a delegate -----------------------------------------------------------------------------------

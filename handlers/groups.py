@@ -27,6 +27,7 @@ from bot.group_views import GROUP_FORM, NAME, outsider_notice, read_group_form, 
 from bot.groups import create_group, group_command, group_of_channel, parse_group, set_up_group
 from bot.slack_api import Call, send_calls
 from bot.views import RECEIPT_REACTION
+from handlers.home import publish_homes
 from handlers.outbound import answer, in_meeting, plan, send_planned_calls
 from models import DraftingGroup, Meeting
 
@@ -103,6 +104,13 @@ def set_up(context: BoltContext, client: WebClient, logger: logging.Logger) -> N
         )
         if errors:
             logger.warning("drafting group report not sent: %s", "; ".join(errors))
+    if report.outcome == "done":
+        # Its members (and the secretariat) find the group's channel on their Home from now on.
+        with context["db"].session(read_only=True) as session:
+            group = session.get(DraftingGroup, report.group_id)
+        if group is not None:
+            members = [*report.invited, report.creator]
+            publish_homes(context, client, logger, meeting_id=group.meeting_id, users=members)
 
 
 # -- messages in a group's channel --------------------------------------------------------------

@@ -123,3 +123,26 @@ def refresh_homes(context: BoltContext, client: WebClient, logger: logging.Logge
     errors = send_calls(client, calls)
     if errors:
         logger.warning("Home refresh failed for some viewers: %s", "; ".join(errors))
+
+
+def publish_homes(
+    context: BoltContext,
+    client: WebClient,
+    logger: logging.Logger,
+    *,
+    meeting_id: int,
+    users: list[str],
+) -> None:
+    """Republish the Homes of `users` and of the meeting's secretariat, from inside a lazy
+    listener whose own work decides who is concerned (a drafting group once it is set up)."""
+    with context["db"].session(read_only=True) as session:
+        viewers = [*users, *viewers_concerned(session, meeting_id=meeting_id)]
+        calls = refresh_home_calls(
+            session,
+            user_ids=list(dict.fromkeys(viewers)),
+            now=context["now"],
+            team_url=team_url(context),
+        )
+    errors = send_calls(client, calls)
+    if errors:
+        logger.warning("Home refresh failed for some viewers: %s", "; ".join(errors))

@@ -591,3 +591,32 @@ def test_the_digest_counts_the_groups_new_messages_once(bot: Bot, group: Draftin
     first = digest_text()
     assert "Rules of procedure: 2 new message(s)" in first  # the observer's is not the group's
     assert "Rules of procedure" not in digest_text()  # reported once
+
+
+def test_members_and_the_secretariat_find_the_group_on_their_home(
+    bot: Bot, meeting: Meeting
+) -> None:
+    group_command(bot, ROP)
+    made = only_group(bot)
+    assert made.channel is not None
+    line = f"<#{made.channel}> Rules of procedure · on item 3"
+
+    def home(user: str) -> str:
+        view = bot.standin.home_view(user)
+        return json.dumps(view["blocks"], ensure_ascii=False) if view else ""
+
+    # Republished once the channel exists, without anyone opening the Home.
+    assert line in home(AUSTRALIA) and line in home(IVORY_COAST)
+    assert line in home(SECRETARY) and line in home("U0SEC0002")  # the whole secretariat
+    # A delegate outside the group: opening the Home shows no group.
+    opened = bot.sender.event(
+        {
+            "type": "app_home_opened",
+            "user": OBSERVER,
+            "tab": "home",
+            "event_ts": bot.sender.next_ts(),
+        }
+    )
+    assert opened.status == 200
+    bot.settle()
+    assert home(OBSERVER) and "Drafting groups" not in home(OBSERVER)
