@@ -4,7 +4,7 @@ The acknowledgement checks and writes the group (or answers privately why not); 
 created, the members invited, welcomed and linked after it, in the lazy listener, which then
 tells the secretariat member privately how it went.
 
-`capture_group_event` is how handlers/messages.py hands over a message that is in no agenda
+`capture_group_change` is how handlers/messages.py hands over a message that is in no agenda
 item's thread: when it is in a drafting group's channel, it is recorded for the group.
 """
 
@@ -16,7 +16,6 @@ from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 from sqlmodel import Session
 
-from bot.clock import ts_to_datetime
 from bot.group_capture import (
     GroupCapture,
     capture_group_deletion,
@@ -25,13 +24,12 @@ from bot.group_capture import (
 )
 from bot.group_views import GROUP_FORM, NAME, outsider_notice, read_group_form, set_up_text
 from bot.groups import create_group, group_command, group_of_channel, parse_group, set_up_group
+from bot.message_events import Edited, MessageChange, Posted
 from bot.slack_api import Call, send_calls
-from bot.views import RECEIPT_REACTION
 from handlers.home import publish_homes
-from handlers.outbound import answer, in_meeting, plan, send_planned_calls
+from handlers.outbound import answer, ephemeral, in_meeting, plan, receipt, send_planned_calls
 from models import DraftingGroup, Meeting
 
-MESSAGE_SUBTYPES = {None, "thread_broadcast", "file_share"}
 EXPIRED_FORM = "This form is out of date: run /group again."
 
 
@@ -116,98 +114,59 @@ def set_up(context: BoltContext, client: WebClient, logger: logging.Logger) -> N
 # -- messages in a group's channel --------------------------------------------------------------
 
 
-def capture_group_event(session: Session, event: dict[str, Any], now: datetime) -> list[Call]:
-    """Record a message event if it is in a drafting group's channel; the calls to make after.
+def capture_group_change(session: Session, change: MessageChange, now: datetime) -> list[Call]:
+    """Record what a person did if it is in a drafting group's channel; the calls to make after.
 
     One indexed lookup for a message in any other channel, so a top-level message in the meeting
     channel costs next to nothing.
     """
-    group = group_of_channel(session, channel=event.get("channel") or "")
+    group = group_of_channel(session, channel=change.channel)
     if group is None:
         return []
-    capture = _capture(session, group, event, now)
+    if isinstance(change, Posted):
+        capture = capture_group_message(
+            session,
+            group=group,
+            channel=change.channel,
+            ts=change.ts,
+            thread_ts=change.thread_ts,
+            user_id=change.user_id,
+            text=change.text,
+            now=now,
+        )
+    elif isinstance(change, Edited):
+        capture = capture_group_edit(
+            session,
+            group=group,
+            channel=change.channel,
+            ts=change.ts,
+            thread_ts=change.thread_ts,
+            user_id=change.user_id,
+            text=change.text,
+            edited_ts=change.edited_ts,
+            previous_text=change.previous_text,
+            previous_edited_ts=change.previous_edited_ts,
+            now=now,
+        )
+    else:
+        capture = capture_group_deletion(
+            session,
+            group=group,
+            channel=change.channel,
+            ts=change.ts,
+            thread_ts=change.thread_ts,
+            user_id=change.user_id,
+            previous_text=change.previous_text,
+            deleted_at=change.deleted_at,
+            now=now,
+        )
     return calls_for_group(capture) if capture is not None else []
-
-
-def _capture(
-    session: Session, group: DraftingGroup, event: dict[str, Any], now: datetime
-) -> GroupCapture | None:
-    subtype = event.get("subtype")
-    channel = event.get("channel") or ""
-    if subtype in MESSAGE_SUBTYPES and _is_human(event):
-        return capture_group_message(
-            session,
-            group=group,
-            channel=channel,
-            ts=event["ts"],
-            thread_ts=event.get("thread_ts"),
-            user_id=event["user"],
-            text=event.get("text") or "",
-            now=now,
-        )
-    if subtype == "message_changed":
-        message = event.get("message") or {}
-        if not _is_human(message):
-            return None
-        previous = event.get("previous_message") or {}
-        return capture_group_edit(
-            session,
-            group=group,
-            channel=channel,
-            ts=message["ts"],
-            thread_ts=message.get("thread_ts"),
-            user_id=message["user"],
-            text=message.get("text") or "",
-            edited_ts=(message.get("edited") or {}).get("ts"),
-            previous_text=previous.get("text"),
-            previous_edited_ts=(previous.get("edited") or {}).get("ts"),
-            now=now,
-        )
-    if subtype == "message_deleted":
-        previous = event.get("previous_message") or {}
-        ts = event.get("deleted_ts") or previous.get("ts")
-        if not ts or previous.get("bot_id") or previous.get("subtype") == "bot_message":
-            return None
-        return capture_group_deletion(
-            session,
-            group=group,
-            channel=channel,
-            ts=ts,
-            thread_ts=previous.get("thread_ts"),
-            user_id=previous.get("user"),
-            previous_text=previous.get("text"),
-            deleted_at=ts_to_datetime(event.get("event_ts") or event["ts"]),
-            now=now,
-        )
-    return None  # joins, topic changes, the bot's own posts
-
-
-def _is_human(message: dict[str, Any]) -> bool:
-    return bool(
-        message.get("ts")
-        and message.get("user")
-        and not message.get("bot_id")
-        and message.get("subtype") != "bot_message"
-    )
 
 
 def calls_for_group(capture: GroupCapture) -> list[Call]:
     if capture.outcome in ("recorded", "duplicate"):
-        # On a redelivery too: the first attempt may have died before its receipt went out.
-        return [
-            Call(
-                "reactions_add",
-                {"channel": capture.channel, "timestamp": capture.ts, "name": RECEIPT_REACTION},
-                tolerate=("already_reacted", "message_not_found"),
-            )
-        ]
+        return [receipt(capture.channel, capture.ts)]
     if capture.outcome == "kept_aside" and capture.user_id:
-        args: dict[str, Any] = {
-            "channel": capture.channel,
-            "user": capture.user_id,
-            "text": outsider_notice(capture.group_name, capture.secretariat),
-        }
-        if capture.thread_ts:
-            args["thread_ts"] = capture.thread_ts
-        return [Call("chat_postEphemeral", args, tolerate=("user_not_in_channel",))]
+        text = outsider_notice(capture.group_name, capture.secretariat)
+        return [ephemeral(capture.channel, capture.user_id, text, thread_ts=capture.thread_ts)]
     return []

@@ -1,12 +1,10 @@
 """Message events: replies in agenda-item threads become formal comments.
 
-Which Slack shape is which (all arrive as `message` events):
-- a reply: no subtype (or thread_broadcast / file_share), `thread_ts` differing from `ts`;
-- an edit: subtype message_changed, the reply in `event.message`, `event.ts` the edit's time;
-  without `message.edited` it is Slack adding a link preview, not an edit;
-- a deletion: subtype message_deleted, `deleted_ts` and `previous_message`.
-Everything else (bot posts, top-level messages, joins) is acknowledged and ignored, so Slack
-does not retry it, unless it is in a drafting group's channel (handlers/groups.py records it).
+`bot/message_events.py` reads which Slack shape is which (a new message, an edit, a deletion).
+A person's reply in an item's thread is captured here; anything else a person writes is handed
+to handlers/groups.py, which records it if it is in a drafting group's channel.  Everything
+else (bot posts, top-level messages, joins) is acknowledged and ignored, so Slack does not
+retry it.
 
 This is the hot path, so it departs from the other listeners in two ways (both measured, see
 BENCHMARKS.md): no event-id bookkeeping, since every capture is keyed by (channel, ts) and a
@@ -20,13 +18,12 @@ from typing import Any
 from slack_bolt import Ack, App, BoltContext
 from sqlmodel import Session
 
-from bot.clock import ts_to_datetime
 from bot.comments import Capture, capture_deletion, capture_edit, capture_reply
+from bot.message_events import Deleted, Edited, MessageChange, Posted, read_message_event
 from bot.slack_api import Call
-from bot.views import RECEIPT_REACTION, late_reply_notice, stray_notice
-from handlers.groups import capture_group_event
-
-REPLY_SUBTYPES = {None, "thread_broadcast", "file_share"}
+from bot.views import late_reply_notice, stray_notice
+from handlers.groups import capture_group_change
+from handlers.outbound import ephemeral, receipt
 
 
 def register(app: App) -> None:
@@ -36,89 +33,64 @@ def register(app: App) -> None:
 
 
 def capture_message(ack: Ack, event: dict[str, Any], context: BoltContext) -> None:
+    change = read_message_event(event)
+    if change is None:
+        ack()  # not a person's message
+        return
     now: datetime = context["now"]
     with context["db"].session() as session:
-        capture = _capture(session, event, now)
+        capture = _capture(session, change, now) if change.is_reply else None
         calls = calls_for(capture) if capture is not None else []
         if capture is None or capture.outcome == "ignored":
             # In no agenda item's thread: perhaps in a drafting group's channel.
-            calls += capture_group_event(session, event, now)
+            calls += capture_group_change(session, change, now)
     # Committed: the receipt and any notice may go out now, beside the acknowledgement.
     context["after_ack"].send(context.client, calls)
     ack()
 
 
-def _capture(session: Session, event: dict[str, Any], now: datetime) -> Capture | None:
-    subtype = event.get("subtype")
-    channel = event.get("channel", "")
-    if subtype in REPLY_SUBTYPES and _is_human_reply(event):
+def _capture(session: Session, change: MessageChange, now: datetime) -> Capture:
+    """A person's reply in a thread (`change.is_reply`): captured if the thread is an item's."""
+    assert change.thread_ts is not None
+    if isinstance(change, Posted):
         return capture_reply(
             session,
-            channel=channel,
-            thread_ts=event["thread_ts"],
-            ts=event["ts"],
-            user_id=event["user"],
-            text=event.get("text") or "",
+            channel=change.channel,
+            thread_ts=change.thread_ts,
+            ts=change.ts,
+            user_id=change.user_id,
+            text=change.text,
             now=now,
         )
-    if subtype == "message_changed":
-        message = event.get("message") or {}
-        if not _is_human_reply(message):
-            return None
-        previous = event.get("previous_message") or {}
+    if isinstance(change, Edited):
         return capture_edit(
             session,
-            channel=channel,
-            thread_ts=message["thread_ts"],
-            ts=message["ts"],
-            user_id=message["user"],
-            text=message.get("text") or "",
-            edited_ts=(message.get("edited") or {}).get("ts"),
-            previous_text=previous.get("text"),
-            previous_edited_ts=(previous.get("edited") or {}).get("ts"),
+            channel=change.channel,
+            thread_ts=change.thread_ts,
+            ts=change.ts,
+            user_id=change.user_id,
+            text=change.text,
+            edited_ts=change.edited_ts,
+            previous_text=change.previous_text,
+            previous_edited_ts=change.previous_edited_ts,
             now=now,
         )
-    if subtype == "message_deleted":
-        previous = event.get("previous_message") or {}
-        ts = event.get("deleted_ts") or previous.get("ts")
-        thread_ts = previous.get("thread_ts")
-        if not ts or not thread_ts or thread_ts == ts or previous.get("bot_id"):
-            return None
-        return capture_deletion(
-            session,
-            channel=channel,
-            thread_ts=thread_ts,
-            ts=ts,
-            user_id=previous.get("user"),
-            previous_text=previous.get("text"),
-            deleted_at=ts_to_datetime(event.get("event_ts") or event["ts"]),
-            now=now,
-        )
-    return None
-
-
-def _is_human_reply(message: dict[str, Any]) -> bool:
-    thread_ts = message.get("thread_ts")
-    return bool(
-        thread_ts
-        and message.get("ts")
-        and thread_ts != message["ts"]
-        and message.get("user")
-        and not message.get("bot_id")
-        and message.get("subtype") != "bot_message"
+    assert isinstance(change, Deleted)
+    return capture_deletion(
+        session,
+        channel=change.channel,
+        thread_ts=change.thread_ts,
+        ts=change.ts,
+        user_id=change.user_id,
+        previous_text=change.previous_text,
+        deleted_at=change.deleted_at,
+        now=now,
     )
 
 
 def calls_for(capture: Capture) -> list[Call]:
     if capture.outcome in ("recorded", "duplicate") and capture.item_number is not None:
-        # On a redelivery too: the first attempt may have died before its receipt went out.
-        calls = [
-            Call(
-                "reactions_add",
-                {"channel": capture.channel, "timestamp": capture.ts, "name": RECEIPT_REACTION},
-                tolerate=("already_reacted", "message_not_found"),
-            )
-        ]
+        calls = [receipt(capture.channel, capture.ts)]
         if capture.outcome == "recorded" and capture.late and capture.user_id:
             assert capture.deadline_at is not None
             text = late_reply_notice(
@@ -128,30 +100,10 @@ def calls_for(capture: Capture) -> list[Call]:
                 final_concern=capture.final_concern,
             )
             calls.append(
-                Call(
-                    "chat_postEphemeral",
-                    {
-                        "channel": capture.channel,
-                        "user": capture.user_id,
-                        "text": text,
-                        "thread_ts": capture.thread_ts,
-                    },
-                    tolerate=("user_not_in_channel",),
-                )
+                ephemeral(capture.channel, capture.user_id, text, thread_ts=capture.thread_ts)
             )
         return calls
     if capture.outcome == "stray" and capture.user_id:
         text = stray_notice(capture.meeting_title, capture.item_number, capture.secretariat)
-        return [
-            Call(
-                "chat_postEphemeral",
-                {
-                    "channel": capture.channel,
-                    "user": capture.user_id,
-                    "text": text,
-                    "thread_ts": capture.thread_ts,
-                },
-                tolerate=("user_not_in_channel",),
-            )
-        ]
+        return [ephemeral(capture.channel, capture.user_id, text, thread_ts=capture.thread_ts)]
     return []

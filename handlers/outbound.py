@@ -15,7 +15,7 @@ from sqlmodel import Session
 from bot.meetings import resolve_command_meeting
 from bot.silence import SilenceOutcome, record_notice
 from bot.slack_api import Call, send_calls
-from bot.views import SlackMessage
+from bot.views import RECEIPT_REACTION, SlackMessage
 from models import Meeting
 
 R = TypeVar("R")
@@ -80,6 +80,24 @@ def post(channel: str | None, message: SlackMessage, *, thread_ts: str | None = 
     if thread_ts is not None:
         args["thread_ts"] = thread_ts
     return Call("chat_postMessage", args)
+
+
+def receipt(channel: str, ts: str) -> Call:
+    """The reaction that tells a writer their message was recorded; a redelivery sends it again
+    (the first attempt may have died before it went out), and Slack keeps one."""
+    return Call(
+        "reactions_add",
+        {"channel": channel, "timestamp": ts, "name": RECEIPT_REACTION},
+        tolerate=("already_reacted", "message_not_found"),
+    )
+
+
+def ephemeral(channel: str, user: str, text: str, *, thread_ts: str | None = None) -> Call:
+    """A private notice to `user`, shown inside the thread when there is one."""
+    args: dict[str, Any] = {"channel": channel, "user": user, "text": text}
+    if thread_ts:
+        args["thread_ts"] = thread_ts
+    return Call("chat_postEphemeral", args, tolerate=("user_not_in_channel",))
 
 
 def update(channel: str | None, ts: str, message: SlackMessage) -> Call:
