@@ -8,10 +8,12 @@ answer, so a refusal goes to the user by direct message.
 """
 
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
+from sqlmodel import Session
 
 from bot.audit import record_audit
 from bot.home import refresh_home_calls, viewers_concerned
@@ -110,19 +112,17 @@ def refresh_homes(context: BoltContext, client: WebClient, logger: logging.Logge
     target = context.get("refresh_homes")
     if not target or target["meeting_id"] is None:
         return
-    with context["db"].session(read_only=True) as session:
-        users = viewers_concerned(
+    _publish(
+        context,
+        client,
+        logger,
+        lambda session: viewers_concerned(
             session,
             meeting_id=target["meeting_id"],
             chair=target["chair"],
             everyone=target["everyone"],
-        )
-        calls = refresh_home_calls(
-            session, user_ids=users, now=context["now"], team_url=team_url(context)
-        )
-    errors = send_calls(client, calls)
-    if errors:
-        logger.warning("Home refresh failed for some viewers: %s", "; ".join(errors))
+        ),
+    )
 
 
 def publish_homes(
@@ -135,13 +135,26 @@ def publish_homes(
 ) -> None:
     """Republish the Homes of `users` and of the meeting's secretariat, from inside a lazy
     listener whose own work decides who is concerned (a drafting group once it is set up)."""
+    _publish(
+        context,
+        client,
+        logger,
+        lambda session: list(
+            dict.fromkeys([*users, *viewers_concerned(session, meeting_id=meeting_id)])
+        ),
+    )
+
+
+def _publish(
+    context: BoltContext,
+    client: WebClient,
+    logger: logging.Logger,
+    viewers: Callable[[Session], list[str]],
+) -> None:
+    """Rebuild and publish the Homes of `viewers`, read in the same session."""
     with context["db"].session(read_only=True) as session:
-        viewers = [*users, *viewers_concerned(session, meeting_id=meeting_id)]
         calls = refresh_home_calls(
-            session,
-            user_ids=list(dict.fromkeys(viewers)),
-            now=context["now"],
-            team_url=team_url(context),
+            session, user_ids=viewers(session), now=context["now"], team_url=team_url(context)
         )
     errors = send_calls(client, calls)
     if errors:
