@@ -9,7 +9,7 @@ gets a fair share of the blocks.
 
 from typing import TYPE_CHECKING, Any
 
-from bot.views import date_token, escape
+from bot.views import date_token, document_link, escape
 
 if TYPE_CHECKING:  # the Home's types live with the domain; views only format them
     from bot.home import (
@@ -133,9 +133,7 @@ def delegate_blocks(section: "DelegateSection", meeting: "MeetingHome") -> list[
 
 
 def _concern_line(concern: "ConcernLine", timezone: str) -> str:
-    document = escape(concern.code)
-    if concern.url.startswith(("https://", "http://")):
-        document = f"<{concern.url}|{document}>"
+    document = document_link(concern.code, concern.url)
     return (
         f"• *Item {concern.number}* {escape(concern.title)} · {document} · final concerns by "
         f"{date_token(concern.deadline_at, timezone)}{_link(concern.link)}"

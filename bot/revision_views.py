@@ -7,7 +7,7 @@ import json
 from datetime import UTC, datetime
 from typing import Any
 
-from bot.views import SlackMessage, date_token, escape
+from bot.views import SlackMessage, date_token, document_link, escape
 from models import AgendaItem, Meeting, RevisedDocument
 
 REVISE_FORM = "revise_document"  # the modal's callback_id
@@ -36,10 +36,8 @@ def _section(text: str) -> dict[str, Any]:
     return {"type": "section", "text": {"type": "mrkdwn", "text": text[:3000]}}
 
 
-def document_link(revision: RevisedDocument) -> str:
-    """ "<url|CODE> title" in mrkdwn."""
-    title = f" {escape(revision.title)}" if revision.title else ""
-    return f"<{revision.url}|{escape(revision.code)}>{title}"
+def _document(revision: RevisedDocument) -> str:
+    return document_link(revision.code, revision.url, revision.title)
 
 
 # -- the form -----------------------------------------------------------------------------------
@@ -127,9 +125,7 @@ def read_revise_form(view: dict[str, Any]) -> dict[str, Any]:
 
 def revision_notice(meeting: Meeting, item: AgendaItem, revision: RevisedDocument) -> SlackMessage:
     """Posted in the item's thread when the secretariat publishes a revised document."""
-    lines = [
-        f":page_facing_up: *Revised document on item {item.number}*: {document_link(revision)}"
-    ]
+    lines = [f":page_facing_up: *Revised document on item {item.number}*: {_document(revision)}"]
     if revision.note:
         lines.append(f"*What changed:* {escape(revision.note)}")
     if revision.concerns_deadline_at is not None:
@@ -156,7 +152,7 @@ def revision_direct_message(
     body = (
         f":page_facing_up: *{escape(meeting.title)}*: your delegation ({escape(delegation)}) "
         f"commented on *item {item.number}: {escape(item.title)}*, and the secretariat has "
-        f"published a revised document: {document_link(revision)}."
+        f"published a revised document: {_document(revision)}."
     )
     if revision.note:
         body += f"\n*What changed:* {escape(revision.note)}"
@@ -181,7 +177,7 @@ def concerns_reminder(
         blocks=[
             _section(
                 f":alarm_clock: *Final concerns closing soon* on *{item.number}: "
-                f"{escape(item.title)}* (revised document {document_link(revision)}): reply in "
+                f"{escape(item.title)}* (revised document {_document(revision)}): reply in "
                 f"the item's thread by {when}."
             )
         ],
@@ -198,7 +194,7 @@ def concerns_closed_notice(
         blocks=[
             _section(
                 f":lock: *Final concerns on item {item.number} closed* at {when} (revised "
-                f"document {document_link(revision)}). A reply here is still recorded, marked "
+                f"document {_document(revision)}). A reply here is still recorded, marked "
                 "late, for the chair and the secretariat to consider."
             )
         ],

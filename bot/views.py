@@ -395,6 +395,11 @@ def _names(names: list[str]) -> str:
     return shown + (f" and {more} more" if more > 0 else "")
 
 
+def document_link(code: str, url: str, title: str = "") -> str:
+    """ "<url|CODE> title" in mrkdwn (a revised document's URL is checked when published)."""
+    return f"<{url}|{escape(code)}>" + (f" {escape(title)}" if title else "")
+
+
 def digest_message(digest: "Digest", heading: str | None = None) -> SlackMessage:
     """The digest for one recipient; a quiet day is one line."""
     title = heading or f"Digest: {digest.meeting_title}"
@@ -477,9 +482,7 @@ def _digest_item_lines(item: "DigestItem", timezone: str) -> list[str]:
                 f"   … and {len(item.new_comments) - EXCERPTS_PER_ITEM} more in the thread"
             )
     for revision in item.new_revisions:
-        document = escape(revision.code)
-        if revision.url.startswith(("https://", "http://")):
-            document = f"<{revision.url}|{document}>"
+        document = document_link(revision.code, revision.url)
         window = (
             f"; final concerns until {date_token(revision.concerns_until, timezone)}"
             if revision.concerns_until is not None
