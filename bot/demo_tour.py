@@ -83,16 +83,7 @@ def play_tour(
 
     delegates = list(dict.fromkeys(p.author for p in posted if p.reply.kind is not None))
     for user in [chair, secretariat, *delegates[:HOME_VISITS]]:
-        opened = sender.event(
-            {
-                "type": "app_home_opened",
-                "user": user,
-                "channel": f"D{user[1:]}"[:11],
-                "tab": "home",
-                "event_ts": sender.next_ts(),
-            }
-        )
-        if check("app_home_opened", opened):
+        if check("app_home_opened", sender.app_home_opened(user)):
             drain()
             if slack.home_view(user) is not None:
                 result.homes += 1

@@ -609,14 +609,6 @@ def test_members_and_the_secretariat_find_the_group_on_their_home(
     assert line in home(AUSTRALIA) and line in home(IVORY_COAST)
     assert line in home(SECRETARY) and line in home("U0SEC0002")  # the whole secretariat
     # A delegate outside the group: opening the Home shows no group.
-    opened = bot.sender.event(
-        {
-            "type": "app_home_opened",
-            "user": OBSERVER,
-            "tab": "home",
-            "event_ts": bot.sender.next_ts(),
-        }
-    )
-    assert opened.status == 200
+    assert bot.sender.app_home_opened(OBSERVER).status == 200
     bot.settle()
     assert home(OBSERVER) and "Drafting groups" not in home(OBSERVER)

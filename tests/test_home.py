@@ -30,15 +30,7 @@ SECRETARIAT = "U0SEC0001"
 
 
 def open_home(bot: Bot, user: str, tab: str = "home") -> dict[str, Any] | None:
-    delivery = bot.sender.event(
-        {
-            "type": "app_home_opened",
-            "user": user,
-            "channel": "D0HOME0001",
-            "tab": tab,
-            "event_ts": bot.sender.next_ts(),
-        }
-    )
+    delivery = bot.sender.app_home_opened(user, tab=tab)
     assert delivery.status == 200
     bot.settle()
     return bot.standin.home_view(user)

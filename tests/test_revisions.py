@@ -541,9 +541,7 @@ def home_text(bot: Bot, user: str) -> str:
 
 
 def open_home(bot: Bot, user: str) -> str:
-    delivery = bot.sender.event(
-        {"type": "app_home_opened", "user": user, "tab": "home", "event_ts": bot.sender.next_ts()}
-    )
+    delivery = bot.sender.app_home_opened(user)
     assert delivery.status == 200
     bot.settle()
     return home_text(bot, user)

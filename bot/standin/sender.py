@@ -440,6 +440,18 @@ class SlackSender:
             }
         )
 
+    def app_home_opened(self, user: str, *, tab: str = "home") -> Delivery:
+        """The user opens the app's Home (or Messages) tab: `channel` is their DM with the app."""
+        return self.event(
+            {
+                "type": "app_home_opened",
+                "user": user,
+                "channel": f"D{user[1:]}"[:11],
+                "tab": tab,
+                "event_ts": self.next_ts(),
+            }
+        )
+
     # -- envelopes and the wire -------------------------------------------------------------
 
     def event(
