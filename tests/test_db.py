@@ -55,12 +55,13 @@ def test_read_only_session_lets_writers_through(engine: Engine):
     assert actions(engine) == ["written"]
 
 
-def test_concurrent_read_then_write_transactions_take_turns(engine: Engine):
-    """Each writer reads a count and writes a key derived from it: if two ran interleaved,
-    both would write the same unique key and one would fail."""
+def race_read_then_write(engines: list[Engine], writers: int = 16) -> list[str]:
+    """`writers` threads, spread over `engines`, each read a count and write a key derived
+    from it: if two ran interleaved, both would write the same unique key and one would fail.
+    Returns the keys written; every writer must have succeeded."""
     errors: list[BaseException] = []
 
-    def next_meeting() -> None:
+    def next_meeting(engine: Engine) -> None:
         try:
             with session_scope(engine) as session:
                 count = session.exec(select(func.count()).select_from(Meeting)).one()
@@ -78,15 +79,21 @@ def test_concurrent_read_then_write_transactions_take_turns(engine: Engine):
         except BaseException as exc:  # the assertion below reports it
             errors.append(exc)
 
-    threads = [threading.Thread(target=next_meeting) for _ in range(16)]
+    threads = [
+        threading.Thread(target=next_meeting, args=(engines[n % len(engines)],))
+        for n in range(writers)
+    ]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join(timeout=60)
     assert errors == []
-    with session_scope(engine, read_only=True) as session:
-        keys = sorted(session.exec(select(Meeting.key)))
-    assert keys == sorted(f"m{n}" for n in range(16))
+    with session_scope(engines[-1], read_only=True) as session:
+        return sorted(session.exec(select(Meeting.key)))
+
+
+def test_concurrent_read_then_write_transactions_take_turns(engine: Engine):
+    assert race_read_then_write([engine]) == sorted(f"m{n}" for n in range(16))
 
 
 def test_a_failed_write_gives_up_its_turn(engine: Engine):
@@ -113,35 +120,7 @@ def test_two_processes_worth_of_engines_take_turns_through_the_file(tmp_path: Pa
     engines = [make_engine(url), make_engine(url)]
     migrate(engines[0])
     assert (tmp_path / "x.db.writer-lock").exists()
-    errors: list[BaseException] = []
-
-    def next_meeting(engine: Engine) -> None:
-        try:
-            with session_scope(engine) as session:
-                count = session.exec(select(func.count()).select_from(Meeting)).one()
-                now = datetime.now(UTC)
-                session.add(
-                    Meeting(
-                        key=f"m{count}",
-                        title="t",
-                        channel="C1",
-                        timezone="UTC",
-                        created_at=now,
-                        updated_at=now,
-                    )
-                )
-        except BaseException as exc:  # the assertion below reports it
-            errors.append(exc)
-
-    threads = [threading.Thread(target=next_meeting, args=(engines[n % 2],)) for n in range(16)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert errors == []
-    with session_scope(engines[1], read_only=True) as session:
-        keys = sorted(session.exec(select(Meeting.key)))
-    assert keys == sorted(f"m{n}" for n in range(16))
+    assert race_read_then_write(engines) == sorted(f"m{n}" for n in range(16))
 
 
 def lock_file_is_free(path: Path) -> bool:
