@@ -21,7 +21,9 @@ from slack_bolt import App
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 from slack_sdk import WebClient
 
-RECEIPT_REACTION = "white_check_mark"  # the name does not change the cost; Docket's is in bot.views
+RECEIPT_REACTION = (
+    "white_check_mark"  # the name does not change the cost; Docket's is in bot.views.messages
+)
 
 
 def _app() -> App:

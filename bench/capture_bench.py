@@ -6,7 +6,7 @@
 What runs, each in processes of its own (every one in its own process group, all stopped at the
 end, on error too, and on their own if this process dies):
 
-- the Slack stand-in (`bot.standin.SlackStandIn`) on a fixed port, answering auth.test and
+- the Slack stand-in (`bot.demo.standin.SlackStandIn`) on a fixed port, answering auth.test and
   reactions.add and timing every receipt it gets;
 - the load generator: `--sender-processes` processes whose threads hold `--senders` (50)
   keep-alive HTTP connections between them, each sending signed Events API callbacks (a threaded
@@ -92,7 +92,7 @@ IN_SESSION = datetime(2020, 7, 10, 10, 0, tzinfo=UTC)
 REPLY_BASE_MICROS = int(IN_SESSION.timestamp() + 3600) * 1_000_000
 POSTGRES_ENV = "DOCKET_TEST_POSTGRES_URL"
 DEFAULT_POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
-APP_SPEC = "'bot.web:create_app()'"
+APP_SPEC = "'bot.app:create_app()'"
 PROSE = (
     "The delegation supports the proposal and thanks the Secretariat for the document.",
     "We would suggest adding a reference to the e-commerce framework in paragraph 12.",
@@ -211,7 +211,7 @@ def standin_process(port: int, conn: Connection) -> None:
     parent = os.getppid()
     import socketserver
 
-    from bot.standin import SlackStandIn
+    from bot.demo.standin import SlackStandIn
 
     # socketserver listens with a backlog of 5: under load the kernel then drops the SYNs of
     # the web workers' new connections (slack_sdk opens one per call) and they retry after a
@@ -593,14 +593,14 @@ class Prepared:
 
 def prepare_database(kind: str, postgres_url: str, tmp: Path, api_url: str, token: str) -> Prepared:
     """A fresh database at the newest schema, the small meeting loaded and items 3 and 4 posted
-    (as the tests' fixtures do, with bot.meeting_file, bot.meetings and bot.posting)."""
+    (as the tests' fixtures do: bot.parse.meeting_file, bot.domain.meetings, bot.clock.posting)."""
     from slack_sdk import WebClient
     from sqlalchemy import text
 
-    from bot.db import create_schema, make_engine, session_scope
-    from bot.meeting_file import read_meeting_file
-    from bot.meetings import load_meeting
-    from bot.posting import post_items
+    from bot.clock.posting import post_items
+    from bot.core.db import create_schema, make_engine, session_scope
+    from bot.domain.meetings import load_meeting
+    from bot.parse.meeting_file import read_meeting_file
 
     def nothing() -> None:
         pass
@@ -628,7 +628,7 @@ def prepare_database(kind: str, postgres_url: str, tmp: Path, api_url: str, toke
     engine = make_engine(url)
     try:
         try:
-            from bot.schema import migrate
+            from bot.core.schema import migrate
         except ImportError:  # a release without migrations: the app creates its tables
             create_schema(engine)
         else:
@@ -658,7 +658,7 @@ def count_comments(url: str) -> int:
     from sqlalchemy import func
     from sqlmodel import Session, select
 
-    from bot.db import make_engine
+    from bot.core.db import make_engine
     from models import Comment
 
     engine = make_engine(url)
@@ -1258,7 +1258,7 @@ def postgres_target(args: argparse.Namespace) -> tuple[str | None, str]:
     url = explicit or DEFAULT_POSTGRES
     from sqlalchemy import text
 
-    from bot.db import make_engine
+    from bot.core.db import make_engine
 
     engine = make_engine(url)
     try:

@@ -17,11 +17,11 @@ from pathlib import Path
 from sqlalchemy import update
 from sqlmodel import select
 
-from bot.comments import capture_reply
-from bot.db import make_engine, session_scope
-from bot.meeting_file import read_meeting_file
-from bot.meetings import load_meeting
-from bot.schema import migrate
+from bot.core.db import make_engine, session_scope
+from bot.core.schema import migrate
+from bot.domain.comments import capture_reply
+from bot.domain.meetings import load_meeting
+from bot.parse.meeting_file import read_meeting_file
 from models import AgendaItem, Participant
 
 MEETING_FILE = Path(__file__).resolve().parents[1] / "tests" / "data" / "small.yaml"

@@ -87,7 +87,7 @@ def scale_database(base: str | None, tmp: Path, scale: int) -> Iterator[str]:
         return
     from sqlalchemy.engine import make_url
 
-    from bot.db import make_engine, normalise_url
+    from bot.core.db import make_engine, normalise_url
 
     url = make_url(normalise_url(base))
     backend = url.get_backend_name()
@@ -520,7 +520,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.database_url is not None:
         from sqlalchemy.engine import make_url
 
-        from bot.db import normalise_url
+        from bot.core.db import normalise_url
 
         database = make_url(normalise_url(args.database_url)).render_as_string(hide_password=True)
     print(f"Docket record benchmark: scales {args.scales}, {database}")

@@ -34,9 +34,9 @@ from sqlalchemy import Engine, Table, func, insert, select, update
 from sqlmodel import SQLModel
 
 from bench.record_bench import URL_ENV
-from bot.db import create_schema, make_engine, session_scope
-from bot.meeting_file import read_meeting_file
-from bot.meetings import load_meeting
+from bot.core.db import create_schema, make_engine, session_scope
+from bot.domain.meetings import load_meeting
+from bot.parse.meeting_file import read_meeting_file
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "examples" / "ptc-2020.yaml"
@@ -130,7 +130,7 @@ class _Texts:
 
 
 def _ts(moment: datetime, seq: int) -> tuple[str, datetime]:
-    """A Slack ts unique by its fraction, and the instant it stands for (as bot.clock reads it)."""
+    """A Slack ts unique by its fraction, and its instant (as bot.core.clock reads it)."""
     seconds = int(moment.timestamp())
     return f"{seconds}.{seq:06d}", datetime.fromtimestamp(seconds, UTC) + timedelta(
         microseconds=seq
@@ -185,7 +185,7 @@ def generate(url: str, scale: int, seed: int) -> Generated:
 def _make_schema(engine: Engine) -> None:
     """The schema a deployment runs on: the migrations where this tree has them."""
     try:
-        from bot.schema import migrate
+        from bot.core.schema import migrate
     except ImportError:  # a tree from before the migrations
         create_schema(engine)
     else:

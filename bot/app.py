@@ -1,4 +1,5 @@
-"""The Bolt app: one construction for HTTP (gunicorn or the local server) and Socket Mode.
+"""The composition root of the web side: the Bolt app, for HTTP (gunicorn or the local server)
+and Socket Mode, and `create_app()`, gunicorn's entry point (the Procfile's `web:` line).
 
 `process_before_response=True`: each listener's ack half (database write plus the private
 answer) completes before Slack gets its response, so an acknowledged comment is a committed
@@ -16,10 +17,13 @@ from typing import Any
 from slack_bolt import App, BoltContext, BoltResponse
 from slack_sdk import WebClient
 
-from bot.clock import utcnow
-from bot.config import Settings
-from bot.db import Database
-from bot.slack_api import AfterAck, make_client
+from bot.core.clock import utcnow
+from bot.core.config import ConfigError, Settings, load_settings
+from bot.core.db import Database, make_engine
+from bot.core.logs import configure_logging
+from bot.core.schema import pending
+from bot.slack.api import AfterAck, make_client
+from bot.slack.http import DocketWSGI, LocalServer
 from handlers import register_all
 
 log = logging.getLogger("docket")
@@ -92,3 +96,34 @@ def _bolt_logger() -> logging.Logger:
     if not any(isinstance(f, _KnownClientWarning) for f in logger.filters):
         logger.addFilter(_KnownClientWarning())
     return logger
+
+
+def create_app() -> DocketWSGI:
+    """gunicorn's entry point: settings from the environment and .env."""
+    try:
+        settings = load_settings()
+        settings.require("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET")
+    except ConfigError as exc:
+        raise SystemExit(f"error: {exc}") from None  # a clear line, not a worker traceback
+    configure_logging(secrets=settings.secrets())
+    engine = make_engine(settings.database_url)
+    behind = pending(engine)
+    if behind is not None:  # the release step migrates; web workers never race to do it
+        raise SystemExit(f"error: {behind}")
+    database = Database(engine)
+    return DocketWSGI(build_app(settings, database), database)
+
+
+def serve_locally(
+    settings: Settings,
+    database: Database,
+    *,
+    host: str = "127.0.0.1",
+    port: int = 0,
+    client: WebClient | None = None,
+    executor: Executor | None = None,
+    clock: Callable[[], datetime] = utcnow,
+) -> LocalServer:
+    """The app over real HTTP from a thread of this process: `run`, the demo and the tests."""
+    bolt = build_app(settings, database, client=client, executor=executor, clock=clock)
+    return LocalServer(DocketWSGI(bolt, database), host=host, port=port)

@@ -12,15 +12,15 @@ from pathlib import Path
 
 from slack_sdk.errors import SlackApiError
 
-from bot.clock import utcnow
-from bot.config import ConfigError, Settings, load_settings
-from bot.db import Database, make_engine, session_scope
-from bot.logs import configure_logging
-from bot.meeting_file import MeetingFileError, read_meeting_file
-from bot.meetings import MeetingNotFound, find_meeting, load_meeting
-from bot.record import comment_rows, write_csv
-from bot.schema import SchemaError, current_revision, migrate, pending
-from bot.slack_api import Outbound, make_client
+from bot.core.clock import utcnow
+from bot.core.config import ConfigError, Settings, load_settings
+from bot.core.db import Database, make_engine, session_scope
+from bot.core.logs import configure_logging
+from bot.core.schema import SchemaError, current_revision, migrate, pending
+from bot.domain.meetings import MeetingNotFound, find_meeting, load_meeting
+from bot.parse.meeting_file import MeetingFileError, read_meeting_file
+from bot.record.rows import comment_rows, write_csv
+from bot.slack.api import Outbound, make_client
 
 log = logging.getLogger("docket")
 
@@ -53,7 +53,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     try:
         if args.command == "demo":
-            from bot.demo import run_demo  # the demo pulls in the stand-in; keep it out of prod
+            from bot.demo.run import run_demo  # the demo pulls in the stand-in; keep it out of prod
 
             return run_demo(out_dir=args.out)
         settings = load_settings()
@@ -143,7 +143,7 @@ def cmd_load(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_post(settings: Settings, args: argparse.Namespace) -> int:
-    from bot.posting import post_items
+    from bot.clock.posting import post_items
 
     settings.require("SLACK_BOT_TOKEN")
     database = _database(settings)
@@ -162,9 +162,9 @@ def cmd_post(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_export(settings: Settings, args: argparse.Namespace) -> int:
-    from bot.charts import render_charts
-    from bot.record_formats import write_html, write_markdown, write_xlsx
-    from bot.summary import build_summary
+    from bot.record.charts import render_charts
+    from bot.record.formats import write_html, write_markdown, write_xlsx
+    from bot.record.summary import build_summary
 
     database = _database(settings)
     with session_scope(database.engine, read_only=True) as session:
@@ -194,21 +194,20 @@ def cmd_export(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
-    from bot.schedule import start_background_clock
-    from bot.web import LocalServer
+    from bot.app import build_app, serve_locally
+    from bot.clock.scheduler import start_background_clock
 
     database = _database(settings)
     client = make_client(settings)
     if settings.slack_app_token:
-        from bot.app import build_app
-        from bot.socket_mode import serve_socket_mode
+        from bot.slack.socket_mode import serve_socket_mode
 
         app = build_app(settings, database, client=client, socket_mode=True)
         start_background_clock(database.engine, Outbound(client))
         log.info("Docket running in Socket Mode with the scheduler")
         serve_socket_mode(app, settings.slack_app_token)
         return 0
-    server = LocalServer(settings, database, host="0.0.0.0", port=settings.port, client=client)
+    server = serve_locally(settings, database, host="0.0.0.0", port=settings.port, client=client)
     start_background_clock(database.engine, Outbound(client))
     log.info("Docket listening on %s/slack/events with the scheduler", server.url)
     server.serve_forever()
@@ -236,13 +235,13 @@ def cmd_web(settings: Settings, args: argparse.Namespace) -> int:
             "8",
             "--timeout",
             "30",
-            "bot.web:create_app()",
+            "bot.app:create_app()",
         ],
     )
 
 
 def cmd_clock(settings: Settings, args: argparse.Namespace) -> int:
-    from bot.schedule import run_clock_forever
+    from bot.clock.scheduler import run_clock_forever
 
     settings.require("SLACK_BOT_TOKEN")
     database = _database(settings, migrate_schema=False)

@@ -7,12 +7,12 @@ from typing import Any
 from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 
-from bot.agenda import agenda_for
-from bot.interactive_views import ANNOUNCE_ITEM, POST_ITEM, agenda_blocks, announcement
-from bot.meetings import find_item, find_meeting
-from bot.posting import post_items
-from bot.session_end import refuse_unless_secretariat
-from bot.slack_api import Outbound
+from bot.clock.posting import post_items
+from bot.domain.agenda import agenda_for
+from bot.domain.meetings import find_item, find_meeting
+from bot.domain.session_end import refuse_unless_secretariat
+from bot.slack.api import Outbound
+from bot.views.forms import ANNOUNCE_ITEM, POST_ITEM, agenda_blocks, announcement
 from handlers.outbound import in_meeting
 from models import Meeting
 

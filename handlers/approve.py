@@ -9,10 +9,15 @@ from typing import Any
 
 from slack_bolt import Ack, App, BoltContext
 
-from bot.decisions import DecisionOutcome, decide, parse_approve
-from bot.interactive_views import decision_form
-from bot.slack_api import Call
-from bot.views import awaiting_list, decision_announcement, decision_confirmation, silence_notice
+from bot.domain.decisions import DecisionOutcome, decide, parse_approve
+from bot.slack.api import Call
+from bot.views.forms import decision_form
+from bot.views.messages import (
+    awaiting_list,
+    decision_announcement,
+    decision_confirmation,
+    silence_notice,
+)
 from handlers.home import ask_refresh, refresh_homes
 from handlers.outbound import (
     answer,

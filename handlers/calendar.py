@@ -4,8 +4,8 @@ from typing import Any
 
 from slack_bolt import Ack, App, BoltContext
 
-from bot.deadlines import extend_deadline
-from bot.silence import object_to
+from bot.domain.deadlines import extend_deadline
+from bot.domain.silence import object_to
 from handlers.home import ask_refresh, refresh_homes
 from handlers.outbound import (
     answer,

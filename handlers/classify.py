@@ -11,7 +11,7 @@ from typing import Any
 
 from slack_bolt import Ack, App, BoltContext
 
-from bot.classify import (
+from bot.domain.classify import (
     ACTION,
     EXPIRED_FORM,
     KIND_BLOCK,
@@ -22,7 +22,7 @@ from bot.classify import (
     read_modal_comment,
     read_modal_kind,
 )
-from bot.slack_api import Call
+from bot.slack.api import Call
 from handlers.outbound import plan, send_planned_calls
 
 

@@ -6,10 +6,10 @@ from typing import Any
 
 from slack_bolt import Ack, App, BoltContext
 
-from bot.decisions import ApproveRequest, decide
-from bot.interactive_views import DECISION_FORM, OPEN_FORM, TEXT_BLOCK, read_decision_form
-from bot.slack_api import Call
-from bot.views import DECISION_LABELS
+from bot.domain.decisions import ApproveRequest, decide
+from bot.slack.api import Call
+from bot.views.forms import DECISION_FORM, OPEN_FORM, TEXT_BLOCK, read_decision_form
+from bot.views.messages import DECISION_LABELS
 from handlers.approve import calls_for, form_calls
 from handlers.home import ask_refresh, refresh_homes
 from handlers.outbound import plan, send_planned_calls

@@ -16,16 +16,22 @@ from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 from sqlmodel import Session
 
-from bot.group_capture import (
+from bot.domain.group_capture import (
     GroupCapture,
     capture_group_deletion,
     capture_group_edit,
     capture_group_message,
 )
-from bot.group_views import GROUP_FORM, NAME, outsider_notice, read_group_form, set_up_text
-from bot.groups import create_group, group_command, group_of_channel, parse_group, set_up_group
-from bot.message_events import Edited, MessageChange, Posted
-from bot.slack_api import Call, send_calls
+from bot.domain.groups import (
+    create_group,
+    group_command,
+    group_of_channel,
+    parse_group,
+    set_up_group,
+)
+from bot.slack.api import Call, send_calls
+from bot.slack.events import Edited, MessageChange, Posted
+from bot.views.groups import GROUP_FORM, NAME, outsider_notice, read_group_form, set_up_text
 from handlers.home import publish_homes
 from handlers.outbound import answer, ephemeral, in_meeting, plan, receipt, send_planned_calls
 from models import DraftingGroup, Meeting

@@ -15,10 +15,10 @@ from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 from sqlmodel import Session
 
-from bot.audit import record_audit
-from bot.home import refresh_home_calls, viewers_concerned
-from bot.session_end import refuse_unless_secretariat
-from bot.slack_api import Call, Outbound, send_calls
+from bot.domain.audit import record_audit
+from bot.domain.home import refresh_home_calls, viewers_concerned
+from bot.domain.session_end import refuse_unless_secretariat
+from bot.slack.api import Call, Outbound, send_calls
 from handlers.outbound import plan, send_planned_calls
 from handlers.secretariat import carry_out
 from models import Meeting

@@ -18,10 +18,10 @@ from typing import Any
 from slack_bolt import Ack, App, BoltContext
 from sqlmodel import Session
 
-from bot.comments import Capture, capture_deletion, capture_edit, capture_reply
-from bot.message_events import Deleted, Edited, MessageChange, Posted, read_message_event
-from bot.slack_api import Call
-from bot.views import late_reply_notice, stray_notice
+from bot.domain.comments import Capture, capture_deletion, capture_edit, capture_reply
+from bot.slack.api import Call
+from bot.slack.events import Deleted, Edited, MessageChange, Posted, read_message_event
+from bot.views.messages import late_reply_notice, stray_notice
 from handlers.groups import capture_group_change
 from handlers.outbound import ephemeral, receipt
 

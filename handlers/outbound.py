@@ -1,6 +1,6 @@
 """The lazy half of every listener: the Web API calls its ack half planned.
 
-The ack half stores `bot.slack_api.Call` values in `context["calls"]`; Bolt copies the context
+The ack half stores `bot.slack.api.Call` values in `context["calls"]`; Bolt copies the context
 into this lazy listener, which runs on the listener executor after Slack has its answer.
 """
 
@@ -12,10 +12,10 @@ from slack_bolt import Ack, BoltContext
 from slack_sdk import WebClient
 from sqlmodel import Session
 
-from bot.meetings import resolve_command_meeting
-from bot.silence import SilenceOutcome, record_notice
-from bot.slack_api import Call, send_calls
-from bot.views import RECEIPT_REACTION, SlackMessage
+from bot.domain.meetings import resolve_command_meeting
+from bot.domain.silence import SilenceOutcome, record_notice
+from bot.slack.api import Call, send_calls
+from bot.views.messages import RECEIPT_REACTION, SlackMessage
 from models import Meeting
 
 R = TypeVar("R")

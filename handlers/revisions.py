@@ -13,9 +13,14 @@ from typing import Any
 from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 
-from bot.revision_views import CODE_BLOCK, REVISE_FORM, read_revise_form
-from bot.revisions import RevisionRequest, announce_revision, publish_revision, revise_command
-from bot.slack_api import Call, Outbound
+from bot.domain.revisions import (
+    RevisionRequest,
+    announce_revision,
+    publish_revision,
+    revise_command,
+)
+from bot.slack.api import Call, Outbound
+from bot.views.revisions import CODE_BLOCK, REVISE_FORM, read_revise_form
 from handlers.home import ask_refresh, refresh_homes
 from handlers.outbound import answer, in_meeting, plan, send_planned_calls
 from models import Meeting

@@ -11,10 +11,15 @@ from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 from sqlmodel import Session
 
-from bot.digest import send_digest
-from bot.session_end import finish_sessions, record_files, refuse_unless_secretariat, request_close
-from bot.slack_api import Outbound
-from bot.summary import build_summary
+from bot.domain.digest import send_digest
+from bot.domain.session_end import (
+    finish_sessions,
+    record_files,
+    refuse_unless_secretariat,
+    request_close,
+)
+from bot.record.summary import build_summary
+from bot.slack.api import Outbound
 from handlers.outbound import answer, in_meeting
 from models import Meeting
 

@@ -14,16 +14,17 @@ from pathlib import Path
 
 import pytest
 
-from bot.config import Settings
-from bot.db import Database, make_engine, session_scope
-from bot.executor import DrainableExecutor
-from bot.meeting_file import read_meeting_file
-from bot.meetings import load_meeting
-from bot.posting import post_items
-from bot.schema import migrate
-from bot.slack_api import make_client
-from bot.standin import SlackSender, SlackStandIn
-from bot.web import LocalServer
+from bot.app import serve_locally
+from bot.clock.posting import post_items
+from bot.core.config import Settings
+from bot.core.db import Database, make_engine, session_scope
+from bot.core.executor import DrainableExecutor
+from bot.core.schema import migrate
+from bot.demo.standin import SlackSender, SlackStandIn
+from bot.domain.meetings import load_meeting
+from bot.parse.meeting_file import read_meeting_file
+from bot.slack.api import make_client
+from bot.slack.http import LocalServer
 
 DATA = Path(__file__).parent / "data"
 SIGNING_SECRET = "test-signing-secret-0123456789abcdef"
@@ -118,7 +119,7 @@ class Bot:
 def bot(settings: Settings, database: Database, standin: SlackStandIn) -> Iterator[Bot]:
     executor = DrainableExecutor()
     clock = Clock(IN_SESSION)
-    server = LocalServer(
+    server = serve_locally(
         settings, database, client=make_client(settings), executor=executor, clock=clock
     ).start()
     # One ts source for both halves of Slack, so replies come after the roots they answer.

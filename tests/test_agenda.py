@@ -4,7 +4,7 @@ import json
 
 from sqlmodel import select
 
-from bot.db import session_scope
+from bot.core.db import session_scope
 from models import AgendaItem, AuditEntry
 from tests.conftest import Bot, Meeting
 

@@ -4,8 +4,8 @@ from typing import Any
 
 from sqlmodel import col, select
 
-from bot.db import session_scope
-from bot.standin import Delivery
+from bot.core.db import session_scope
+from bot.demo.standin import Delivery
 from models import AuditEntry, Decision
 from tests.conftest import Bot, Meeting
 

@@ -13,14 +13,14 @@ from typing import Any
 import pytest
 from sqlmodel import col, select
 
-from bot.classify import NOT_A_COMMENT
-from bot.db import session_scope
-from bot.digest import build_digest
-from bot.record import CONTRACT_COLUMNS, comment_rows, write_csv
-from bot.record_formats import render_html, render_markdown
-from bot.standin import Delivery
-from bot.summary import build_summary
-from bot.views import digest_message
+from bot.core.db import session_scope
+from bot.demo.standin import Delivery
+from bot.domain.classify import NOT_A_COMMENT
+from bot.domain.digest import build_digest
+from bot.record.formats import render_html, render_markdown
+from bot.record.rows import CONTRACT_COLUMNS, comment_rows, write_csv
+from bot.record.summary import build_summary
+from bot.views.messages import digest_message
 from models import AuditEntry, Comment, Meeting
 from tests.conftest import IN_SESSION, Bot
 from tests.conftest import Meeting as PostedMeeting

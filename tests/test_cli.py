@@ -18,10 +18,10 @@ import pytest
 from sqlalchemy import func
 from sqlmodel import Session, SQLModel, select
 
-from bot.clock import datetime_to_ts, ts_to_datetime
-from bot.config import Settings
-from bot.db import create_schema, make_engine
-from bot.standin import SlackStandIn
+from bot.core.clock import datetime_to_ts, ts_to_datetime
+from bot.core.config import Settings
+from bot.core.db import create_schema, make_engine
+from bot.demo.standin import SlackStandIn
 from models import (
     AgendaItem,
     AuditEntry,

@@ -1,6 +1,6 @@
 from datetime import UTC, datetime
 
-from bot.clock import datetime_to_ts, ts_to_datetime
+from bot.core.clock import datetime_to_ts, ts_to_datetime
 
 
 def test_slack_ts_round_trips_to_the_microsecond():

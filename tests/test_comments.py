@@ -4,7 +4,7 @@ import json
 
 from sqlmodel import col, select
 
-from bot.db import session_scope
+from bot.core.db import session_scope
 from models import Comment, CommentRevision, StrayReply
 from tests.conftest import SIGNING_SECRET, Bot, Meeting
 
@@ -95,7 +95,7 @@ def test_forged_signature_is_refused_and_nothing_recorded(bot: Bot, meeting: Mee
 
 
 def test_request_signed_with_another_secret_is_refused(bot: Bot, meeting: Meeting):
-    from bot.standin import SlackSender
+    from bot.demo.standin import SlackSender
 
     intruder = SlackSender(
         bot.server.events_url, SIGNING_SECRET + "x", ts_source=bot.standin.next_ts
@@ -309,7 +309,7 @@ def test_unicode_emoji_and_markup_are_kept_exactly(bot: Bot, meeting: Meeting):
 def test_reply_after_deadline_is_marked_late(bot: Bot, meeting: Meeting):
     from datetime import UTC, datetime
 
-    from bot.clock import datetime_to_ts
+    from bot.core.clock import datetime_to_ts
 
     after = datetime_to_ts(datetime(2020, 7, 18, 9, 0, tzinfo=UTC))  # item 3 closed 17 July
     bot.sender.reply(

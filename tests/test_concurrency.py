@@ -13,8 +13,8 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from sqlmodel import col, select
 
-from bot.db import session_scope
-from bot.standin import SlackSender
+from bot.core.db import session_scope
+from bot.demo.standin import SlackSender
 from models import Comment, CommentRevision, Decision
 from tests.conftest import SIGNING_SECRET, Bot, Meeting
 from tests.test_processes import free_port, procfile_command, start, wait_until_healthy

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.config import ConfigError, Settings, load_settings
+from bot.core.config import ConfigError, Settings, load_settings
 
 VARIABLES = (
     "SLACK_BOT_TOKEN",

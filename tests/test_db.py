@@ -12,8 +12,8 @@ from sqlalchemy import Engine, func
 from sqlalchemy.exc import OperationalError
 from sqlmodel import col, select
 
-from bot.db import make_engine, session_scope
-from bot.schema import migrate
+from bot.core.db import make_engine, session_scope
+from bot.core.schema import migrate
 from models import AuditEntry, Meeting
 
 

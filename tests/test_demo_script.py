@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import yaml
 
-from bot.demo_script import (
+from bot.demo.script import (
     Decide,
     Delete,
     Edit,

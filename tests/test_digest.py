@@ -5,12 +5,12 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import event
 from sqlmodel import select
 
-from bot.clock import datetime_to_ts
-from bot.db import session_scope
-from bot.digest import send_digest
-from bot.schedule import run_due
-from bot.slack_api import ChannelPacer, Outbound, make_client
-from bot.summary import build_summary
+from bot.clock.scheduler import run_due
+from bot.core.clock import datetime_to_ts
+from bot.core.db import session_scope
+from bot.domain.digest import send_digest
+from bot.record.summary import build_summary
+from bot.slack.api import ChannelPacer, Outbound, make_client
 from models import AuditEntry, Meeting
 from tests.conftest import IN_SESSION, Bot
 from tests.conftest import Meeting as Posted
@@ -283,7 +283,7 @@ def test_digest_and_record_take_a_fixed_number_of_queries_whatever_the_size(
     bot: Bot, meeting: Posted
 ):
     def build_both() -> None:
-        from bot.digest import build_digest
+        from bot.domain.digest import build_digest
 
         with session_scope(bot.database.engine) as session:
             found = session.exec(select(Meeting)).one()

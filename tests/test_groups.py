@@ -17,14 +17,14 @@ from slack_sdk import WebClient
 from sqlalchemy import update
 from sqlmodel import col, func, select
 
-from bot.db import session_scope
-from bot.digest import send_digest
-from bot.groups import channel_name, group_slug, parse_group, set_up_group
-from bot.record import CONTRACT_COLUMNS, comment_rows, write_csv
-from bot.record_formats import render_html, render_markdown, write_xlsx
-from bot.slack_api import ChannelPacer, Outbound, make_client
-from bot.standin import Delivery
-from bot.summary import build_summary
+from bot.core.db import session_scope
+from bot.demo.standin import Delivery
+from bot.domain.digest import send_digest
+from bot.domain.groups import channel_name, group_slug, parse_group, set_up_group
+from bot.record.formats import render_html, render_markdown, write_xlsx
+from bot.record.rows import CONTRACT_COLUMNS, comment_rows, write_csv
+from bot.record.summary import build_summary
+from bot.slack.api import ChannelPacer, Outbound, make_client
 from models import (
     AuditEntry,
     Comment,

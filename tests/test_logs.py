@@ -6,7 +6,7 @@ import logging
 
 import pytest
 
-from bot.logs import JsonFormatter, RedactSecrets, configure_logging
+from bot.core.logs import JsonFormatter, RedactSecrets, configure_logging
 from tests.conftest import SIGNING_SECRET, Bot, Meeting
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.meeting_file import MeetingFileError, MeetingSpec, parse_meeting, read_meeting_file
+from bot.parse.meeting_file import MeetingFileError, MeetingSpec, parse_meeting, read_meeting_file
 from tests.conftest import DATA
 
 NAME = "meetings/ptc.yaml"

@@ -21,8 +21,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, SQLModel, select
 
 import models
-from bot import schema
-from bot.db import create_schema, make_engine, normalise_url
+from bot.core import schema
+from bot.core.db import create_schema, make_engine, normalise_url
 
 POSTGRES_URL = os.environ.get("DOCKET_TEST_POSTGRES_URL")
 NOW = datetime(2020, 7, 10, 10, 0, tzinfo=UTC)
@@ -155,7 +155,7 @@ def test_migrating_twice_changes_nothing(engine: Engine, url: str) -> None:
 
 def test_concurrent_migrations_wait_for_each_other(url: str) -> None:
     # Release steps and self-migrating `run` processes are separate processes.
-    script = "import sys; from bot.schema import migrate; migrate(sys.argv[1])"
+    script = "import sys; from bot.core.schema import migrate; migrate(sys.argv[1])"
     processes = [
         subprocess.Popen([sys.executable, "-c", script, url], stderr=subprocess.PIPE, text=True)
         for _ in range(3)

@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 from sqlmodel import select
 
-from bot.db import session_scope
-from bot.standin import SlackSender
+from bot.core.db import session_scope
+from bot.demo.standin import SlackSender
 from models import Comment
 from tests.conftest import SIGNING_SECRET, Bot, Meeting
 

@@ -16,15 +16,15 @@ from zoneinfo import ZoneInfo
 import openpyxl
 import pytest
 
-from bot.charts import (
+from bot.record.charts import (
     HEIGHT_PX,
     WIDTH_PX,
     comments_per_item_chart,
     comments_per_week_chart,
     render_charts,
 )
-from bot.record_formats import write_all, write_html, write_markdown, write_xlsx
-from bot.summary import (
+from bot.record.formats import write_all, write_html, write_markdown, write_xlsx
+from bot.record.summary import (
     CommentEntry,
     DecisionEntry,
     DocumentEntry,

@@ -15,19 +15,19 @@ import pytest
 from openpyxl import load_workbook
 from sqlmodel import col, select
 
-from bot.clock import datetime_to_ts
-from bot.db import session_scope
-from bot.deliveries import Due, claim, mark_sent
-from bot.digest import build_digest, send_digest
-from bot.record import CONTRACT_COLUMNS, comment_rows, write_csv
-from bot.record_formats import render_html, render_markdown, write_xlsx
-from bot.revisions import announce_revision
-from bot.schedule import next_due_at, run_due
-from bot.session_end import sessions_to_close
-from bot.slack_api import ChannelPacer, Outbound, make_client
-from bot.standin import Delivery
-from bot.summary import build_summary
-from bot.views import digest_message
+from bot.clock.claims import Due, claim, mark_sent
+from bot.clock.scheduler import next_due_at, run_due
+from bot.core.clock import datetime_to_ts
+from bot.core.db import session_scope
+from bot.demo.standin import Delivery
+from bot.domain.digest import build_digest, send_digest
+from bot.domain.revisions import announce_revision
+from bot.domain.session_end import sessions_to_close
+from bot.record.formats import render_html, render_markdown, write_xlsx
+from bot.record.rows import CONTRACT_COLUMNS, comment_rows, write_csv
+from bot.record.summary import build_summary
+from bot.slack.api import ChannelPacer, Outbound, make_client
+from bot.views.messages import digest_message
 from models import AgendaItem, AuditEntry, Comment, Decision, Meeting, RevisedDocument
 from models import Delivery as Scheduled
 from tests.conftest import IN_SESSION, Bot

@@ -14,19 +14,19 @@ import pytest
 from sqlalchemy import Engine
 from sqlmodel import col, select
 
-from bot.clock import datetime_to_ts
-from bot.closing import close_key
-from bot.config import Settings
-from bot.db import Database, make_engine, session_scope
-from bot.deliveries import Due, claim
-from bot.meeting_file import read_meeting_file
-from bot.meetings import load_meeting
-from bot.posting import post_items
-from bot.schedule import next_due_at, run_due, start_background_clock
-from bot.slack_api import ChannelPacer, Outbound, make_client
-from bot.standin import Call, SlackStandIn
-from bot.standin.server import STANDIN_HOST
-from bot.views import SlackMessage
+from bot.clock.claims import Due, claim
+from bot.clock.closing import close_key
+from bot.clock.posting import post_items
+from bot.clock.scheduler import next_due_at, run_due, start_background_clock
+from bot.core.clock import datetime_to_ts
+from bot.core.config import Settings
+from bot.core.db import Database, make_engine, session_scope
+from bot.demo.standin import Call, SlackStandIn
+from bot.demo.standin.server import STANDIN_HOST
+from bot.domain.meetings import load_meeting
+from bot.parse.meeting_file import read_meeting_file
+from bot.slack.api import ChannelPacer, Outbound, make_client
+from bot.views.messages import SlackMessage
 from models import AgendaItem, Comment, Delivery, Meeting
 from tests.conftest import DATA, IN_SESSION, Bot
 from tests.conftest import Meeting as PostedMeeting

@@ -4,10 +4,10 @@ from datetime import UTC, datetime, timedelta
 
 from sqlmodel import col, select
 
-from bot.clock import datetime_to_ts
-from bot.db import session_scope
-from bot.schedule import run_due
-from bot.slack_api import ChannelPacer, Outbound, make_client
+from bot.clock.scheduler import run_due
+from bot.core.clock import datetime_to_ts
+from bot.core.db import session_scope
+from bot.slack.api import ChannelPacer, Outbound, make_client
 from models import AuditEntry, Decision, Objection, SilenceProcedure
 from tests.conftest import IN_SESSION, Bot, Meeting
 

@@ -23,8 +23,8 @@ from sqlmodel import col, select
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 from websockets.sync.client import ClientConnection, connect
 
-from bot.db import session_scope
-from bot.standin import Call, SlackSender, SlackStandIn, SocketModeSender
+from bot.core.db import session_scope
+from bot.demo.standin import Call, SlackSender, SlackStandIn, SocketModeSender
 from models import Comment, Decision
 from tests.conftest import SIGNING_SECRET, Bot, Meeting
 

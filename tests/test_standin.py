@@ -20,7 +20,7 @@ from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 from slack_sdk.signature import SignatureVerifier
 from slack_sdk.webhook import WebhookClient
 
-from bot.standin import Call, Delivery, SlackSender, SlackStandIn
+from bot.demo.standin import Call, Delivery, SlackSender, SlackStandIn
 
 CHANNEL = "C0PTC2020"
 DELEGATE = "U0AU00001"

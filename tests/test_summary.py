@@ -11,11 +11,11 @@ import pytest
 from sqlmodel import select
 
 from bot.cli import main
-from bot.clock import datetime_to_ts
-from bot.db import session_scope
-from bot.schedule import run_due
-from bot.slack_api import ChannelPacer, Outbound, make_client
-from bot.summary import SummaryRecord, build_summary
+from bot.clock.scheduler import run_due
+from bot.core.clock import datetime_to_ts
+from bot.core.db import session_scope
+from bot.record.summary import SummaryRecord, build_summary
+from bot.slack.api import ChannelPacer, Outbound, make_client
 from models import Meeting
 from tests.conftest import IN_SESSION, Bot
 from tests.conftest import Meeting as Posted
@@ -115,8 +115,8 @@ def test_decisions_with_procedure_and_superseded_history(session_with_comments: 
 
 
 def test_empty_meeting_gives_a_sensible_record(bot: Bot, meeting: Posted, tmp_path: Path):
-    from bot.charts import render_charts
-    from bot.record_formats import write_all
+    from bot.record.charts import render_charts
+    from bot.record.formats import write_all
 
     record = summary(bot)
     assert record.figures.comments == 0 and record.figures.by_week == {}

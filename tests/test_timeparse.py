@@ -5,7 +5,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.timeparse import format_duration, parse_duration, parse_moment, read_moment, to_utc
+from bot.parse.timeparse import format_duration, parse_duration, parse_moment, read_moment, to_utc
 
 BRUSSELS = ZoneInfo("Europe/Brussels")
 NOT_A_DURATION = "is not a duration; expected e.g. 7d, 48h, 30m, 90s or ISO 8601 like P7D"

@@ -2,7 +2,7 @@
 
 from datetime import UTC, datetime
 
-from bot.views import date_token, escape, item_message, stray_notice
+from bot.views.messages import date_token, escape, item_message, stray_notice
 from models import AgendaItem, Decision, Document, Meeting
 
 MEETING = Meeting(key="k", title="PTC", channel="C0TEST0001", timezone="Europe/Brussels")

@@ -10,7 +10,7 @@ from pathlib import Path
 from sqlalchemy import text
 from sqlmodel import select
 
-from bot.db import session_scope
+from bot.core.db import session_scope
 from models import Comment, Decision
 from tests.conftest import Bot, Meeting
 
@@ -28,7 +28,7 @@ def test_healthz_answers_200_when_the_database_is_reachable(bot: Bot):
 
 
 def test_healthz_answers_503_when_the_database_is_not(bot: Bot, tmp_path: Path):
-    from bot.db import make_engine
+    from bot.core.db import make_engine
 
     # A database file in a folder that does not exist cannot be opened.
     bot.database.engine = make_engine(f"sqlite:///{tmp_path / 'gone' / 'x.db'}")

@@ -1,0 +1,148 @@
+"""The clock: what is due is computed from the database at an explicit `now`.
+
+APScheduler only decides when to look: a heartbeat every HEARTBEAT_SECONDS, plus a one-off
+wake-up at the next known due time so a deadline is not kept waiting for the next beat.
+Each stage claims its deliveries in the database before sending (see bot/deliveries.py), so a
+restart or a second clock never sends twice, and what fell due while down is caught up.
+"""
+
+import logging
+from datetime import datetime, timedelta
+
+from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.schedulers.base import BaseScheduler
+from apscheduler.schedulers.blocking import BlockingScheduler
+from sqlalchemy import Engine
+from sqlmodel import col, select
+
+from bot.clock.closing import close_passed_deadlines
+from bot.clock.final_concerns import (
+    close_final_concerns,
+    final_concerns_moments,
+    remind_final_concerns,
+)
+from bot.clock.posting import post_items
+from bot.clock.reminders import reminder_offsets, send_nudges, send_reminders
+from bot.core.clock import utcnow
+from bot.core.db import session_scope
+from bot.domain.digest import digest_moment, send_daily_digests
+from bot.domain.revisions import announce_pending
+from bot.domain.session_end import finish_sessions
+from bot.domain.silence import adopt_unbroken
+from bot.slack.api import Outbound
+from models import AgendaItem, Meeting, SilenceProcedure
+
+log = logging.getLogger(__name__)
+
+HEARTBEAT_SECONDS = 30
+
+
+def run_due(engine: Engine, out: Outbound, *, now: datetime) -> list[str]:
+    """One look at the calendar: open, adopt, close, announce revisions, end final concerns,
+    remind, nudge, digest, end the session.
+
+    Returns what was done, one line each, for the log.
+    """
+    done: list[str] = []
+    with session_scope(engine) as session:
+        keys = list(session.exec(select(Meeting.key).order_by(col(Meeting.key))))
+    for key in keys:
+        for result in post_items(
+            engine, out.client, meeting_key=key, numbers=None, now=now, actor="clock"
+        ):
+            if result.outcome in ("posted", "failed"):
+                done.append(f"{key}: item {result.number} {result.outcome} {result.detail}".strip())
+    done += adopt_unbroken(engine, out, now=now)
+    done += close_passed_deadlines(engine, out, now=now)
+    done += announce_pending(engine, out, now=now)  # revisions a crash left half-announced
+    done += close_final_concerns(engine, out, now=now)
+    done += send_reminders(engine, out, now=now)
+    done += remind_final_concerns(engine, out, now=now)
+    done += send_nudges(engine, out, now=now)
+    done += send_daily_digests(engine, out, now=now)
+    done += finish_sessions(engine, out, now=now)
+    for line in done:
+        log.info("clock: %s", line)
+    return done
+
+
+def next_due_at(engine: Engine, *, now: datetime) -> datetime | None:
+    """The earliest moment after `now` at which the calendar has something to do."""
+    moments: list[datetime] = []
+    with session_scope(engine) as session:
+        rows = session.exec(
+            select(AgendaItem, Meeting)
+            .join(Meeting, col(Meeting.id) == col(AgendaItem.meeting_id))
+            .where(col(AgendaItem.active))
+        )
+        for item, meeting in rows:
+            if item.post_ts is None:
+                if item.opens_at is not None:
+                    moments.append(item.opens_at)
+                continue
+            if item.deadline_at is None:
+                continue
+            moments.append(item.deadline_at)
+            offsets = reminder_offsets(meeting)
+            if meeting.nudge_seconds is not None:
+                offsets.append(meeting.nudge_seconds)
+            moments += [item.deadline_at - timedelta(seconds=o) for o in offsets]
+        moments += session.exec(
+            select(SilenceProcedure.deadline_at).where(SilenceProcedure.status == "running")
+        )
+        moments += final_concerns_moments(session)
+        for meeting in session.exec(select(Meeting).where(col(Meeting.closed_at).is_(None))):
+            latest = digest_moment(meeting, now)
+            if latest is not None:
+                moments.append(latest + timedelta(days=1))  # the next day's digest
+    future = [m for m in moments if m > now]
+    return min(future) if future else None
+
+
+# -- APScheduler wiring -------------------------------------------------------------------------
+
+
+def _beat(scheduler: BaseScheduler, engine: Engine, out: Outbound) -> None:
+    now = utcnow()
+    try:
+        run_due(engine, out, now=now)
+    finally:
+        upcoming = next_due_at(engine, now=now)
+        if upcoming is not None and upcoming < now + timedelta(seconds=HEARTBEAT_SECONDS):
+            # Wake up exactly when the next thing falls due, rather than up to a beat late.
+            scheduler.add_job(
+                _beat,
+                "date",
+                run_date=upcoming,
+                args=(scheduler, engine, out),
+                id="wake-up",
+                replace_existing=True,
+                misfire_grace_time=None,
+            )
+
+
+def _configure(scheduler: BaseScheduler, engine: Engine, out: Outbound) -> None:
+    # One beat at a time; a late beat runs once, not in a burst.
+    scheduler.add_job(
+        _beat,
+        "interval",
+        seconds=HEARTBEAT_SECONDS,
+        args=(scheduler, engine, out),
+        id="heartbeat",
+        max_instances=1,
+        coalesce=True,
+        next_run_time=utcnow(),
+    )
+
+
+def start_background_clock(engine: Engine, out: Outbound) -> BackgroundScheduler:
+    scheduler = BackgroundScheduler(timezone="UTC")
+    _configure(scheduler, engine, out)
+    scheduler.start()
+    return scheduler
+
+
+def run_clock_forever(engine: Engine, out: Outbound) -> None:
+    scheduler = BlockingScheduler(timezone="UTC")
+    _configure(scheduler, engine, out)
+    scheduler.start()

@@ -1,0 +1,139 @@
+"""Engine and sessions.  The caller owns the session: one per Slack request or CLI command."""
+
+import functools
+from collections.abc import Iterator
+from contextlib import AbstractContextManager, contextmanager
+from typing import Any
+
+from sqlalchemy import Engine
+from sqlmodel import Session, SQLModel, create_engine
+
+import models  # noqa: F401  (registers the tables on SQLModel.metadata)
+from bot.core.sqlite_writers import READ_ONLY, take_turns
+
+
+def normalise_url(url: str) -> str:
+    """Accept the `postgres://` URLs that hosting platforms hand out."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+def make_engine(url: str) -> Engine:
+    url = normalise_url(url)
+    if url.startswith("sqlite"):
+        # No pre-ping: a file does not drop connections, and it would cost a statement per
+        # request.
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+        take_turns(engine)  # WAL, foreign keys, and one writer at a time (bot/sqlite_writers.py)
+        return engine
+    return create_engine(url, pool_pre_ping=True)
+
+
+def create_schema(engine: Engine) -> None:
+    """The models' tables straight from the metadata: for tooling that must bypass migrations.
+
+    Everything else migrates (`bot.core.schema.migrate`), so the schema a deployment runs on is the
+    one its migrations make.
+    """
+    SQLModel.metadata.create_all(engine)
+
+
+@contextmanager
+def session_scope(engine: Engine, *, read_only: bool = False) -> Iterator[Session]:
+    """Commit when the block ends normally, roll back on any error: never half-written.
+
+    `read_only` sessions take no write lock on SQLite (they must not write).
+    """
+    bind = engine.execution_options(**{READ_ONLY: True}) if read_only else engine
+    with Session(bind, expire_on_commit=False) as session:
+        try:
+            yield session
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise
+
+
+class Database:
+    """The engine, handed to Slack listeners through Bolt's context.
+
+    Bolt deep-copies the context for lazy listeners; an engine is thread-safe and must be
+    shared, not copied, so copying returns the same object.
+    """
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> "Database":
+        return self
+
+    def session(self, *, read_only: bool = False) -> "AbstractContextManager[Session]":
+        return session_scope(self.engine, read_only=read_only)
+
+
+def insert_many_or_ignore(
+    session: Session, model: type[SQLModel], rows: list[dict[str, Any]], keys: list[str]
+) -> None:
+    """INSERT every row that does not exist yet, in one statement per 500 rows."""
+    table = model.__table__  # type: ignore[attr-defined]
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as dialect_insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert as dialect_insert  # type: ignore[assignment]
+    for start in range(0, len(rows), 500):
+        chunk = rows[start : start + 500]
+        session.execute(
+            dialect_insert(table).values(chunk).on_conflict_do_nothing(index_elements=keys)
+        )
+
+
+def insert_or_ignore(
+    session: Session, model: type[SQLModel], values: dict[str, Any], keys: list[str]
+) -> bool:
+    """INSERT unless a row with the same `keys` exists; True when this call inserted it.
+
+    The database's own conflict handling, not check-then-insert, is what makes redeliveries
+    and concurrent workers record a message exactly once.
+    """
+    return insert_returning(session, model, values, keys=keys, returning=keys[0]) is not None
+
+
+def insert_returning(
+    session: Session,
+    model: type[SQLModel],
+    values: dict[str, Any],
+    *,
+    keys: list[str],
+    returning: str,
+) -> Any | None:
+    """INSERT … ON CONFLICT (`keys`) DO NOTHING RETURNING `returning`: the new row's column,
+    or None when a row with the same keys already existed (nothing is written then)."""
+    dialect = session.get_bind().dialect.name
+    stmt = _insert_or_ignore_statement(model, dialect, tuple(keys), returning)
+    # The values travel as parameters of a statement built once: building a statement per
+    # row cost more than running it (a reply's capture is three of these).  It runs on the
+    # session's connection, in its transaction, without the Session's ORM bookkeeping.
+    return session.connection().execute(stmt, values).scalar()
+
+
+@functools.cache
+def _insert_or_ignore_statement(
+    model: type[SQLModel], dialect: str, keys: tuple[str, ...], returning: str
+) -> Any:
+    table = model.__table__  # type: ignore[attr-defined]
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+        stmt: Any = pg_insert(table).on_conflict_do_nothing(index_elements=list(keys))
+    elif dialect == "sqlite":
+        from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+        stmt = sqlite_insert(table).on_conflict_do_nothing(index_elements=list(keys))
+    else:  # pragma: no cover - only SQLite and PostgreSQL are supported
+        raise NotImplementedError(f"unsupported database dialect {dialect}")
+    # RETURNING says whether this statement inserted the row; rowcount is not reliable for
+    # INSERT ... ON CONFLICT on every driver (psycopg reports -1).
+    return stmt.returning(table.c[returning])

@@ -1,0 +1,1 @@
+"""Alembic migrations for Docket's schema: `python -m bot migrate` runs them (bot.core.schema)."""

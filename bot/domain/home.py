@@ -1,0 +1,497 @@
+"""What each person's App Home shows, as plain data: one section per meeting and role.
+
+A delegate sees the items open for comments, whether their delegation has commented on each
+(a withdrawn comment does not count) and the silence procedures they may object to; the chair
+sees the posted items awaiting a decision and the silence procedures under way; the
+secretariat sees the live participation figures.  Someone on no roster sees an explanation.
+
+`build_homes` reads the database with a fixed number of queries, whatever the number of
+viewers, meetings, items or comments, so refreshing every Home a change concerns stays cheap.
+The figures count as the summary record does (`bot/summary.py`): active comments by the kind
+of their author, withdrawn ones apart.
+"""
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, or_
+from sqlalchemy import select as select_columns
+from sqlmodel import Session, col, select
+
+from bot.domain.digest import permalink
+from bot.slack.api import Call
+from bot.views.home import home_view
+from models import (
+    AgendaItem,
+    Comment,
+    Decision,
+    Delegation,
+    DraftingGroup,
+    DraftingGroupMember,
+    Meeting,
+    Participant,
+    RevisedDocument,
+    SilenceProcedure,
+)
+
+KINDS = ("member", "observer", "chair", "secretariat")  # the summary record's order
+DELEGATE_ROLES = ("member", "observer")
+
+
+@dataclass(frozen=True)
+class ItemLine:
+    """One agenda item as a Home lists it."""
+
+    number: int
+    title: str
+    deadline_at: datetime | None
+    link: str | None  # the item's thread
+    commented: bool = False  # by the viewer's delegation (delegate sections)
+    comments_open: bool = True
+    silence: str | None = None  # running | broken (chair sections)
+    silence_until: datetime | None = None
+
+
+@dataclass(frozen=True)
+class SilenceLine:
+    number: int
+    title: str
+    status: str  # running | broken
+    deadline_at: datetime
+    text: str
+    link: str | None
+
+
+@dataclass(frozen=True)
+class ConcernLine:
+    """A revised document whose final-concerns window is open."""
+
+    number: int
+    title: str
+    code: str
+    url: str
+    deadline_at: datetime
+    link: str | None  # the item's thread, where final concerns are written
+
+
+@dataclass(frozen=True)
+class DelegateSection:
+    delegation: str
+    kind: str  # member | observer
+    open_items: list[ItemLine]
+    silences: list[SilenceLine]  # running ones: a member delegation may object
+    concerns: list[ConcernLine] = field(default_factory=list)  # open final-concerns windows
+
+
+@dataclass(frozen=True)
+class ChairSection:
+    awaiting: list[ItemLine]  # posted, no decision yet
+    silences: list[SilenceLine]  # running or broken, not ended
+
+
+@dataclass(frozen=True)
+class Figures:
+    registered: int
+    took_part: int
+    comments: int  # active formal comments
+    by_kind: dict[str, int]
+    withdrawn: int  # counted apart
+    late: int
+    member_delegations: int
+    observer_delegations: int
+    members_taking_part: int
+    observers_taking_part: int
+
+
+@dataclass(frozen=True)
+class SecretariatSection:
+    figures: Figures
+
+
+@dataclass(frozen=True)
+class GroupLine:
+    """A drafting group the viewer is in (the secretariat sees all of the meeting's)."""
+
+    name: str
+    channel: str  # the private channel's id
+    item: int | None  # the item it works on; None for a free topic
+    topic: str
+
+
+@dataclass(frozen=True)
+class MeetingHome:
+    meeting_id: int
+    key: str
+    title: str
+    channel: str
+    timezone: str
+    closed: bool
+    delegate: DelegateSection | None = None
+    chair: ChairSection | None = None
+    secretariat: SecretariatSection | None = None
+    groups: list[GroupLine] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Home:
+    user_id: str
+    now: datetime
+    meetings: list[MeetingHome] = field(default_factory=list)  # empty: on no roster
+
+
+def item_link(team_url: str | None, item: AgendaItem) -> str | None:
+    """The item's thread: Slack's own permalink format, built locally like the digest's links.
+
+    Without the workspace URL, Slack's app_redirect still opens the meeting channel.
+    """
+    if item.post_channel is None or item.post_ts is None:
+        return None
+    link = permalink(team_url, item.post_channel, item.post_ts, item.post_ts)
+    return link or f"https://slack.com/app_redirect?channel={item.post_channel}"
+
+
+def build_homes(
+    session: Session, *, user_ids: Iterable[str], now: datetime, team_url: str | None
+) -> dict[str, Home]:
+    """Every viewer's Home, in at most nine queries whatever the size of the meetings."""
+    wanted = list(dict.fromkeys(user_ids))
+    homes: dict[str, Home] = {user: Home(user_id=user, now=now) for user in wanted}
+    if not wanted:
+        return homes
+    roles = list(
+        session.exec(
+            select(Participant, Meeting, Delegation)
+            .join(Meeting, col(Meeting.id) == col(Participant.meeting_id))
+            .join(Delegation, col(Delegation.id) == col(Participant.delegation_id), isouter=True)
+            .where(col(Participant.user_id).in_(wanted), col(Participant.active))
+            .order_by(col(Meeting.key), col(Participant.id))
+        )
+    )
+    if not roles:
+        return homes
+    meeting_ids = sorted({meeting.id for _, meeting, _ in roles if meeting.id is not None})
+    items = list(
+        session.exec(
+            select(AgendaItem)
+            .where(col(AgendaItem.meeting_id).in_(meeting_ids), col(AgendaItem.active))
+            .order_by(col(AgendaItem.position), col(AgendaItem.number))
+        )
+    )
+    item_ids = [item.id for item in items]
+    # Per (item, author) and status, never the comments themselves: Homes need counts only.
+    tallies = session.execute(
+        select_columns(
+            col(Comment.item_id),
+            col(Comment.delegation_id),
+            col(Comment.user_id),
+            col(Comment.role),
+            col(Comment.status),
+            col(Comment.late),
+            func.count(),
+        )
+        .where(col(Comment.item_id).in_(item_ids))
+        .group_by(
+            col(Comment.item_id),
+            col(Comment.delegation_id),
+            col(Comment.user_id),
+            col(Comment.role),
+            col(Comment.status),
+            col(Comment.late),
+        )
+    ).all()
+    delegations = {
+        d.id: d
+        for d in session.exec(select(Delegation).where(col(Delegation.meeting_id).in_(meeting_ids)))
+    }
+    registered = dict(
+        session.exec(
+            select(Participant.meeting_id, func.count())
+            .where(col(Participant.meeting_id).in_(meeting_ids), col(Participant.active))
+            .group_by(col(Participant.meeting_id))
+        ).all()
+    )
+    decided = set(
+        session.exec(select(Decision.item_id).where(col(Decision.item_id).in_(item_ids)).distinct())
+    )
+    procedures: dict[int, SilenceProcedure] = {}
+    for procedure in session.exec(
+        select(SilenceProcedure)
+        .where(
+            col(SilenceProcedure.item_id).in_(item_ids),
+            col(SilenceProcedure.ended_at).is_(None),
+            col(SilenceProcedure.status).in_(("running", "broken")),
+        )
+        .order_by(col(SilenceProcedure.started_at), col(SilenceProcedure.id))
+    ):
+        procedures[procedure.item_id] = procedure  # the latest open one per item
+    group_rows = list(
+        session.exec(
+            select(DraftingGroup, DraftingGroupMember.user_id)
+            .join(DraftingGroupMember, col(DraftingGroupMember.group_id) == col(DraftingGroup.id))
+            .where(
+                col(DraftingGroup.meeting_id).in_(meeting_ids),
+                col(DraftingGroup.channel).is_not(None),
+            )
+            .order_by(col(DraftingGroup.id))
+        )
+    )
+    numbers = {item.id: item.number for item in items}
+    windows: dict[int, RevisedDocument] = {}
+    for revision in session.exec(
+        select(RevisedDocument)
+        .where(
+            col(RevisedDocument.item_id).in_(item_ids),
+            col(RevisedDocument.concerns_deadline_at) > now,
+        )
+        .order_by(col(RevisedDocument.published_at), col(RevisedDocument.id))
+    ):
+        windows[revision.item_id] = revision  # the latest open one per item
+
+    items_by_meeting: dict[int, list[AgendaItem]] = defaultdict(list)
+    for item in items:
+        items_by_meeting[item.meeting_id].append(item)
+    number_of = {item.id: item for item in items}
+    spoke: dict[int, set[int]] = defaultdict(set)  # item id -> delegations with an active comment
+    counted: dict[int, list[tuple[int | None, str, str, str, bool, int]]] = defaultdict(list)
+    for item_id, delegation_id, user, role, status, late, count in tallies:
+        item = number_of[item_id]
+        counted[item.meeting_id].append((delegation_id, user, role, status, late, count))
+        if status == "active" and delegation_id is not None:
+            spoke[item_id].add(delegation_id)
+
+    for participant, meeting, delegation in roles:
+        assert meeting.id is not None
+        agenda = items_by_meeting.get(meeting.id, [])
+        section = MeetingHome(
+            meeting_id=meeting.id,
+            key=meeting.key,
+            title=meeting.title,
+            channel=meeting.channel,
+            timezone=meeting.timezone,
+            closed=meeting.closed_at is not None,
+        )
+        if participant.role in DELEGATE_ROLES and delegation is not None:
+            section = _with_delegate(
+                section, delegation, agenda, spoke, procedures, windows, now, team_url
+            )
+        elif participant.role == "chair":
+            section = _with_chair(section, agenda, decided, procedures, now, team_url)
+        elif participant.role == "secretariat":
+            figures = _figures(
+                counted.get(meeting.id, []),
+                [d for d in delegations.values() if d.meeting_id == meeting.id],
+                registered.get(meeting.id, 0),
+            )
+            section = replace(section, secretariat=SecretariatSection(figures))
+        else:
+            continue
+        section = replace(
+            section,
+            groups=_groups_for(group_rows, participant, meeting.id, numbers),
+        )
+        home = homes[participant.user_id]
+        homes[participant.user_id] = Home(
+            user_id=home.user_id, now=now, meetings=[*home.meetings, section]
+        )
+    return homes
+
+
+def _groups_for(
+    rows: list[tuple[DraftingGroup, str]],
+    participant: Participant,
+    meeting_id: int,
+    numbers: dict[int | None, int],
+) -> list[GroupLine]:
+    """The meeting's drafting groups this participant is in; every one for the secretariat."""
+    everyone = participant.role == "secretariat"
+    seen: dict[int | None, GroupLine] = {}
+    for group, member in rows:
+        if group.meeting_id != meeting_id or group.id in seen or group.channel is None:
+            continue
+        if everyone or member == participant.user_id:
+            item = numbers.get(group.item_id) if group.item_id is not None else None
+            seen[group.id] = GroupLine(group.name, group.channel, item, group.topic)
+    return list(seen.values())
+
+
+def _is_open(item: AgendaItem, now: datetime) -> bool:
+    return item.post_ts is not None and (item.deadline_at is None or item.deadline_at > now)
+
+
+def _silence_line(
+    item: AgendaItem, procedure: SilenceProcedure, team_url: str | None
+) -> SilenceLine:
+    return SilenceLine(
+        number=item.number,
+        title=item.title,
+        status=procedure.status,
+        deadline_at=procedure.deadline_at,
+        text=procedure.text,
+        link=item_link(team_url, item),
+    )
+
+
+def _with_delegate(
+    section: MeetingHome,
+    delegation: Delegation,
+    agenda: list[AgendaItem],
+    spoke: dict[int, set[int]],
+    procedures: dict[int, SilenceProcedure],
+    windows: dict[int, RevisedDocument],
+    now: datetime,
+    team_url: str | None,
+) -> MeetingHome:
+    open_items = [
+        ItemLine(
+            number=item.number,
+            title=item.title,
+            deadline_at=item.deadline_at,
+            link=item_link(team_url, item),
+            commented=delegation.id in spoke.get(item.id or 0, set()),
+        )
+        for item in agenda
+        if not section.closed and _is_open(item, now)
+    ]
+    silences = [
+        _silence_line(item, procedures[item.id], team_url)
+        for item in agenda
+        if item.id in procedures and procedures[item.id].status == "running"
+    ]
+    concerns = [
+        ConcernLine(
+            number=item.number,
+            title=item.title,
+            code=window.code,
+            url=window.url,
+            deadline_at=window.concerns_deadline_at,
+            link=item_link(team_url, item),
+        )
+        for item in agenda
+        if not section.closed
+        and (window := windows.get(item.id or 0)) is not None
+        and window.concerns_deadline_at is not None
+    ]
+    delegate = DelegateSection(
+        delegation=delegation.name,
+        kind=delegation.kind,
+        open_items=open_items,
+        silences=silences,
+        concerns=concerns,
+    )
+    return replace(section, delegate=delegate)
+
+
+def _with_chair(
+    section: MeetingHome,
+    agenda: list[AgendaItem],
+    decided: set[int],
+    procedures: dict[int, SilenceProcedure],
+    now: datetime,
+    team_url: str | None,
+) -> MeetingHome:
+    awaiting: list[ItemLine] = []
+    for item in agenda:
+        if item.post_ts is None or item.id in decided:
+            continue
+        procedure = procedures.get(item.id or 0)
+        awaiting.append(
+            ItemLine(
+                number=item.number,
+                title=item.title,
+                deadline_at=item.deadline_at,
+                link=item_link(team_url, item),
+                comments_open=_is_open(item, now),
+                silence=procedure.status if procedure else None,
+                silence_until=procedure.deadline_at if procedure else None,
+            )
+        )
+    silences = [
+        _silence_line(item, procedures[item.id], team_url)
+        for item in agenda
+        if item.id in procedures
+    ]
+    chair = ChairSection(awaiting=awaiting, silences=silences)
+    return replace(section, chair=chair)
+
+
+def _figures(
+    rows: list[tuple[int | None, str, str, str, bool, int]],
+    delegations: list[Delegation],
+    registered: int,
+) -> Figures:
+    by_id = {d.id: d for d in delegations}
+    by_kind = dict.fromkeys(KINDS, 0)
+    withdrawn = late = 0
+    users: set[str] = set()
+    taking_part: set[int] = set()
+    for delegation_id, user, role, status, is_late, count in rows:
+        if status != "active":
+            withdrawn += count
+            continue
+        delegation = by_id.get(delegation_id)
+        # As the summary record does: the author's delegation decides the kind, unless the
+        # author wrote as chair or secretariat.
+        kind = role if role in ("chair", "secretariat") or delegation is None else delegation.kind
+        by_kind[kind] = by_kind.get(kind, 0) + count
+        late += count if is_late else 0
+        users.add(user)
+        if delegation is not None and kind in DELEGATE_ROLES:
+            taking_part.add(delegation_id or 0)
+    active = [d for d in delegations if d.active]
+    return Figures(
+        registered=registered,
+        took_part=len(users),
+        comments=sum(by_kind.values()),
+        by_kind=by_kind,
+        withdrawn=withdrawn,
+        late=late,
+        member_delegations=sum(d.kind == "member" for d in active),
+        observer_delegations=sum(d.kind == "observer" for d in active),
+        members_taking_part=sum(d.kind == "member" and d.id in taking_part for d in active),
+        observers_taking_part=sum(d.kind == "observer" and d.id in taking_part for d in active),
+    )
+
+
+# -- who a change concerns, and refreshing their Homes -------------------------------------------
+
+
+def viewers_concerned(
+    session: Session,
+    *,
+    meeting_id: int,
+    delegation_id: int | None = None,
+    chair: bool = False,
+    everyone: bool = False,
+) -> list[str]:
+    """The people whose Home a change in `meeting_id` alters, in one query.
+
+    Always the secretariat (its figures); the members of `delegation_id` (a comment of theirs);
+    the chair when `chair` (a decision, a silence procedure); everyone on the roster when
+    `everyone` (an item posted, a deadline moved, a silence procedure started or ended).
+    """
+    roles = [col(Participant.role) == "secretariat"]
+    if chair:
+        roles.append(col(Participant.role) == "chair")
+    if delegation_id is not None:
+        roles.append(col(Participant.delegation_id) == delegation_id)
+    query = select(Participant.user_id).where(
+        col(Participant.meeting_id) == meeting_id, col(Participant.active)
+    )
+    if not everyone:
+        query = query.where(or_(*roles))
+    return list(session.exec(query.order_by(col(Participant.id))))
+
+
+def refresh_home_calls(
+    session: Session, *, user_ids: list[str], now: datetime, team_url: str | None
+) -> list[Call]:
+    """One views.publish per viewer, to send after the acknowledgement like any other Call."""
+    homes = build_homes(session, user_ids=user_ids, now=now, team_url=team_url)
+    return [publish_call(home.user_id, home_view(home)) for home in homes.values()]
+
+
+def publish_call(user_id: str, view: dict[str, Any]) -> Call:
+    return Call("views_publish", {"user_id": user_id, "view": view})

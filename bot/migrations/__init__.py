@@ -1,1 +1,0 @@
-"""Alembic migrations for Docket's schema: `python -m bot migrate` runs them (bot.schema)."""

@@ -1,0 +1,197 @@
+"""Outbound Slack: the Web API client and the calls made after a request is acknowledged.
+
+The client retries what Slack asks to be retried: 429 with its Retry-After, 5xx answers and
+dropped connections.  Listeners describe their Web API calls as `Call` values and send them
+after acknowledging, so Slack's 3-second limit never waits on our own Web API traffic.
+"""
+
+import logging
+import threading
+import time
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import Executor
+from dataclasses import dataclass, field
+from typing import Any
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from slack_sdk.http_retry.builtin_handlers import (
+    ConnectionErrorRetryHandler,
+    RateLimitErrorRetryHandler,
+    ServerErrorRetryHandler,
+)
+
+from bot.core.config import Settings
+from bot.views.messages import SlackMessage
+
+log = logging.getLogger(__name__)
+
+
+def make_client(settings: Settings, *, token: str | None = None) -> WebClient:
+    return WebClient(
+        token=token or settings.slack_bot_token,
+        base_url=settings.slack_api_url,
+        timeout=10,
+        retry_handlers=[
+            ConnectionErrorRetryHandler(max_retry_count=2),
+            RateLimitErrorRetryHandler(max_retry_count=3),
+            ServerErrorRetryHandler(max_retry_count=2),
+        ],
+    )
+
+
+@dataclass(frozen=True)
+class Call:
+    """One Web API call to make later, as plain data (Bolt deep-copies it to a lazy listener)."""
+
+    method: str  # the WebClient method name, e.g. "chat_postMessage"
+    args: dict[str, Any] = field(default_factory=dict)
+    tolerate: tuple[str, ...] = ()  # Slack errors that mean "already done", e.g. already_reacted
+    remember: str | None = None  # what the posted message is, to store its ts (see handlers)
+
+
+def send_calls(
+    client: WebClient,
+    calls: Iterable[Call],
+    on_sent: Callable[[Call, Any], None] | None = None,
+) -> list[str]:
+    """Make each call in order; one failure is logged and does not stop the others.
+
+    `on_sent` sees each successful call with Slack's response.  Returns the errors met
+    (empty when all went through), for the caller's log line.
+    """
+    errors: list[str] = []
+    for call in calls:
+        try:
+            response = getattr(client, call.method)(**call.args)
+            if on_sent is not None:
+                on_sent(call, response)
+        except SlackApiError as exc:
+            error = str(exc.response.get("error", "unknown_error"))
+            if error in call.tolerate:
+                continue
+            log.warning("Slack %s failed: %s", call.method, error)
+            errors.append(f"{call.method}: {error}")
+    return errors
+
+
+class AfterAck:
+    """Web API calls sent on the listener executor once the listener has finished.
+
+    The hot path (a reply's receipt reaction) uses this instead of a Bolt lazy listener: Bolt
+    deep-copies the whole request for each lazy listener, which cost about 8% of the web
+    process's CPU per comment (see BENCHMARKS.md).  Handed to listeners through Bolt's
+    context, which Bolt also deep-copies, so copying returns the same object.
+    """
+
+    def __init__(self, executor: Executor) -> None:
+        self.executor = executor
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> "AfterAck":
+        return self
+
+    def send(self, client: WebClient, calls: Sequence[Call]) -> None:
+        if calls:
+            self.executor.submit(self._send, client, list(calls))
+
+    @staticmethod
+    def _send(client: WebClient, calls: list[Call]) -> None:
+        try:
+            errors = send_calls(client, calls)
+        except Exception:  # a future nobody waits on would swallow it: log it here
+            log.exception("after-ack Slack calls failed")
+            return
+        if errors:
+            log.warning("after-ack Slack calls failed: %s", "; ".join(errors))
+
+
+class ChannelPacer:
+    """Slack accepts about one message per second in a channel; fan-out waits its turn.
+
+    Injected `sleep` and `clock` let tests check the pacing without waiting for it.
+    """
+
+    def __init__(
+        self,
+        interval: float = 1.0,
+        *,
+        sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.interval = interval
+        self._sleep = sleep
+        self._clock = clock
+        self._last: dict[str, float] = {}
+        self._lock = threading.Lock()
+
+    def wait(self, channel: str) -> None:
+        with self._lock:
+            now = self._clock()
+            ready = self._last.get(channel, now - self.interval) + self.interval
+            if ready > now:
+                self._sleep(ready - now)
+                now = ready
+            self._last[channel] = now
+
+
+class Outbound:
+    """The clock's Web API calls: paced per channel, retried by the client on 429 and 5xx.
+
+    Errors that survive the retries propagate as SlackApiError; the caller releases its claim
+    so the next heartbeat tries again and nothing is dropped.
+    """
+
+    def __init__(self, client: WebClient, pacer: ChannelPacer | None = None) -> None:
+        self.client = client
+        self.pacer = pacer or ChannelPacer()
+        self._team_url: str | None = None
+
+    def team_url(self) -> str | None:
+        """The workspace's URL (auth.test), to build message links without a call per link."""
+        if self._team_url is None:
+            try:
+                self._team_url = str(self.client.auth_test()["url"])
+            except SlackApiError:
+                return None
+        return self._team_url
+
+    def upload(self, to: str, files: list[tuple[str, bytes, str]], *, comment: str) -> None:
+        """Files (name, content, title) to a channel, or privately to a user (their DM).
+
+        files_upload_v2 needs a conversation id, not a user id, hence conversations.open.
+        """
+        channel = to
+        if to.startswith(("U", "W")):
+            channel = str(self.client.conversations_open(users=to)["channel"]["id"])
+        self.client.files_upload_v2(
+            channel=channel,
+            initial_comment=comment,
+            file_uploads=[
+                {"content": content, "filename": name, "title": title}
+                for name, content, title in files
+            ],
+        )
+
+    def post(self, channel: str, message: SlackMessage, *, thread_ts: str | None = None) -> str:
+        self.pacer.wait(channel)
+        response = self.client.chat_postMessage(
+            channel=channel,
+            text=message.text,
+            blocks=message.blocks,
+            thread_ts=thread_ts,
+            unfurl_links=False,
+        )
+        return str(response["ts"])
+
+    def update(self, channel: str, ts: str, message: SlackMessage) -> None:
+        self.client.chat_update(channel=channel, ts=ts, text=message.text, blocks=message.blocks)
+
+    def direct(self, user_id: str, message: SlackMessage) -> None:
+        # Posting to a user id opens (or reuses) the bot's direct message with them.
+        self.post(user_id, message)
+
+    def permalink(self, channel: str, ts: str) -> str | None:
+        try:
+            return str(self.client.chat_getPermalink(channel=channel, message_ts=ts)["permalink"])
+        except SlackApiError:
+            return None  # a nudge without a link is still worth sending

@@ -1,0 +1,144 @@
+"""The HTTP face: Slack on POST /slack/events, a health check on GET /healthz.
+
+`DocketWSGI` wraps a built Bolt app; `bot.app.create_app()` is the gunicorn entry point (the
+Procfile's `web:` line).  `LocalServer` serves the same WSGI app from a thread for `run`, the
+demo and the tests.
+"""
+
+import io
+import json
+import logging
+import threading
+import time
+from collections.abc import Callable, Iterable
+from socketserver import ThreadingMixIn
+from typing import Any
+from urllib.parse import parse_qs
+from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
+
+from slack_bolt import App
+from slack_bolt.adapter.wsgi import SlackRequestHandler
+from sqlalchemy import text
+
+from bot.core.db import Database
+
+log = logging.getLogger("docket.http")
+
+StartResponse = Callable[..., Any]
+EVENTS_PATH = "/slack/events"
+
+
+class DocketWSGI:
+    def __init__(self, bolt: App, database: Database) -> None:
+        self.database = database
+        self.bolt = bolt
+        self.slack = SlackRequestHandler(self.bolt, path=EVENTS_PATH)
+
+    def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+        path = environ.get("PATH_INFO", "")
+        method = environ.get("REQUEST_METHOD", "GET")
+        if path == "/healthz" and method in ("GET", "HEAD"):
+            return self._health(start_response)
+        if path == EVENTS_PATH and method == "POST":
+            return self._slack(environ, start_response)
+        start_response("404 Not Found", [("Content-Type", "text/plain; charset=utf-8")])
+        return [b"Not found. Slack posts to /slack/events; health is at /healthz.\n"]
+
+    def _slack(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+        """Hand the request to Bolt, then log one line: what it was, the answer, how long."""
+        started = time.perf_counter()
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+        body = environ["wsgi.input"].read(length) if length > 0 else b""
+        environ["wsgi.input"] = io.BytesIO(body)  # Bolt reads it again
+        answered: list[str] = []
+
+        def record_status(status: str, headers: list[Any], exc_info: Any = None) -> Any:
+            answered.append(status)
+            return start_response(status, headers, exc_info)
+
+        result = self.slack(environ, record_status)
+        status = int(answered[0].split()[0]) if answered else 0
+        elapsed = round((time.perf_counter() - started) * 1000, 1)
+        kind = describe_request(body, environ.get("CONTENT_TYPE", ""))
+        retry = environ.get("HTTP_X_SLACK_RETRY_NUM")
+        log.info(
+            "slack %s -> %s in %s ms%s",
+            kind,
+            status,
+            elapsed,
+            f" (retry {retry})" if retry else "",
+            extra={"request": kind, "status": status, "ms": elapsed, "retry": retry},
+        )
+        return result
+
+    def _health(self, start_response: StartResponse) -> Iterable[bytes]:
+        try:
+            with self.database.engine.connect() as connection:
+                connection.execute(text("SELECT 1"))
+        except Exception:  # noqa: BLE001  (any database failure means "unhealthy")
+            start_response("503 Service Unavailable", [("Content-Type", "text/plain")])
+            return [b"database unreachable\n"]
+        start_response("200 OK", [("Content-Type", "text/plain")])
+        return [b"ok\n"]
+
+
+def describe_request(body: bytes, content_type: str) -> str:
+    """ "event message.message_changed", "command /approve", ...: never the payload itself."""
+    try:
+        if "json" in content_type:
+            data = json.loads(body or b"{}")
+            event = data.get("event") or {}
+            if data.get("type") == "event_callback":
+                subtype = f".{event['subtype']}" if event.get("subtype") else ""
+                return f"event {event.get('type', '?')}{subtype}"
+            return str(data.get("type", "unknown"))
+        form = parse_qs(body.decode("utf-8", "replace"))
+        if "command" in form:
+            return f"command {form['command'][0]}"
+        if "payload" in form:
+            return f"interaction {json.loads(form['payload'][0]).get('type', '?')}"
+    except (ValueError, AttributeError, KeyError, IndexError):
+        pass
+    return "unreadable request"
+
+
+class _ThreadingWSGIServer(ThreadingMixIn, WSGIServer):
+    daemon_threads = True
+    request_queue_size = 128  # the default of 5 refuses bursts of Slack requests
+
+
+class _QuietHandler(WSGIRequestHandler):
+    def log_message(self, format: str, *args: Any) -> None:
+        pass  # request lines are logged by the app, not by the server
+
+
+class LocalServer:
+    """A threaded WSGI server in a background thread: the app over real HTTP, in-process."""
+
+    def __init__(self, wsgi: DocketWSGI, *, host: str = "127.0.0.1", port: int = 0) -> None:
+        self.wsgi = wsgi
+        self.server = make_server(
+            host, port, self.wsgi, server_class=_ThreadingWSGIServer, handler_class=_QuietHandler
+        )
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    @property
+    def url(self) -> str:
+        host, port = self.server.server_address[:2]
+        return f"http://{host!s}:{port}"
+
+    @property
+    def events_url(self) -> str:
+        return self.url + EVENTS_PATH
+
+    def start(self) -> "LocalServer":
+        self.thread.start()
+        return self
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+        self.thread.join(timeout=5)
+
+    def serve_forever(self) -> None:
+        self.server.serve_forever()

@@ -1,0 +1,145 @@
+"""Block Kit for the interactive surfaces: the decision form and the private agenda.
+
+Pure builders, like bot/views.py: domain objects in, view or blocks out.
+"""
+
+import json
+from typing import Any
+
+from bot.views.messages import DECISION_LABELS, OPEN_DECISION_FORM, date_token, escape
+from models import AgendaItem, Decision, Meeting
+
+DECISION_FORM = "decide_item"  # the modal's callback_id
+OUTCOME_BLOCK, OUTCOME_ACTION = "outcome", "outcome_choice"
+TEXT_BLOCK, TEXT_ACTION = "decision_text", "decision_text_input"
+POST_ITEM, ANNOUNCE_ITEM = "agenda_post_item", "agenda_announce_item"
+OPEN_FORM = OPEN_DECISION_FORM  # the button on an item's root message (drawn in bot/views.py)
+
+
+def _plain(text: str) -> dict[str, Any]:
+    return {"type": "plain_text", "text": text[:150], "emoji": True}
+
+
+def decision_form(meeting: Meeting, item: AgendaItem) -> dict[str, Any]:
+    """The chair's decision on one item, prefilled with the proposed decision."""
+    options = [{"text": _plain(label), "value": kind} for kind, label in DECISION_LABELS.items()]
+    return {
+        "type": "modal",
+        "callback_id": DECISION_FORM,
+        "private_metadata": json.dumps({"meeting_id": meeting.id, "number": item.number}),
+        "title": _plain("Record a decision"),
+        "submit": _plain("Record"),
+        "close": _plain("Cancel"),
+        "blocks": [
+            {
+                "type": "section",
+                "text": {
+                    "type": "mrkdwn",
+                    "text": f"*Item {item.number}: {escape(item.title)}*\n{escape(meeting.title)}",
+                },
+            },
+            {
+                "type": "input",
+                "block_id": OUTCOME_BLOCK,
+                "label": _plain("Outcome"),
+                "element": {
+                    "type": "radio_buttons",
+                    "action_id": OUTCOME_ACTION,
+                    "options": options,
+                    "initial_option": options[0],
+                },
+            },
+            {
+                "type": "input",
+                "block_id": TEXT_BLOCK,
+                "label": _plain("Decision"),
+                "element": {
+                    "type": "plain_text_input",
+                    "action_id": TEXT_ACTION,
+                    "multiline": True,
+                    "max_length": 3000,
+                    "initial_value": item.proposal,
+                },
+                "hint": _plain("Recorded as written; a later decision supersedes it."),
+            },
+        ],
+    }
+
+
+def read_decision_form(view: dict[str, Any]) -> tuple[int | None, int | None, str, str]:
+    """(meeting id, item number, outcome, text) from a submitted decision form."""
+    try:
+        meta = json.loads(view.get("private_metadata") or "{}")
+    except ValueError:
+        meta = {}
+    values = (view.get("state") or {}).get("values") or {}
+    chosen = ((values.get(OUTCOME_BLOCK) or {}).get(OUTCOME_ACTION) or {}).get("selected_option")
+    outcome = (chosen or {}).get("value", "")
+    text = ((values.get(TEXT_BLOCK) or {}).get(TEXT_ACTION) or {}).get("value") or ""
+    return meta.get("meeting_id"), meta.get("number"), outcome, text.strip()
+
+
+def agenda_blocks(
+    meeting: Meeting,
+    items: list[AgendaItem],
+    decisions: dict[int, Decision],
+    *,
+    now_ts: float,
+    can_post: bool,
+) -> list[dict[str, Any]]:
+    """The agenda, privately: each item's status and deadline; posting buttons for the
+    secretariat."""
+    blocks: list[dict[str, Any]] = [
+        {"type": "header", "text": _plain(f"Agenda: {meeting.title}")},
+    ]
+    for item in items[:45]:  # Slack allows 50 blocks in a message
+        decision = decisions.get(item.id or 0)
+        if decision is not None:
+            status = f"decided: {DECISION_LABELS.get(decision.kind, decision.kind).lower()}"
+        elif item.post_ts is None:
+            status = "not posted yet" + (
+                f", opens {date_token(item.opens_at, meeting.timezone)}" if item.opens_at else ""
+            )
+        elif item.deadline_at is not None and item.deadline_at.timestamp() <= now_ts:
+            status = "comments closed, awaiting the chair"
+        else:
+            status = "open for comments"
+        deadline = (
+            f" · deadline {date_token(item.deadline_at, meeting.timezone)}"
+            if item.deadline_at
+            else ""
+        )
+        block: dict[str, Any] = {
+            "type": "section",
+            "text": {
+                "type": "mrkdwn",
+                "text": f"*{item.number}. {escape(item.title)}*\n{status}{deadline}",
+            },
+        }
+        if can_post:
+            action = POST_ITEM if item.post_ts is None else ANNOUNCE_ITEM
+            label = "Post now" if item.post_ts is None else "Post again"
+            block["accessory"] = {
+                "type": "button",
+                "action_id": action,
+                "text": _plain(label),
+                "value": json.dumps({"meeting_id": meeting.id, "number": item.number}),
+            }
+        blocks.append(block)
+    if len(items) > 45:
+        blocks.append(
+            {
+                "type": "context",
+                "elements": [{"type": "mrkdwn", "text": f"… and {len(items) - 45} more"}],
+            }
+        )
+    return blocks
+
+
+def announcement(item: AgendaItem, permalink: str | None, *, closed: bool) -> str:
+    """Posting an item again points at its one thread, so comments stay in one place."""
+    where = f"<{permalink}|its thread>" if permalink else "its thread"
+    head = f":pushpin: Item {item.number}: {escape(item.title)}"
+    if closed:
+        return f"{head}. Comments are closed ({where})."
+    return f"{head} is open for comments: reply in {where}."

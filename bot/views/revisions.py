@@ -1,0 +1,211 @@
+"""Block Kit for revised documents and final concerns: the form, the notices, the reminders.
+
+Pure builders, like bot/views.py: domain objects in, view or message out.
+"""
+
+import json
+from datetime import UTC, datetime
+from typing import Any
+
+from bot.views.messages import SlackMessage, date_token, document_link, escape
+from models import AgendaItem, Meeting, RevisedDocument
+
+REVISE_FORM = "revise_document"  # the modal's callback_id
+CODE_BLOCK, TITLE_BLOCK, URL_BLOCK = "revision_code", "revision_title", "revision_url"
+NOTE_BLOCK, UNTIL_BLOCK = "revision_note", "revision_concerns_until"
+VALUE = "value"  # every input's action_id: one element per block
+
+USAGE = (
+    "*How to use /revise* (secretariat)\n"
+    "• `/revise 3` opens a form: document code, title, link, what changed, and an optional "
+    "deadline for final concerns\n"
+    "• `/revise 3 PC0601E1/Rev.1 https://example.org/PC0601E1-rev1.pdf [title]` publishes a "
+    "revised document in item 3's thread\n"
+    "• `/revise 3 PC0601E1/Rev.1 https://example.org/PC0601E1-rev1.pdf until 2020-07-24T17:00 "
+    "[title]` also opens a final-concerns window until then (meeting time zone unless an "
+    "offset is given)\n"
+    "Every delegation that commented on the item is told by direct message."
+)
+
+
+def _plain(text: str, limit: int = 150) -> dict[str, Any]:
+    return {"type": "plain_text", "text": text[:limit], "emoji": True}
+
+
+def _section(text: str) -> dict[str, Any]:
+    return {"type": "section", "text": {"type": "mrkdwn", "text": text[:3000]}}
+
+
+def _document(revision: RevisedDocument) -> str:
+    return document_link(revision.code, revision.url, revision.title)
+
+
+# -- the form -----------------------------------------------------------------------------------
+
+
+def revise_form(meeting: Meeting, item: AgendaItem, *, suggested_code: str) -> dict[str, Any]:
+    """The secretariat's form for one item; the deadline picker shows the reader's own time."""
+
+    def text_input(block: str, label: str, *, optional: bool, **element: Any) -> dict[str, Any]:
+        return {
+            "type": "input",
+            "block_id": block,
+            "optional": optional,
+            "label": _plain(label),
+            "element": {"type": "plain_text_input", "action_id": VALUE, **element},
+        }
+
+    code = text_input(CODE_BLOCK, "Document code", optional=False, max_length=60)
+    if suggested_code:
+        code["element"]["initial_value"] = suggested_code
+    return {
+        "type": "modal",
+        "callback_id": REVISE_FORM,
+        "private_metadata": json.dumps({"meeting_id": meeting.id, "number": item.number}),
+        "title": _plain("Revised document", 24),
+        "submit": _plain("Publish", 24),
+        "close": _plain("Cancel", 24),
+        "blocks": [
+            _section(f"*Item {item.number}: {escape(item.title)}*\n{escape(meeting.title)}"),
+            code,
+            text_input(TITLE_BLOCK, "Title", optional=True, max_length=200),
+            {
+                "type": "input",
+                "block_id": URL_BLOCK,
+                "label": _plain("Link to the document"),
+                "element": {"type": "url_text_input", "action_id": VALUE},
+            },
+            text_input(NOTE_BLOCK, "What changed", optional=True, multiline=True, max_length=2000),
+            {
+                "type": "input",
+                "block_id": UNTIL_BLOCK,
+                "optional": True,
+                "label": _plain("Final concerns until (optional)"),
+                "element": {"type": "datetimepicker", "action_id": VALUE},
+                "hint": _plain(
+                    "Leave empty to publish without a final-concerns window. Replies in the "
+                    "item's thread until then are recorded as final concerns."
+                ),
+            },
+        ],
+    }
+
+
+def read_revise_form(view: dict[str, Any]) -> dict[str, Any]:
+    """meeting_id, number, code, title, url, note (str) and until (a datetime or None)."""
+    try:
+        meta = json.loads(view.get("private_metadata") or "{}")
+    except ValueError:
+        meta = {}
+    if not isinstance(meta, dict):
+        meta = {}
+    values = (view.get("state") or {}).get("values") or {}
+
+    def field(block: str) -> dict[str, Any]:
+        found = (values.get(block) or {}).get(VALUE) or {}
+        return found if isinstance(found, dict) else {}
+
+    picked = field(UNTIL_BLOCK).get("selected_date_time")
+    until: datetime | None = None
+    if isinstance(picked, int | str) and str(picked).isdigit():  # Slack sends Unix seconds
+        until = datetime.fromtimestamp(int(picked), UTC)
+    return {
+        "meeting_id": meta.get("meeting_id"),
+        "number": meta.get("number"),
+        "code": (field(CODE_BLOCK).get("value") or "").strip(),
+        "title": (field(TITLE_BLOCK).get("value") or "").strip(),
+        "url": (field(URL_BLOCK).get("value") or "").strip(),
+        "note": (field(NOTE_BLOCK).get("value") or "").strip(),
+        "until": until,
+    }
+
+
+# -- notices ------------------------------------------------------------------------------------
+
+
+def revision_notice(meeting: Meeting, item: AgendaItem, revision: RevisedDocument) -> SlackMessage:
+    """Posted in the item's thread when the secretariat publishes a revised document."""
+    lines = [f":page_facing_up: *Revised document on item {item.number}*: {_document(revision)}"]
+    if revision.note:
+        lines.append(f"*What changed:* {escape(revision.note)}")
+    if revision.concerns_deadline_at is not None:
+        when = date_token(revision.concerns_deadline_at, meeting.timezone)
+        lines.append(
+            f":memo: *Final concerns* on the revised document: reply in this thread by {when}. "
+            "Replies until then are recorded as final concerns of your delegation."
+        )
+    return SlackMessage(
+        text=f"Item {item.number}: revised document {revision.code} published.",
+        blocks=[_section("\n".join(lines))],
+    )
+
+
+def revision_direct_message(
+    meeting: Meeting,
+    item: AgendaItem,
+    revision: RevisedDocument,
+    delegation: str,
+    permalink: str | None,
+) -> SlackMessage:
+    """To each delegate of a delegation that commented on the item."""
+    where = f"<{permalink}|the item's thread>" if permalink else "the item's thread"
+    body = (
+        f":page_facing_up: *{escape(meeting.title)}*: your delegation ({escape(delegation)}) "
+        f"commented on *item {item.number}: {escape(item.title)}*, and the secretariat has "
+        f"published a revised document: {_document(revision)}."
+    )
+    if revision.note:
+        body += f"\n*What changed:* {escape(revision.note)}"
+    if revision.concerns_deadline_at is not None:
+        when = date_token(revision.concerns_deadline_at, meeting.timezone)
+        body += f"\nAny final concerns: reply in {where} by {when}."
+    else:
+        body += f"\nIt is posted in {where}."
+    return SlackMessage(
+        text=f"Item {item.number}: revised document {revision.code} published.",
+        blocks=[_section(body)],
+    )
+
+
+def concerns_reminder(
+    meeting: Meeting, item: AgendaItem, revision: RevisedDocument
+) -> SlackMessage:
+    assert revision.concerns_deadline_at is not None
+    when = date_token(revision.concerns_deadline_at, meeting.timezone)
+    return SlackMessage(
+        text=f"Reminder: final concerns on item {item.number} close soon.",
+        blocks=[
+            _section(
+                f":alarm_clock: *Final concerns closing soon* on *{item.number}: "
+                f"{escape(item.title)}* (revised document {_document(revision)}): reply in "
+                f"the item's thread by {when}."
+            )
+        ],
+    )
+
+
+def concerns_closed_notice(
+    meeting: Meeting, item: AgendaItem, revision: RevisedDocument
+) -> SlackMessage:
+    assert revision.concerns_deadline_at is not None
+    when = date_token(revision.concerns_deadline_at, meeting.timezone)
+    return SlackMessage(
+        text=f"Final concerns on item {item.number} are closed.",
+        blocks=[
+            _section(
+                f":lock: *Final concerns on item {item.number} closed* at {when} (revised "
+                f"document {_document(revision)}). A reply here is still recorded, marked "
+                "late, for the chair and the secretariat to consider."
+            )
+        ],
+    )
+
+
+def published_reply(item: AgendaItem, revision: RevisedDocument, timezone: str) -> str:
+    """The secretariat's private confirmation."""
+    head = f"Published: revised document {revision.code} on item {item.number}."
+    going = "It is being posted in the thread and sent to the delegations that commented."
+    if revision.concerns_deadline_at is None:
+        return f"{head} {going}"
+    when = date_token(revision.concerns_deadline_at, timezone)
+    return f"{head} Final concerns are open until {when}. {going}"
