@@ -18,8 +18,9 @@ from bot.core.db import Database, make_engine, session_scope
 from bot.core.logs import configure_logging
 from bot.core.schema import SchemaError, current_revision, migrate, pending
 from bot.domain.meetings import MeetingNotFound, find_meeting, load_meeting
+from bot.domain.record_rows import comment_rows
 from bot.parse.meeting_file import MeetingFileError, read_meeting_file
-from bot.record.rows import comment_rows, write_csv
+from bot.record.csv import write_csv
 from bot.slack.api import Outbound, make_client
 
 log = logging.getLogger("docket")
@@ -162,9 +163,9 @@ def cmd_post(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_export(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.domain.summary import build_summary
     from bot.record.charts import render_charts
     from bot.record.formats import write_html, write_markdown, write_xlsx
-    from bot.record.summary import build_summary
 
     database = _database(settings)
     with session_scope(database.engine, read_only=True) as session:

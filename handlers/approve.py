@@ -16,6 +16,7 @@ from bot.views.messages import (
     awaiting_list,
     decision_announcement,
     decision_confirmation,
+    item_message,
     silence_notice,
 )
 from handlers.home import ask_refresh, refresh_homes
@@ -87,7 +88,7 @@ def calls_for(outcome: DecisionOutcome) -> list[Call]:
     notice = decision_announcement(meeting, item, decision, outcome.superseded)
     calls = [
         post(item.post_channel, notice, thread_ts=item.post_ts),
-        update(item.post_channel, item.post_ts, outcome.root),
+        update(item.post_channel, item.post_ts, item_message(outcome.root)),
     ]
     ended = outcome.closed_silence
     if ended is not None and ended.notice_ts:

@@ -6,6 +6,7 @@ from slack_bolt import Ack, App, BoltContext
 
 from bot.domain.deadlines import extend_deadline
 from bot.domain.silence import object_to
+from bot.views.messages import item_message
 from handlers.home import ask_refresh, refresh_homes
 from handlers.outbound import (
     answer,
@@ -47,7 +48,7 @@ def extend(ack: Ack, command: dict[str, Any], context: BoltContext) -> None:
             context,
             [
                 post(item.post_channel, outcome.notice, thread_ts=item.post_ts),
-                update(item.post_channel, item.post_ts, outcome.root),
+                update(item.post_channel, item.post_ts, item_message(outcome.root)),
             ],
         )
     answer(ack, outcome.reply)

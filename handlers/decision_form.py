@@ -9,7 +9,7 @@ from slack_bolt import Ack, App, BoltContext
 from bot.domain.decisions import ApproveRequest, decide
 from bot.slack.api import Call
 from bot.views.forms import DECISION_FORM, OPEN_FORM, TEXT_BLOCK, read_decision_form
-from bot.views.messages import DECISION_LABELS
+from bot.views.labels import DECISION_LABELS
 from handlers.approve import calls_for, form_calls
 from handlers.home import ask_refresh, refresh_homes
 from handlers.outbound import plan, send_planned_calls

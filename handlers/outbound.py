@@ -15,7 +15,7 @@ from sqlmodel import Session
 from bot.domain.meetings import resolve_command_meeting
 from bot.domain.silence import SilenceOutcome, record_notice
 from bot.slack.api import Call, send_calls
-from bot.views.messages import RECEIPT_REACTION, SlackMessage
+from bot.views.messages import RECEIPT_REACTION, SlackMessage, item_message
 from models import Meeting
 
 R = TypeVar("R")
@@ -69,7 +69,7 @@ def silence_calls(outcome: SilenceOutcome, *, channel: str | None) -> list[Call]
                 Call(notice.method, notice.args, remember=f"silence_notice:{procedure.id}")
             )
     if outcome.root is not None:
-        calls.append(update(item.post_channel, item.post_ts, outcome.root))
+        calls.append(update(item.post_channel, item.post_ts, item_message(outcome.root)))
     if outcome.alert is not None:
         calls += [post(user, outcome.alert) for user in outcome.alert_users]
     return calls

@@ -18,7 +18,7 @@ from bot.domain.session_end import (
     refuse_unless_secretariat,
     request_close,
 )
-from bot.record.summary import build_summary
+from bot.domain.summary import build_summary
 from bot.slack.api import Outbound
 from handlers.outbound import answer, in_meeting
 from models import Meeting

@@ -6,17 +6,28 @@ revisions, decisions, the audit log) are only ever added to or flagged, never re
 """
 
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Literal, get_args
 
 from sqlalchemy import DateTime, Index, Text, UniqueConstraint
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
 
-ROLES = ("member", "observer", "chair", "secretariat")
-DELEGATION_KINDS = ("member", "observer")
-DECISION_KINDS = ("approved", "noted", "deferred")
-COMMENT_KINDS = ("general", "drafting", "support", "reservation")
+# The kinds and statuses the tables store, as types for the code that reads them.  The columns
+# stay plain strings (SQLModel maps no Literal); these say which strings are meant.
+Role = Literal["member", "observer", "chair", "secretariat"]
+DelegationKind = Literal["member", "observer"]
+DecisionKind = Literal["approved", "noted", "deferred"]
+DecisionProcedure = Literal["chair", "silence"]
+CommentKind = Literal["general", "drafting", "support", "reservation"]
+CommentStatus = Literal["active", "withdrawn"]
+SilenceStatus = Literal["running", "broken", "adopted", "cancelled"]
+AuditOutcome = Literal["ok", "refused"]
+
+ROLES: tuple[Role, ...] = get_args(Role)
+DELEGATION_KINDS: tuple[DelegationKind, ...] = get_args(DelegationKind)
+DECISION_KINDS: tuple[DecisionKind, ...] = get_args(DecisionKind)
+COMMENT_KINDS: tuple[CommentKind, ...] = get_args(CommentKind)
 
 
 class UTCDateTime(TypeDecorator[datetime]):

@@ -17,9 +17,10 @@ from bot.core.db import session_scope
 from bot.demo.standin import Delivery
 from bot.domain.classify import NOT_A_COMMENT
 from bot.domain.digest import build_digest
+from bot.domain.record_rows import comment_rows
+from bot.domain.summary import build_summary
+from bot.record.csv import CONTRACT_COLUMNS, write_csv
 from bot.record.formats import render_html, render_markdown
-from bot.record.rows import CONTRACT_COLUMNS, comment_rows, write_csv
-from bot.record.summary import build_summary
 from bot.views.messages import digest_message
 from models import AuditEntry, Comment, Meeting
 from tests.conftest import IN_SESSION, Bot

@@ -9,7 +9,7 @@ from bot.clock.scheduler import run_due
 from bot.core.clock import datetime_to_ts
 from bot.core.db import session_scope
 from bot.domain.digest import send_digest
-from bot.record.summary import build_summary
+from bot.domain.summary import build_summary
 from bot.slack.api import ChannelPacer, Outbound, make_client
 from models import AuditEntry, Meeting
 from tests.conftest import IN_SESSION, Bot

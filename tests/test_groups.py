@@ -21,9 +21,10 @@ from bot.core.db import session_scope
 from bot.demo.standin import Delivery
 from bot.domain.digest import send_digest
 from bot.domain.groups import channel_name, group_slug, parse_group, set_up_group
+from bot.domain.record_rows import comment_rows
+from bot.domain.summary import build_summary
+from bot.record.csv import CONTRACT_COLUMNS, write_csv
 from bot.record.formats import render_html, render_markdown, write_xlsx
-from bot.record.rows import CONTRACT_COLUMNS, comment_rows, write_csv
-from bot.record.summary import build_summary
 from bot.slack.api import ChannelPacer, Outbound, make_client
 from models import (
     AuditEntry,

@@ -16,15 +16,7 @@ from zoneinfo import ZoneInfo
 import openpyxl
 import pytest
 
-from bot.record.charts import (
-    HEIGHT_PX,
-    WIDTH_PX,
-    comments_per_item_chart,
-    comments_per_week_chart,
-    render_charts,
-)
-from bot.record.formats import write_all, write_html, write_markdown, write_xlsx
-from bot.record.summary import (
+from bot.domain.summary import (
     CommentEntry,
     DecisionEntry,
     DocumentEntry,
@@ -33,6 +25,14 @@ from bot.record.summary import (
     SummaryFigures,
     SummaryRecord,
 )
+from bot.record.charts import (
+    HEIGHT_PX,
+    WIDTH_PX,
+    comments_per_item_chart,
+    comments_per_week_chart,
+    render_charts,
+)
+from bot.record.formats import write_all, write_html, write_markdown, write_xlsx
 
 CONTRACT_COLUMNS = [
     "item",

@@ -21,11 +21,12 @@ from bot.core.clock import datetime_to_ts
 from bot.core.db import session_scope
 from bot.demo.standin import Delivery
 from bot.domain.digest import build_digest, send_digest
+from bot.domain.record_rows import comment_rows
 from bot.domain.revisions import announce_revision
 from bot.domain.session_end import sessions_to_close
+from bot.domain.summary import build_summary
+from bot.record.csv import CONTRACT_COLUMNS, write_csv
 from bot.record.formats import render_html, render_markdown, write_xlsx
-from bot.record.rows import CONTRACT_COLUMNS, comment_rows, write_csv
-from bot.record.summary import build_summary
 from bot.slack.api import ChannelPacer, Outbound, make_client
 from bot.views.messages import digest_message
 from models import AgendaItem, AuditEntry, Comment, Decision, Meeting, RevisedDocument

@@ -14,7 +14,7 @@ from bot.cli import main
 from bot.clock.scheduler import run_due
 from bot.core.clock import datetime_to_ts
 from bot.core.db import session_scope
-from bot.record.summary import SummaryRecord, build_summary
+from bot.domain.summary import SummaryRecord, build_summary
 from bot.slack.api import ChannelPacer, Outbound, make_client
 from models import Meeting
 from tests.conftest import IN_SESSION, Bot

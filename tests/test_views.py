@@ -2,6 +2,7 @@
 
 from datetime import UTC, datetime
 
+from bot.domain.items import ItemState
 from bot.views.messages import date_token, escape, item_message, stray_notice
 from models import AgendaItem, Decision, Document, Meeting
 
@@ -18,13 +19,17 @@ DOCS = [
 ]
 
 
+def state(decision: Decision | None = None) -> ItemState:
+    return ItemState(MEETING, ITEM, DOCS, decision, False, None, [], None)
+
+
 def test_date_token_lets_each_reader_see_local_time_with_meeting_zone_fallback():
     token = date_token(datetime(2020, 7, 17, 15, 0, tzinfo=UTC), "Europe/Brussels")
     assert token == "<!date^1594998000^{date_short_pretty} {time}|Fri 17 Jul 2020 17:00 CEST>"
 
 
 def test_item_message_shows_number_title_documents_proposal_deadline_and_how_to_reply():
-    message = item_message(MEETING, ITEM, DOCS)
+    message = item_message(state())
     rendered = str(message.blocks)
     assert message.blocks[0]["text"]["text"] == "Item 3: COVID-19 <draft> & tools"  # plain_text
     assert "<https://x.org/a.pdf|PC0601E1> Disaster management" in rendered
@@ -42,7 +47,7 @@ def test_item_message_with_a_decision_shows_it_instead_of_the_invitation():
         decided_by="U0CHAIR01",
         decided_at=datetime(2020, 8, 10, 9, 0, tzinfo=UTC),
     )
-    message = item_message(MEETING, ITEM, DOCS, decision)
+    message = item_message(state(decision))
     rendered = str(message.blocks)
     assert "Decision: Approved" in rendered and "Endorsed." in rendered
     assert "Reply in this thread" not in rendered

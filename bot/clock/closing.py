@@ -15,9 +15,9 @@ from sqlmodel import col, select
 
 from bot.clock.claims import Due, deadline_key, deliver_in_steps, settled_keys
 from bot.core.db import session_scope
-from bot.domain.roots import root_message
+from bot.domain.items import item_state
 from bot.slack.api import Outbound
-from bot.views.messages import closed_notice
+from bot.views.messages import closed_notice, item_message
 from models import AgendaItem, Meeting
 
 log = logging.getLogger(__name__)
@@ -53,7 +53,7 @@ def close_passed_deadlines(engine: Engine, out: Outbound, *, now: datetime) -> l
             assert item is not None and meeting is not None
             assert item.post_channel is not None and item.post_ts is not None
             notice = closed_notice(meeting, item)
-            root = root_message(session, meeting=meeting, item=item, now=now)
+            root = item_message(item_state(session, meeting=meeting, item=item, now=now))
         channel, ts = item.post_channel, item.post_ts
         try:
             finished = deliver_in_steps(

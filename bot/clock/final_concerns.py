@@ -29,8 +29,9 @@ from bot.clock.claims import (
 )
 from bot.clock.reminders import reminder_offsets
 from bot.core.db import session_scope
-from bot.domain.roots import root_message
+from bot.domain.items import item_state
 from bot.slack.api import Outbound
+from bot.views.messages import item_message
 from bot.views.revisions import concerns_closed_notice, concerns_reminder
 from models import AgendaItem, Meeting, RevisedDocument
 
@@ -155,7 +156,7 @@ def close_final_concerns(engine: Engine, out: Outbound, *, now: datetime) -> lis
         item, meeting = window.item, window.meeting
         assert item.post_channel is not None and item.post_ts is not None
         with session_scope(engine) as session:
-            root = root_message(session, meeting=meeting, item=item, now=now)
+            root = item_message(item_state(session, meeting=meeting, item=item, now=now))
         notice = concerns_closed_notice(meeting, item, window.revision)
         channel, ts = item.post_channel, item.post_ts
         try:

@@ -17,8 +17,9 @@ from sqlmodel import col
 
 from bot.core.db import session_scope
 from bot.domain.audit import record_audit
+from bot.domain.items import item_state
 from bot.domain.meetings import find_meeting, list_items
-from bot.domain.roots import root_message
+from bot.views.messages import item_message
 from models import AgendaItem, Meeting
 
 CLAIM_TIMEOUT = timedelta(minutes=5)
@@ -97,7 +98,7 @@ def _post_one(
         )
         claimed = claim.rowcount
         assert item.id is not None
-        message = root_message(session, meeting=meeting, item=item, now=now)
+        message = item_message(item_state(session, meeting=meeting, item=item, now=now))
     if claimed != 1:
         return PostResult(item.number, "claimed_elsewhere", "already posted or being posted")
     try:

@@ -48,13 +48,14 @@ from bot.demo.script import (
 from bot.demo.standin import Delivery, SlackSender, SlackStandIn
 from bot.demo.tour import Posted, TourResult, play_tour
 from bot.domain.decisions import items_awaiting_decision
+from bot.domain.group_record import GroupEntry
+from bot.domain.items import current_decision
 from bot.domain.meetings import find_meeting, list_items, load_meeting
-from bot.domain.roots import current_decision
+from bot.domain.record_rows import comment_rows
+from bot.domain.summary import SummaryFigures, build_summary
 from bot.parse.meeting_file import read_meeting_file
+from bot.record.csv import write_csv
 from bot.record.formats import write_all
-from bot.record.groups import GroupEntry
-from bot.record.rows import comment_rows, write_csv
-from bot.record.summary import SummaryFigures, build_summary
 from bot.slack.api import ChannelPacer, Outbound, make_client
 from bot.views.forms import OUTCOME_ACTION, OUTCOME_BLOCK, TEXT_ACTION, TEXT_BLOCK
 from bot.views.revisions import CODE_BLOCK, NOTE_BLOCK, TITLE_BLOCK, UNTIL_BLOCK, URL_BLOCK, VALUE

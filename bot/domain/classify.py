@@ -19,7 +19,7 @@ from sqlmodel import Session, col, or_, select
 from bot.domain.attribution import attribution
 from bot.domain.audit import record_audit
 from bot.domain.meetings import find_participant
-from bot.record.rows import comment_id, unescape_slack
+from bot.domain.record_rows import comment_id, unescape_slack
 from models import COMMENT_KINDS, AgendaItem, Comment, Delegation, Meeting
 
 ACTION = "classify_comment"  # the audit log's action, and the shortcut's and modal's callback_id

@@ -11,8 +11,8 @@ from zoneinfo import ZoneInfo
 from sqlmodel import Session
 
 from bot.domain.audit import record_audit
+from bot.domain.items import ItemState, item_state
 from bot.domain.meetings import find_item, find_participant, recompute_late, role_ids
-from bot.domain.roots import root_message
 from bot.parse.commands import split_moment, split_number
 from bot.parse.timeparse import parse_moment
 from bot.views.messages import SlackMessage, extension_notice, local_time
@@ -31,7 +31,7 @@ class ExtendOutcome:
     reply: str
     item: AgendaItem | None = None
     notice: SlackMessage | None = None
-    root: SlackMessage | None = None
+    root: ItemState | None = None
 
 
 def set_deadline(session: Session, *, item: AgendaItem, deadline: datetime) -> None:
@@ -108,5 +108,5 @@ def extend_deadline(
         + (" and is open for comments again." if reopened else "."),
         item=item,
         notice=extension_notice(meeting, item, old, reopened),
-        root=root_message(session, meeting=meeting, item=item, now=now),
+        root=item_state(session, meeting=meeting, item=item, now=now),
     )

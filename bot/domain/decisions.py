@@ -11,11 +11,10 @@ from datetime import datetime
 from sqlmodel import Session, col, select
 
 from bot.domain.audit import record_audit
+from bot.domain.items import ItemState, current_decision, item_state
 from bot.domain.meetings import find_item, find_participant, list_items, role_ids
-from bot.domain.roots import current_decision, root_message
 from bot.domain.silence import SilenceOutcome, close_open_procedure, end_silence, start_silence
 from bot.parse.commands import split_moment
-from bot.views.messages import SlackMessage
 from models import AgendaItem, Decision, Meeting, SilenceProcedure
 
 KINDS = {"approve": "approved", "note": "noted", "defer": "deferred"}
@@ -87,7 +86,7 @@ class DecisionOutcome:
     item: AgendaItem | None = None
     decision: Decision | None = None
     superseded: Decision | None = None
-    root: SlackMessage | None = None  # the item's root message, redrawn
+    root: ItemState | None = None  # the item's root message, redrawn
     silence: SilenceOutcome | None = None  # a silence procedure started, ended or closed
     form: bool = False  # open the decision form (a modal) for `item`
     closed_silence: SilenceProcedure | None = None  # ended by this decision
@@ -197,6 +196,6 @@ def decide(
         item=item,
         decision=decision,
         superseded=previous,
-        root=root_message(session, meeting=meeting, item=item, now=now),
+        root=item_state(session, meeting=meeting, item=item, now=now),
         closed_silence=closed_silence,
     )

@@ -20,7 +20,7 @@ from bot.clock.claims import Due, claim, mark_sent, release
 from bot.core.db import insert_many_or_ignore, session_scope
 from bot.domain.attribution import attribution
 from bot.domain.meetings import role_ids
-from bot.record.rows import unescape_slack
+from bot.domain.record_rows import unescape_slack
 from bot.slack.api import Outbound
 from bot.views.messages import digest_message
 from models import (

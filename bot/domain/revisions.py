@@ -29,13 +29,13 @@ from bot.clock.claims import Due, claim, deliver_in_steps, mark_sent, release, s
 from bot.core.db import session_scope
 from bot.domain.audit import record_audit
 from bot.domain.concern_phase import item_revisions, open_window, rejudge_item
+from bot.domain.items import current_decision, item_state
 from bot.domain.meetings import find_item, item_documents
-from bot.domain.roots import current_decision, root_message
 from bot.domain.session_end import refuse_unless_secretariat
 from bot.parse.commands import split_moment, split_number
 from bot.parse.timeparse import parse_moment
 from bot.slack.api import Outbound
-from bot.views.messages import SlackMessage, local_time
+from bot.views.messages import SlackMessage, item_message, local_time
 from bot.views.revisions import (
     CODE_BLOCK,
     NOTE_BLOCK,
@@ -316,7 +316,7 @@ def announce_revision(engine: Engine, out: Outbound, *, revision_id: int, now: d
             return 0
         assert meeting.id is not None and item.post_channel is not None
         notice = revision_notice(meeting, item, revision)
-        root = root_message(session, meeting=meeting, item=item, now=now)
+        root = item_message(item_state(session, meeting=meeting, item=item, now=now))
         targets = commenting_delegates(session, item=item)
     base = Due(round_key(revision_id), "revision", meeting.id, item.id, revision.published_at)
     token, held = claim(engine, [base], now=now)

@@ -19,7 +19,7 @@ from bot.core.db import session_scope
 from bot.domain.audit import record_audit
 from bot.domain.digest import recipients, send_digest
 from bot.domain.meetings import find_participant
-from bot.record.summary import SummaryRecord, build_summary
+from bot.domain.summary import SummaryRecord, build_summary
 from bot.slack.api import Outbound
 from bot.views.messages import closing_message, figures_message
 from models import AgendaItem, Decision, Meeting, RevisedDocument

@@ -21,14 +21,15 @@ from sqlmodel import Session, col, select
 from bot.clock.claims import Due, deliver_in_steps, settled_keys, skip
 from bot.core.db import session_scope
 from bot.domain.audit import record_audit
+from bot.domain.items import ItemState, current_decision, item_state, latest_silence
 from bot.domain.meetings import find_item, find_participant, role_ids
-from bot.domain.roots import current_decision, latest_silence, root_message
 from bot.parse.commands import split_number
 from bot.parse.timeparse import format_duration, parse_moment
 from bot.slack.api import Outbound
 from bot.views.messages import (
     SlackMessage,
     adoption_notice,
+    item_message,
     local_time,
     objection_notice,
     silence_notice,
@@ -53,7 +54,7 @@ class SilenceOutcome:
     procedure: SilenceProcedure | None = None
     thread_notice: SlackMessage | None = None
     channel_notice: SlackMessage | None = None  # posted new (start) or updated in place
-    root: SlackMessage | None = None
+    root: ItemState | None = None
     alert: SlackMessage | None = None  # sent by DM to `alert_users`
     alert_users: list[str] = field(default_factory=list)
 
@@ -130,7 +131,7 @@ def start_silence(
         procedure=procedure,
         thread_notice=notice,
         channel_notice=notice,
-        root=root_message(session, meeting=meeting, item=item, now=now),
+        root=item_state(session, meeting=meeting, item=item, now=now),
     )
 
 
@@ -158,7 +159,7 @@ def end_silence(
         procedure=procedure,
         thread_notice=notice,
         channel_notice=notice,
-        root=root_message(session, meeting=meeting, item=item, now=now),
+        root=item_state(session, meeting=meeting, item=item, now=now),
     )
 
 
@@ -285,7 +286,7 @@ def object_to(
         procedure=procedure,
         thread_notice=notice,
         channel_notice=silence_notice(meeting, item, procedure),
-        root=root_message(session, meeting=meeting, item=item, now=now),
+        root=item_state(session, meeting=meeting, item=item, now=now),
         alert=notice,
         alert_users=role_ids(session, meeting_id=meeting.id, role="chair")
         + role_ids(session, meeting_id=meeting.id, role="secretariat"),
@@ -320,7 +321,7 @@ def adopt_unbroken(engine: Engine, out: Outbound, *, now: datetime) -> list[str]
                 procedure, decision, item, meeting = adopted
                 notice = adoption_notice(meeting, item, decision)
                 channel_notice = silence_notice(meeting, item, procedure)
-                root = root_message(session, meeting=meeting, item=item, now=now)
+                root = item_message(item_state(session, meeting=meeting, item=item, now=now))
         if adopted is None:  # broken or ended after all: nothing to announce
             skip(
                 engine,

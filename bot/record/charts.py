@@ -13,7 +13,8 @@ from matplotlib.figure import Figure
 from matplotlib.layout_engine import ConstrainedLayoutEngine
 from matplotlib.ticker import MaxNLocator
 
-from bot.record.summary import KINDS, SummaryRecord
+from bot.domain.summary import KINDS, SummaryRecord
+from bot.views.labels import AUTHOR_KIND_LABELS
 
 WIDTH_IN, HEIGHT_IN, DPI = 8.0, 4.0, 100
 WIDTH_PX, HEIGHT_PX = int(WIDTH_IN * DPI), int(HEIGHT_IN * DPI)
@@ -25,12 +26,6 @@ KIND_COLOURS = {
     "observer": "#E69F00",
     "chair": "#009E73",
     "secretariat": "#CC79A7",
-}
-KIND_LABELS = {
-    "member": "Members",
-    "observer": "Observers",
-    "chair": "Chair",
-    "secretariat": "Secretariat",
 }
 CHART_FILES = ("comments-per-week.png", "comments-per-item.png")
 NO_COMMENTS = "No comments yet"
@@ -116,7 +111,7 @@ def _stacked_bars(title: str, labels: list[str], series: list[dict[str, int]]) -
             bottom=bottoms,
             width=0.7,
             color=KIND_COLOURS[kind],
-            label=KIND_LABELS[kind],
+            label=AUTHOR_KIND_LABELS[kind],
             edgecolor="white",
             linewidth=0.5,
         )

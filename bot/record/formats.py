@@ -22,19 +22,8 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
-from bot.domain.classify import COMMENT_KIND_LABELS, UNCLASSIFIED_LABEL
-from bot.record.charts import (
-    CHART_FILES,
-    HEIGHT_PX,
-    KIND_LABELS,
-    WIDTH_PX,
-    item_counts,
-    meeting_weeks,
-    render_charts,
-    week_counts,
-)
-from bot.record.groups import ContributionEntry, GroupEntry
-from bot.record.summary import (
+from bot.domain.group_record import ContributionEntry, GroupEntry
+from bot.domain.summary import (
     CLASSIFICATIONS,
     KINDS,
     CommentEntry,
@@ -42,6 +31,22 @@ from bot.record.summary import (
     ItemEntry,
     RevisionEntry,
     SummaryRecord,
+)
+from bot.record.charts import (
+    CHART_FILES,
+    HEIGHT_PX,
+    WIDTH_PX,
+    item_counts,
+    meeting_weeks,
+    render_charts,
+    week_counts,
+)
+from bot.views.labels import (
+    AUTHOR_KIND_LABELS,
+    CLASSIFICATION_LABELS,
+    COMMENT_KIND_LABELS,
+    decision_label,
+    procedure_label,
 )
 
 COMMENT_COLUMNS = [
@@ -59,9 +64,6 @@ COMMENT_COLUMNS = [
     "kind",
     "phase",
 ]  # the record contract's columns, then the classification and the phase: as in the CSV
-CLASSIFICATION_LABELS = {**COMMENT_KIND_LABELS, "unclassified": UNCLASSIFIED_LABEL}
-PROCEDURES = {"chair": "by the chair", "silence": "adopted by silence procedure"}
-DECISION_KINDS = {"approved": "Approved", "noted": "Noted", "deferred": "Deferred"}
 CHART_ALT = {
     "comments-per-week.png": "Bar chart: active comments per meeting week, stacked by kind of "
     "participant (members, observers, chair, secretariat). The figures are in the table above.",
@@ -115,11 +117,11 @@ def _names(names: list[str]) -> str:
 
 
 def _procedure(decision: DecisionEntry) -> str:
-    return PROCEDURES.get(decision.procedure, decision.procedure)
+    return procedure_label(decision.procedure)
 
 
 def _decision_kind(decision: DecisionEntry) -> str:
-    return DECISION_KINDS.get(decision.kind, decision.kind)
+    return decision_label(decision.kind)
 
 
 def _superseded(item: ItemEntry) -> list[DecisionEntry]:
@@ -175,7 +177,7 @@ def _kind_row(counts: dict[str, int]) -> list[int]:
 def _item_table(record: SummaryRecord) -> tuple[list[str], list[list[Any]], list[Any]]:
     """Item x kind: header, rows (item, title, kinds..., total, withdrawn) and the totals row."""
     withdrawn = {item.number: item.withdrawn for item in record.items}
-    header = ["Item", "Title", *(KIND_LABELS[k] for k in KINDS), "Total", "Withdrawn"]
+    header = ["Item", "Title", *(AUTHOR_KIND_LABELS[k] for k in KINDS), "Total", "Withdrawn"]
     rows: list[list[Any]] = [
         [number, title, *_kind_row(counts), withdrawn.get(number, 0)]
         for number, title, counts in item_counts(record)
@@ -202,7 +204,7 @@ def _classification_table(
 
 def _week_table(record: SummaryRecord) -> tuple[list[str], list[list[Any]], list[Any]]:
     """Week x kind: header, rows (week, local start, kinds..., total) and the totals row."""
-    header = ["Week", "Starts", *(KIND_LABELS[k] for k in KINDS), "Total"]
+    header = ["Week", "Starts", *(AUTHOR_KIND_LABELS[k] for k in KINDS), "Total"]
     rows: list[list[Any]] = []
     for week in meeting_weeks(record):
         start = record.week_starts.get(week)
@@ -215,7 +217,7 @@ def _week_table(record: SummaryRecord) -> tuple[list[str], list[list[Any]], list
 
 def _kind_table(record: SummaryRecord) -> tuple[list[str], list[list[Any]], list[Any]]:
     by_kind = record.figures.by_kind
-    rows: list[list[Any]] = [[KIND_LABELS[k], by_kind.get(k, 0)] for k in KINDS]
+    rows: list[list[Any]] = [[AUTHOR_KIND_LABELS[k], by_kind.get(k, 0)] for k in KINDS]
     return ["Kind", "Comments"], rows, ["Total", sum(row[1] for row in rows)]
 
 

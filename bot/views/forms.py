@@ -6,7 +6,8 @@ Pure builders, like bot/views.py: domain objects in, view or blocks out.
 import json
 from typing import Any
 
-from bot.views.messages import DECISION_LABELS, OPEN_DECISION_FORM, date_token, escape
+from bot.views.labels import DECISION_LABELS, decision_label
+from bot.views.messages import OPEN_DECISION_FORM, date_token, escape
 from models import AgendaItem, Decision, Meeting
 
 DECISION_FORM = "decide_item"  # the modal's callback_id
@@ -95,7 +96,7 @@ def agenda_blocks(
     for item in items[:45]:  # Slack allows 50 blocks in a message
         decision = decisions.get(item.id or 0)
         if decision is not None:
-            status = f"decided: {DECISION_LABELS.get(decision.kind, decision.kind).lower()}"
+            status = f"decided: {decision_label(decision.kind).lower()}"
         elif item.post_ts is None:
             status = "not posted yet" + (
                 f", opens {date_token(item.opens_at, meeting.timezone)}" if item.opens_at else ""

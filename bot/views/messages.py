@@ -5,30 +5,21 @@ Deadlines use Slack's date token so every reader sees their own local time; the 
 """
 
 import json
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-from bot.domain.classify import COMMENT_KIND_LABELS
-from models import AgendaItem, Decision, Document, Meeting, RevisedDocument, SilenceProcedure
+from bot.domain.items import ItemState
+from bot.views.labels import COMMENT_KIND_LABELS, decision_label, procedure_label
+from models import AgendaItem, Decision, Meeting, SilenceProcedure
 
 if TYPE_CHECKING:  # the digest's types live with the digest; views only format them
     from bot.domain.digest import Digest, DigestItem
-    from bot.record.summary import SummaryRecord
+    from bot.domain.summary import SummaryRecord
 
 RECEIPT_REACTION = "white_check_mark"
 OPEN_DECISION_FORM = "open_decision_form"  # the chair's button on an item's root message
-
-DECISION_LABELS = {
-    "approved": "Approved",
-    "noted": "Taken note of",
-    "deferred": "Deferred",
-}
-
-
-PROCEDURE_LABELS = {"chair": "by the chair", "silence": "adopted by silence procedure"}
 
 
 @dataclass(frozen=True)
@@ -62,22 +53,15 @@ def _context(text: str) -> dict[str, Any]:
     return {"type": "context", "elements": [{"type": "mrkdwn", "text": text}]}
 
 
-def item_message(
-    meeting: Meeting,
-    item: AgendaItem,
-    documents: list[Document],
-    decision: Decision | None = None,
-    *,
-    closed: bool = False,
-    silence: SilenceProcedure | None = None,
-    revised: Sequence[RevisedDocument] = (),
-    concerns_until: datetime | None = None,
-) -> SlackMessage:
+def item_message(state: ItemState) -> SlackMessage:
     """The root message of an agenda item; replies in its thread are formal comments.
 
     Its last block says where the item stands: open for comments, closed, open for final
     concerns on a revised document (`concerns_until`), under a silence procedure, or decided.
     """
+    meeting, item, documents, decision = state.meeting, state.item, state.documents, state.decision
+    closed, silence, revised = state.closed, state.silence, state.revised
+    concerns_until = state.concerns_until
     heading = f"Item {item.number}: {item.title}"
     blocks: list[dict[str, Any]] = [
         {"type": "header", "text": {"type": "plain_text", "text": heading[:150]}},
@@ -107,7 +91,7 @@ def item_message(
     if decision is not None:
         blocks.append({"type": "divider"})
         blocks.append(_section(decision_summary(decision, meeting.timezone)))
-        status = DECISION_LABELS.get(decision.kind, decision.kind) + "."
+        status = decision_label(decision.kind) + "."
     elif (
         silence is not None and silence.ended_at is None and silence.status in ("running", "broken")
     ):
@@ -166,9 +150,9 @@ RECEIPT_MARK = f":{RECEIPT_REACTION}:"
 
 
 def decision_summary(decision: Decision, timezone: str) -> str:
-    label = DECISION_LABELS.get(decision.kind, decision.kind)
+    label = decision_label(decision.kind)
     when = date_token(decision.decided_at, timezone)
-    procedure = PROCEDURE_LABELS.get(decision.procedure, decision.procedure)
+    procedure = procedure_label(decision.procedure)
     return (
         f":classical_building: *Decision: {label}* ({procedure}, <@{decision.decided_by}>, "
         f"{when})\n>{escape(decision.text)}"
@@ -179,7 +163,7 @@ def decision_announcement(
     meeting: Meeting, item: AgendaItem, decision: Decision, superseded: Decision | None
 ) -> SlackMessage:
     """Posted in the item's thread when the chair decides."""
-    label = DECISION_LABELS.get(decision.kind, decision.kind)
+    label = decision_label(decision.kind)
     lines = [decision_summary(decision, meeting.timezone)]
     if superseded is not None:
         lines.append(
@@ -208,7 +192,7 @@ def awaiting_list(meeting: Meeting, items: list[AgendaItem]) -> str:
 
 
 def decision_confirmation(item: AgendaItem, decision: Decision, superseded: bool) -> str:
-    label = DECISION_LABELS.get(decision.kind, decision.kind)
+    label = decision_label(decision.kind)
     extra = " It supersedes the earlier decision, which stays in the record." if superseded else ""
     return (
         f"Recorded: item {item.number} {label.lower()}: “{escape(decision.text)}”. "
@@ -531,8 +515,8 @@ def figures_message(summary: "SummaryRecord") -> SlackMessage:
     lines.append(f"*Decisions:* {len(decided)} of {len(summary.items)} items")
     for item in decided:
         assert item.decision is not None
-        how = PROCEDURE_LABELS.get(item.decision.procedure, item.decision.procedure)
-        label = DECISION_LABELS.get(item.decision.kind, item.decision.kind)
+        how = procedure_label(item.decision.procedure)
+        label = decision_label(item.decision.kind)
         lines.append(f"• {item.number}: {label} ({how})")
     text = _clip("\n".join(lines))
     return SlackMessage(text=f"{summary.title}: the session in figures", blocks=[_section(text)])

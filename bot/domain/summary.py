@@ -15,8 +15,8 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from bot.domain.attribution import attribution
-from bot.record.groups import GroupEntry, group_entries
-from bot.record.rows import comment_id, unescape_slack
+from bot.domain.group_record import GroupEntry, group_entries
+from bot.domain.record_rows import comment_id, unescape_slack
 from models import (
     COMMENT_KINDS,
     AgendaItem,

@@ -1,36 +1,16 @@
-"""The meeting record: formal comments as rows, in the contract's column order (then `kind`).
+"""The meeting record's data: every formal comment as a row, in the record's order.
 
 Built with a fixed number of queries whatever the meeting's size: one for the comments with
 their items, authors and delegations.
 """
 
-import csv
 from dataclasses import dataclass
-from pathlib import Path
 
 from sqlmodel import Session, col, select
 
 from bot.domain.attribution import attribution
 from bot.domain.concern_phase import COMMENTS, phase_of
 from models import AgendaItem, Comment, Delegation
-
-CONTRACT_COLUMNS = [
-    "item",
-    "comment_id",
-    "delegation",
-    "delegation_kind",
-    "user",
-    "role",
-    "posted_at",
-    "status",
-    "late",
-    "text",
-    "revisions",
-]
-# Columns after the contract's: `kind` is the comment's classification (bot/classify.py), empty
-# when it is not classified; `phase` is "comments" or "final_concerns" (a reply in a revised
-# document's final-concerns window, bot/concern_phase.py).
-CSV_COLUMNS = [*CONTRACT_COLUMNS, "kind", "phase"]
 
 
 @dataclass(frozen=True)
@@ -48,23 +28,6 @@ class CommentRow:
     revisions: int
     kind: str | None = None  # general | drafting | support | reservation; None: not classified
     phase: str = COMMENTS  # comments | final_concerns
-
-    def as_csv(self) -> list[str]:
-        return [
-            str(self.item),
-            self.comment_id,
-            self.delegation,
-            self.delegation_kind,
-            self.user,
-            self.role,
-            self.posted_at,
-            self.status,
-            "true" if self.late else "false",
-            self.text,
-            str(self.revisions),
-            self.kind or "",
-            self.phase,
-        ]
 
 
 def unescape_slack(text: str) -> str:
@@ -107,14 +70,3 @@ def comment_rows(session: Session, *, meeting_id: int) -> list[CommentRow]:
             )
         )
     return out
-
-
-def write_csv(rows: list[CommentRow], path: Path) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    # Write beside the target and rename, so a failed export never leaves half a file.
-    with tmp.open("w", encoding="utf-8", newline="") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(CSV_COLUMNS)
-        writer.writerows(row.as_csv() for row in rows)
-    tmp.replace(path)

@@ -13,7 +13,7 @@ from sqlmodel import Session, col, select
 
 from bot.core.clock import ts_to_datetime
 from bot.domain.attribution import attribution
-from bot.record.rows import unescape_slack
+from bot.domain.record_rows import unescape_slack
 from models import (
     AgendaItem,
     Delegation,

@@ -1,18 +1,32 @@
-"""An agenda item's root message as it should look now: open, closed, in silence, decided.
+"""Where an agenda item stands now: open, closed, in silence, decided, open for final concerns.
 
 Every change that concerns an item (a decision, a deadline passing or moving, a silence
-procedure) redraws the root message from the database through this one function, so the
-message never shows a state the record does not hold.
+procedure, a revised document) redraws the item's root message from `item_state`, read from
+the database, so the message never shows a state the record does not hold.
 """
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlmodel import Session, col, select
 
 from bot.domain.concern_phase import item_revisions, open_window
 from bot.domain.meetings import item_documents
-from bot.views.messages import SlackMessage, item_message
-from models import AgendaItem, Decision, Meeting, SilenceProcedure
+from models import AgendaItem, Decision, Document, Meeting, RevisedDocument, SilenceProcedure
+
+
+@dataclass(frozen=True)
+class ItemState:
+    """Everything an item's root message shows, as of one `now`."""
+
+    meeting: Meeting
+    item: AgendaItem
+    documents: list[Document]
+    decision: Decision | None
+    closed: bool  # the comment deadline has passed
+    silence: SilenceProcedure | None  # the latest procedure, ended or not
+    revised: list[RevisedDocument]
+    concerns_until: datetime | None  # the open final-concerns window's deadline
 
 
 def current_decision(session: Session, *, item_id: int) -> Decision | None:
@@ -31,19 +45,17 @@ def latest_silence(session: Session, *, item_id: int) -> SilenceProcedure | None
     ).first()
 
 
-def root_message(
-    session: Session, *, meeting: Meeting, item: AgendaItem, now: datetime
-) -> SlackMessage:
+def item_state(session: Session, *, meeting: Meeting, item: AgendaItem, now: datetime) -> ItemState:
     assert item.id is not None
     revised = item_revisions(session, item_id=item.id)
     window = open_window(revised, now=now)
-    return item_message(
-        meeting,
-        item,
-        item_documents(session, item_id=item.id),
-        current_decision(session, item_id=item.id),
+    return ItemState(
+        meeting=meeting,
+        item=item,
+        documents=item_documents(session, item_id=item.id),
+        decision=current_decision(session, item_id=item.id),
         closed=item.deadline_at is not None and item.deadline_at <= now,
         silence=latest_silence(session, item_id=item.id),
-        revised=revised,
+        revised=list(revised),
         concerns_until=window.concerns_deadline_at if window else None,
     )
