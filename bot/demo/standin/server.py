@@ -7,7 +7,7 @@ files), records every call for assertions, and can be told to rate-limit or fail
 
 It also plays Socket Mode: `apps.connections.open` (with the app-level token) hands out the URL of
 a local WebSocket server, started on first use, over which `socket_send` delivers envelopes and
-waits for the app's acknowledgement (see bot/standin/socket_mode.py).
+waits for the app's acknowledgement (see bot/demo/standin/socket_server.py).
 """
 
 from __future__ import annotations
@@ -31,12 +31,11 @@ from email import policy
 from email.parser import BytesParser
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 from zoneinfo import ZoneInfo
 
-if TYPE_CHECKING:
-    from bot.demo.standin.socket_mode import SocketModeServer
+from bot.demo.standin.socket_server import SocketModeServer
 
 logger = logging.getLogger(__name__)
 
@@ -533,9 +532,6 @@ class SlackStandIn:
         return self._socket_mode.disconnect(reason)
 
     def _new_socket_mode(self) -> SocketModeServer:
-        # Imported here: socket_mode builds on the sender, which builds on this module.
-        from bot.demo.standin.socket_mode import SocketModeServer
-
         return SocketModeServer(app_id=self._app_id, record=self._record_socket)
 
     def _record_socket(self, method: str, params: Params) -> None:
