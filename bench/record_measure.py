@@ -24,15 +24,19 @@ from typing import Any
 from sqlalchemy import Connection, Engine, event
 
 from bench.record_bench import NEEDS_RECORD, OPS, TEAM_URL, TRANSACTION_CONTROL, URL_ENV
+from bot.clock.digest import send_digest
 from bot.core.db import make_engine, session_scope
-from bot.domain.digest import build_digest, send_digest
+from bot.domain.digest import build_digest
 from bot.domain.record_rows import comment_rows
 from bot.domain.summary import SummaryRecord, build_summary
 from bot.record.charts import render_charts
 from bot.record.csv import write_csv
-from bot.record.formats import write_html, write_markdown, write_xlsx
+from bot.record.html import write_html
+from bot.record.markdown import write_markdown
+from bot.record.xlsx import write_xlsx
 from bot.slack.api import Outbound
-from bot.views.messages import SlackMessage, digest_message
+from bot.views.digest import digest_message
+from bot.views.messages import SlackMessage
 from models import Meeting
 
 

@@ -22,6 +22,7 @@ from bot.domain.record_rows import comment_rows
 from bot.parse.meeting_file import MeetingFileError, read_meeting_file
 from bot.record.csv import write_csv
 from bot.slack.api import Outbound, make_client
+from bot.views.notices import meeting_not_found_text
 
 log = logging.getLogger("docket")
 
@@ -72,7 +73,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ConfigError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    except (MeetingNotFound, SchemaError) as exc:
+    except MeetingNotFound as exc:
+        print(f"error: {meeting_not_found_text(exc)}", file=sys.stderr)
+        return 2
+    except SchemaError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
 
@@ -165,7 +169,9 @@ def cmd_post(settings: Settings, args: argparse.Namespace) -> int:
 def cmd_export(settings: Settings, args: argparse.Namespace) -> int:
     from bot.domain.summary import build_summary
     from bot.record.charts import render_charts
-    from bot.record.formats import write_html, write_markdown, write_xlsx
+    from bot.record.html import write_html
+    from bot.record.markdown import write_markdown
+    from bot.record.xlsx import write_xlsx
 
     database = _database(settings)
     with session_scope(database.engine, read_only=True) as session:

@@ -1,8 +1,10 @@
 """Slack listeners: thin adapters from Slack payloads to `bot/` and back.
 
-Each module exposes `register(app)`.  Every listener reads the payload, calls one domain
-function inside one database session, answers Slack, and leaves its Web API calls to a lazy
-listener that runs after the answer has gone (see `handlers/outbound.py`).
+One module per Slack surface, each exposing `register(app)`, plus one small shared kit
+(`outbound.py`).  Every listener reads the payload, asks `bot.domain` inside one database
+session, renders with `bot.views`, answers Slack, and hands its Web API calls to `bot.slack` to
+send after the answer has gone.  No module-level state is shared between handlers.  May import
+`bot.clock` (to run a send step now) and every layer below; imported only by `bot.app`.
 """
 
 from slack_bolt import App

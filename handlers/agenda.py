@@ -10,9 +10,19 @@ from slack_sdk import WebClient
 from bot.clock.posting import post_items
 from bot.domain.agenda import agenda_for
 from bot.domain.meetings import find_item, find_meeting
-from bot.domain.session_end import refuse_unless_secretariat
+from bot.domain.permissions import Permission, require
 from bot.slack.api import Outbound
-from bot.views.forms import ANNOUNCE_ITEM, POST_ITEM, agenda_blocks, announcement
+from bot.views.forms import (
+    ANNOUNCE_ITEM,
+    NOT_POSTED_YET,
+    POST_ITEM,
+    agenda_blocks,
+    agenda_text,
+    announcement,
+    post_result_note,
+    posted_again_note,
+)
+from bot.views.refusals import refusal_text
 from handlers.outbound import in_meeting
 from models import Meeting
 
@@ -40,7 +50,7 @@ def show_agenda(ack: Ack, command: dict[str, Any], context: BoltContext) -> None
         now_ts=context["now"].timestamp(),
         can_post=agenda.can_post,
     )
-    ack(text=f"Agenda of {agenda.meeting.title}", blocks=blocks, response_type="ephemeral")
+    ack(text=agenda_text(agenda.meeting), blocks=blocks, response_type="ephemeral")
 
 
 def accept_post(
@@ -53,9 +63,16 @@ def accept_post(
         meeting = session.get(Meeting, value.get("meeting_id"))
         if meeting is None:
             return
-        refusal = refuse_unless_secretariat(
-            session, meeting=meeting, user_id=user_id, action="agenda", now=context["now"]
+        refused = require(
+            session,
+            meeting=meeting,
+            user_id=user_id,
+            permission=Permission.MANAGE,
+            action="agenda",
+            now=context["now"],
+            detail="not secretariat",
         )
+        refusal = refusal_text(refused) if refused is not None else None
     context["post_task"] = {
         "meeting_key": meeting.key,
         "number": value.get("number"),
@@ -82,7 +99,7 @@ def carry_out_post(context: BoltContext, client: WebClient, respond: Respond) ->
             now=now,
             actor=context.get("user_id") or "agenda",
         )
-        tell(respond, f"Item {result.number}: {result.outcome.replace('_', ' ')} {result.detail}")
+        tell(respond, post_result_note(result.number, result.outcome, result.detail))
         return
     _post_again(context, client, respond, task)
 
@@ -94,13 +111,13 @@ def _post_again(
         meeting = find_meeting(session, task["meeting_key"])
         item = find_item(session, meeting_id=meeting.id or 0, number=task["number"])
     if item is None or item.post_ts is None or item.post_channel is None:
-        tell(respond, "That item is not posted yet.")
+        tell(respond, NOT_POSTED_YET)
         return
     out = Outbound(client)
     link = out.permalink(item.post_channel, item.post_ts)
     closed = item.deadline_at is not None and item.deadline_at <= context["now"]
     client.chat_postMessage(channel=item.post_channel, text=announcement(item, link, closed=closed))
-    tell(respond, f"Item {item.number} posted again.")
+    tell(respond, posted_again_note(item.number))
 
 
 def tell(respond: Respond, text: str) -> None:

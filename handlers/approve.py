@@ -9,16 +9,13 @@ from typing import Any
 
 from slack_bolt import Ack, App, BoltContext
 
-from bot.domain.decisions import DecisionOutcome, decide, parse_approve
+from bot.domain.decisions import DecisionOutcome, decide
+from bot.parse.approve import parse_approve
 from bot.slack.api import Call
+from bot.views.decisions import decision_announcement, decision_reply
 from bot.views.forms import decision_form
-from bot.views.messages import (
-    awaiting_list,
-    decision_announcement,
-    decision_confirmation,
-    item_message,
-    silence_notice,
-)
+from bot.views.messages import item_message
+from bot.views.silence import silence_notice
 from handlers.home import ask_refresh, refresh_homes
 from handlers.outbound import (
     answer,
@@ -52,28 +49,20 @@ def approve(ack: Ack, command: dict[str, Any], context: BoltContext) -> None:
     if found is None:
         return
     _, outcome = found
-    if outcome.form:
+    if outcome.kind == "form":
         # The modal must open within 3 s of the trigger: the lazy listener does it at once.
         plan(context, form_calls(outcome, command["trigger_id"]))
         ack()
         return
     plan(context, calls_for(outcome))
-    if outcome.meeting is not None and (outcome.decision or outcome.silence):
-        everyone = outcome.silence is not None  # members see a running silence procedure
+    if outcome.kind in ("decided", "silence"):
+        everyone = outcome.kind == "silence"  # members see a running silence procedure
         ask_refresh(context, meeting_id=outcome.meeting.id, chair=True, everyone=everyone)
-    answer(ack, reply_for(outcome))
-
-
-def reply_for(outcome: DecisionOutcome) -> str:
-    if outcome.decision is not None and outcome.item is not None:
-        return decision_confirmation(outcome.item, outcome.decision, outcome.superseded is not None)
-    if outcome.awaiting is not None and outcome.meeting is not None:
-        return awaiting_list(outcome.meeting, outcome.awaiting)
-    return outcome.reply
+    answer(ack, decision_reply(outcome))
 
 
 def form_calls(outcome: DecisionOutcome, trigger_id: str) -> list[Call]:
-    assert outcome.meeting is not None and outcome.item is not None
+    assert outcome.item is not None
     view = decision_form(outcome.meeting, outcome.item)
     return [Call("views_open", {"trigger_id": trigger_id, "view": view})]
 
@@ -81,8 +70,8 @@ def form_calls(outcome: DecisionOutcome, trigger_id: str) -> list[Call]:
 def calls_for(outcome: DecisionOutcome) -> list[Call]:
     meeting, item, decision = outcome.meeting, outcome.item, outcome.decision
     if outcome.silence is not None:
-        return silence_calls(outcome.silence, channel=meeting.channel if meeting else None)
-    if meeting is None or item is None or decision is None or item.post_ts is None:
+        return silence_calls(outcome.silence, channel=meeting.channel)
+    if item is None or decision is None or item.post_ts is None:
         return []
     assert outcome.root is not None
     notice = decision_announcement(meeting, item, decision, outcome.superseded)

@@ -7,6 +7,7 @@ from slack_bolt import Ack, App, BoltContext
 from bot.domain.deadlines import extend_deadline
 from bot.domain.silence import object_to
 from bot.views.messages import item_message
+from bot.views.silence import extend_reply, extension_notice, silence_reply
 from handlers.home import ask_refresh, refresh_homes
 from handlers.outbound import (
     answer,
@@ -41,17 +42,18 @@ def extend(ack: Ack, command: dict[str, Any], context: BoltContext) -> None:
         return
     meeting, outcome = found
     item = outcome.item
-    if item is not None:  # the deadline moved: every Home shows it
+    if outcome.kind == "moved":  # every Home shows the deadline
         ask_refresh(context, meeting_id=meeting.id, everyone=True)
-    if item is not None and item.post_ts and outcome.notice and outcome.root:
+    if outcome.kind == "moved" and item is not None and item.post_ts and outcome.root:
+        notice = extension_notice(meeting, item, outcome.old, outcome.reopened)
         plan(
             context,
             [
-                post(item.post_channel, outcome.notice, thread_ts=item.post_ts),
+                post(item.post_channel, notice, thread_ts=item.post_ts),
                 update(item.post_channel, item.post_ts, item_message(outcome.root)),
             ],
         )
-    answer(ack, outcome.reply)
+    answer(ack, extend_reply(outcome))
 
 
 def object_(ack: Ack, command: dict[str, Any], context: BoltContext) -> None:
@@ -71,6 +73,6 @@ def object_(ack: Ack, command: dict[str, Any], context: BoltContext) -> None:
         return
     meeting, outcome = found
     plan(context, silence_calls(outcome, channel=meeting.channel))
-    if outcome.procedure is not None:
+    if outcome.kind == "objected":
         ask_refresh(context, meeting_id=meeting.id, chair=True, everyone=True)
-    answer(ack, outcome.reply)
+    answer(ack, silence_reply(outcome))

@@ -11,24 +11,24 @@ from typing import Any
 
 from slack_bolt import Ack, App, BoltContext
 
-from bot.domain.classify import (
-    ACTION,
+from bot.domain.classify import ClassifyTarget, classify_comment, find_classification_target
+from bot.slack.api import Call
+from bot.views.classify import (
+    CLASSIFY_FORM,
     EXPIRED_FORM,
     KIND_BLOCK,
-    ClassifyTarget,
-    classify_comment,
+    classify_error,
     classify_modal,
-    find_classification_target,
     read_modal_comment,
     read_modal_kind,
+    target_refusal_text,
 )
-from bot.slack.api import Call
 from handlers.outbound import plan, send_planned_calls
 
 
 def register(app: App) -> None:
-    app.message_shortcut(ACTION)(ack=open_classifier, lazy=[send_planned_calls])
-    app.view_submission(ACTION)(save_classification)
+    app.message_shortcut(CLASSIFY_FORM)(ack=open_classifier, lazy=[send_planned_calls])
+    app.view_submission(CLASSIFY_FORM)(save_classification)
 
 
 def open_classifier(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
@@ -40,7 +40,7 @@ def open_classifier(ack: Ack, body: dict[str, Any], context: BoltContext) -> Non
         target = find_classification_target(
             session, channel=channel, ts=ts, user_id=user_id, now=context["now"]
         )
-    if target.refusal is None:
+    if target.status == "open":
         calls = [
             Call("views_open", {"trigger_id": body["trigger_id"], "view": classify_modal(target)})
         ]
@@ -53,10 +53,10 @@ def open_classifier(ack: Ack, body: dict[str, Any], context: BoltContext) -> Non
 def refusal_call(target: ClassifyTarget, *, user_id: str, thread_ts: str | None) -> Call:
     """Privately: an ephemeral message where the shortcut was used when the bot is in that
     channel, else a direct message (an ephemeral message needs the bot in the channel)."""
-    assert target.refusal is not None
+    text = target_refusal_text(target)
     if not target.in_meeting_channel:
-        return Call("chat_postMessage", {"channel": user_id, "text": target.refusal})
-    args: dict[str, Any] = {"channel": target.channel, "user": user_id, "text": target.refusal}
+        return Call("chat_postMessage", {"channel": user_id, "text": text})
+    args: dict[str, Any] = {"channel": target.channel, "user": user_id, "text": text}
     if thread_ts:
         args["thread_ts"] = thread_ts
     return Call("chat_postEphemeral", args)
@@ -80,7 +80,8 @@ def save_classification(
             kind=kind,
             now=context["now"],
         )
-    if outcome.error is not None:
-        ack(response_action="errors", errors={KIND_BLOCK: outcome.error})
+    error = classify_error(outcome)
+    if error is not None:
+        ack(response_action="errors", errors={KIND_BLOCK: error})
         return
     ack()

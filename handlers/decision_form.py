@@ -6,10 +6,20 @@ from typing import Any
 
 from slack_bolt import Ack, App, BoltContext
 
-from bot.domain.decisions import ApproveRequest, decide
+from bot.domain.decisions import decide
+from bot.parse.approve import ApproveRequest
 from bot.slack.api import Call
-from bot.views.forms import DECISION_FORM, OPEN_FORM, TEXT_BLOCK, read_decision_form
-from bot.views.labels import DECISION_LABELS
+from bot.views.decisions import decision_reply
+from bot.views.forms import (
+    CHOOSE_OUTCOME,
+    DECISION_FORM,
+    FORM_OUT_OF_DATE,
+    OPEN_FORM,
+    REFUSAL_LIMIT,
+    TEXT_BLOCK,
+    WRITE_DECISION,
+    read_decision_form,
+)
 from handlers.approve import calls_for, form_calls
 from handlers.home import ask_refresh, refresh_homes
 from handlers.outbound import plan, send_planned_calls
@@ -23,17 +33,17 @@ def register(app: App) -> None:
 
 def submit(ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltContext) -> None:
     meeting_id, number, outcome, text = read_decision_form(view)
-    if outcome not in DECISION_LABELS:
-        ack(response_action="errors", errors={"outcome": "Choose an outcome."})
+    if outcome is None:
+        ack(response_action="errors", errors={"outcome": CHOOSE_OUTCOME})
         return
     if not text:
-        ack(response_action="errors", errors={TEXT_BLOCK: "Write the decision to record."})
+        ack(response_action="errors", errors={TEXT_BLOCK: WRITE_DECISION})
         return
     request = ApproveRequest("decide", number=number, kind=outcome, text=text)
     with context["db"].session() as session:
         meeting = session.get(Meeting, meeting_id) if meeting_id is not None else None
         if meeting is None or number is None:
-            ack(response_action="errors", errors={TEXT_BLOCK: "This form is out of date."})
+            ack(response_action="errors", errors={TEXT_BLOCK: FORM_OUT_OF_DATE})
             return
         result = decide(
             session,
@@ -42,8 +52,11 @@ def submit(ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltCo
             request=request,
             now=context["now"],
         )
-    if result.decision is None:  # refused (not the chair) or the item is gone
-        ack(response_action="errors", errors={TEXT_BLOCK: result.reply[:300]})
+    if result.kind != "decided":  # refused (not the chair) or the item is gone
+        ack(
+            response_action="errors",
+            errors={TEXT_BLOCK: decision_reply(result)[:REFUSAL_LIMIT]},
+        )
         return
     plan(context, calls_for(result))
     ask_refresh(context, meeting_id=meeting_id, chair=True)
@@ -65,7 +78,7 @@ def open_form(ack: Ack, body: dict[str, Any], action: dict[str, Any], context: B
             request=ApproveRequest("form", number=value.get("number")),
             now=context["now"],
         )
-    if result.form:
+    if result.kind == "form":
         plan(context, form_calls(result, body["trigger_id"]))
     else:
         channel = (body.get("channel") or {}).get("id") or user_id
@@ -74,7 +87,7 @@ def open_form(ack: Ack, body: dict[str, Any], action: dict[str, Any], context: B
             [
                 Call(
                     "chat_postEphemeral",
-                    {"channel": channel, "user": user_id, "text": result.reply},
+                    {"channel": channel, "user": user_id, "text": decision_reply(result)},
                 )
             ],
         )

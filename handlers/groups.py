@@ -9,6 +9,7 @@ item's thread: when it is in a drafting group's channel, it is recorded for the 
 """
 
 import logging
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -16,27 +17,32 @@ from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 from sqlmodel import Session
 
+from bot.clock.groups import set_up_group
 from bot.domain.group_capture import (
     GroupCapture,
     capture_group_deletion,
     capture_group_edit,
     capture_group_message,
 )
-from bot.domain.groups import (
-    create_group,
-    group_command,
-    group_of_channel,
-    parse_group,
-    set_up_group,
-)
+from bot.domain.groups import create_group, group_command, group_of_channel
+from bot.parse.group import parse_group
 from bot.slack.api import Call, send_calls
 from bot.slack.events import Edited, MessageChange, Posted
-from bot.views.groups import GROUP_FORM, NAME, outsider_notice, read_group_form, set_up_text
+from bot.views.groups import (
+    EXPIRED_FORM,
+    GROUP_FORM,
+    NAME,
+    command_reply,
+    form_errors,
+    group_modal,
+    outsider_notice,
+    read_group_form,
+    set_up_error,
+    set_up_text,
+)
 from handlers.home import publish_homes
 from handlers.outbound import answer, ephemeral, in_meeting, plan, receipt, send_planned_calls
 from models import DraftingGroup, Meeting
-
-EXPIRED_FORM = "This form is out of date: run /group again."
 
 
 def register(app: App) -> None:
@@ -44,17 +50,28 @@ def register(app: App) -> None:
     app.view(GROUP_FORM)(ack=submit, lazy=[set_up])
 
 
+@dataclass(frozen=True)
+class _Answer:
+    """`/group` rendered: a private reply or a form to open, and a group to set up after."""
+
+    reply: str = ""
+    form: dict[str, Any] | None = None
+    set_up: int | None = None
+
+
 def accept(ack: Ack, command: dict[str, Any], context: BoltContext) -> None:
     request = parse_group(command.get("text") or "")
     user_id = command["user_id"]
-    found = in_meeting(
-        ack,
-        command,
-        context,
-        lambda session, meeting: group_command(
+
+    def respond(session: Session, meeting: Meeting) -> _Answer:
+        result = group_command(
             session, meeting=meeting, user_id=user_id, request=request, now=context["now"]
-        ),
-    )
+        )
+        if result.outcome == "form":
+            return _Answer(form=group_modal(meeting, result.items, item_number=request.item_number))
+        return _Answer(command_reply(meeting, result), set_up=result.set_up)
+
+    found = in_meeting(ack, command, context, respond)
     if found is None:
         return
     _, result = found
@@ -82,11 +99,9 @@ def submit(ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltCo
         outcome = create_group(
             session, meeting=meeting, user_id=user_id, request=request, now=context["now"]
         )
-    if outcome.outcome == "refused":
-        ack(response_action="errors", errors={NAME: outcome.reply})
-        return
-    if outcome.errors:
-        ack(response_action="errors", errors=outcome.errors)
+        errors = form_errors(meeting, outcome)
+    if errors:
+        ack(response_action="errors", errors=errors)
         return
     assert outcome.group is not None
     context["group_set_up"] = {"group_id": outcome.group.id, "user": user_id}
@@ -100,7 +115,8 @@ def set_up(context: BoltContext, client: WebClient, logger: logging.Logger) -> N
     report = set_up_group(
         context["db"].engine, client, group_id=task["group_id"], now=context["now"]
     )
-    logger.info("drafting group %s set-up: %s %s", report.group_id, report.outcome, report.error)
+    error = set_up_error(report)
+    logger.info("drafting group %s set-up: %s %s", report.group_id, report.outcome, error)
     if report.outcome in ("done", "failed"):
         errors = send_calls(
             client,

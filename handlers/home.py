@@ -9,6 +9,7 @@ answer, so a refusal goes to the user by direct message.
 
 import logging
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 from slack_bolt import Ack, App, BoltContext
@@ -16,9 +17,12 @@ from slack_sdk import WebClient
 from sqlmodel import Session
 
 from bot.domain.audit import record_audit
-from bot.domain.home import refresh_home_calls, viewers_concerned
-from bot.domain.session_end import refuse_unless_secretariat
+from bot.domain.home import build_homes, viewers_concerned
+from bot.domain.permissions import Permission, require
 from bot.slack.api import Call, Outbound, send_calls
+from bot.views.digest import STALE_HOME_BUTTON
+from bot.views.home import home_view
+from bot.views.refusals import refusal_text
 from handlers.outbound import plan, send_planned_calls
 from handlers.secretariat import carry_out
 from models import Meeting
@@ -83,14 +87,18 @@ def press_button(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
                 outcome="refused",
                 detail=f"Home button for an unknown meeting: {action.get('value')!r}",
             )
-            refusal: str | None = (
-                "That button belongs to a meeting Docket no longer has. Open the Home tab "
-                "again to see what is current."
-            )
+            refusal: str | None = STALE_HOME_BUTTON
         else:
-            refusal = refuse_unless_secretariat(
-                session, meeting=meeting, user_id=user, action=name, now=now
+            refused = require(
+                session,
+                meeting=meeting,
+                user_id=user,
+                permission=Permission.MANAGE,
+                action=name,
+                now=now,
+                detail="not secretariat",
             )
+            refusal = refusal_text(refused) if refused is not None else None
     if refusal is not None:
         plan(context, [Call("chat_postMessage", {"channel": user, "text": refusal})])
     else:
@@ -159,3 +167,15 @@ def _publish(
     errors = send_calls(client, calls)
     if errors:
         logger.warning("Home refresh failed for some viewers: %s", "; ".join(errors))
+
+
+def refresh_home_calls(
+    session: Session, *, user_ids: list[str], now: datetime, team_url: str | None
+) -> list[Call]:
+    """One views.publish per viewer, to send after the acknowledgement like any other Call."""
+    homes = build_homes(session, user_ids=user_ids, now=now, team_url=team_url)
+    return [publish_call(home.user_id, home_view(home)) for home in homes.values()]
+
+
+def publish_call(user_id: str, view: dict[str, Any]) -> Call:
+    return Call("views_publish", {"user_id": user_id, "view": view})

@@ -21,7 +21,7 @@ from sqlmodel import Session
 from bot.domain.comments import Capture, capture_deletion, capture_edit, capture_reply
 from bot.slack.api import Call
 from bot.slack.events import Deleted, Edited, MessageChange, Posted, read_message_event
-from bot.views.messages import late_reply_notice, stray_notice
+from bot.views.notices import late_reply_notice, stray_notice
 from handlers.groups import capture_group_change
 from handlers.outbound import ephemeral, receipt
 

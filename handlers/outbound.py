@@ -12,13 +12,16 @@ from slack_bolt import Ack, BoltContext
 from slack_sdk import WebClient
 from sqlmodel import Session
 
-from bot.domain.meetings import resolve_command_meeting
+from bot.domain.meetings import NoMeeting, resolve_command_meeting
 from bot.domain.silence import SilenceOutcome, record_notice
 from bot.slack.api import Call, send_calls
 from bot.views.messages import RECEIPT_REACTION, SlackMessage, item_message
+from bot.views.notices import no_meeting_text
+from bot.views.silence import silence_notices
 from models import Meeting
 
 R = TypeVar("R")
+SILENCE_NOTICE = "silence_notice:"  # a Call's `remember`: the channel notice of procedure N
 
 
 def answer(ack: Ack, text: str) -> None:
@@ -35,8 +38,8 @@ def send_planned_calls(context: BoltContext, client: WebClient, logger: logging.
 
     def remember(call: Call, response: Any) -> None:
         # A silence procedure's channel notice is updated in place later: keep its ts.
-        if call.remember and call.remember.startswith("silence_notice:"):
-            procedure_id = int(call.remember.split(":", 1)[1])
+        if call.remember and call.remember.startswith(SILENCE_NOTICE):
+            procedure_id = int(call.remember.removeprefix(SILENCE_NOTICE))
             with context["db"].session() as session:
                 record_notice(
                     session,
@@ -53,25 +56,19 @@ def send_planned_calls(context: BoltContext, client: WebClient, logger: logging.
 def silence_calls(outcome: SilenceOutcome, *, channel: str | None) -> list[Call]:
     """The posts a silence procedure change makes: thread, channel notice, root, alerts."""
     item, procedure = outcome.item, outcome.procedure
-    if item is None or procedure is None or item.post_ts is None:
+    notices = silence_notices(outcome)
+    if item is None or procedure is None or item.post_ts is None or notices is None:
         return []
-    calls: list[Call] = []
-    if outcome.thread_notice is not None:
-        calls.append(post(item.post_channel, outcome.thread_notice, thread_ts=item.post_ts))
-    if outcome.channel_notice is not None:
-        if procedure.notice_ts:
-            calls.append(
-                update(procedure.notice_channel, procedure.notice_ts, outcome.channel_notice)
-            )
-        elif procedure.status == "running":
-            notice = post(channel or item.post_channel, outcome.channel_notice)
-            calls.append(
-                Call(notice.method, notice.args, remember=f"silence_notice:{procedure.id}")
-            )
+    calls = [post(item.post_channel, notices.thread, thread_ts=item.post_ts)]
+    if procedure.notice_ts:
+        calls.append(update(procedure.notice_channel, procedure.notice_ts, notices.channel))
+    elif procedure.status == "running":
+        notice = post(channel or item.post_channel, notices.channel)
+        calls.append(Call(notice.method, notice.args, remember=f"{SILENCE_NOTICE}{procedure.id}"))
     if outcome.root is not None:
         calls.append(update(item.post_channel, item.post_ts, item_message(outcome.root)))
-    if outcome.alert is not None:
-        calls += [post(user, outcome.alert) for user in outcome.alert_users]
+    if notices.alert is not None:
+        calls += [post(user, notices.alert) for user in outcome.alert_users]
     return calls
 
 
@@ -119,12 +116,9 @@ def in_meeting(
     """
     with context["db"].session() as session:
         meeting = resolve_command_meeting(
-            session,
-            channel=command["channel_id"],
-            user_id=command["user_id"],
-            command=command["command"],
+            session, channel=command["channel_id"], user_id=command["user_id"]
         )
-        if isinstance(meeting, str):
-            answer(ack, meeting)
+        if isinstance(meeting, NoMeeting):
+            answer(ack, no_meeting_text(command["command"], meeting))
             return None
         return meeting, act(session, meeting)

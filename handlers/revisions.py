@@ -1,31 +1,37 @@
 """`/revise` and its form: the secretariat publishes a revised document on an item.
 
-The ack half checks and stores (bot/revisions.py) and answers privately; posting in the
+The ack half checks and stores (bot/domain/revisions.py) and answers privately; posting in the
 thread, redrawing the root and telling the delegations that commented happen after the
 answer, in the lazy listener, through the same claimed deliveries the clock uses to finish
-an announcement a crash interrupted.  The form's submission answers in its acknowledgement:
-no body closes the modal, `response_action: errors` keeps it open with the reasons.
+an announcement a crash interrupted (bot/clock/revisions.py).  The form's submission answers
+in its acknowledgement: no body closes the modal, `response_action: errors` keeps it open with
+the reasons.
 """
 
 import logging
+from dataclasses import dataclass
 from typing import Any
 
 from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
+from sqlmodel import Session
 
-from bot.domain.revisions import (
-    RevisionRequest,
-    announce_revision,
-    publish_revision,
-    revise_command,
-)
+from bot.clock.revisions import announce_revision
+from bot.domain.revisions import publish_revision, revise_command
+from bot.parse.revise import RevisionRequest, parse_revise
 from bot.slack.api import Call, Outbound
-from bot.views.revisions import CODE_BLOCK, REVISE_FORM, read_revise_form
+from bot.views.revisions import (
+    CODE_BLOCK,
+    EXPIRED_FORM,
+    REVISE_FORM,
+    command_reply,
+    form_errors,
+    read_revise_form,
+    revise_form,
+)
 from handlers.home import ask_refresh, refresh_homes
 from handlers.outbound import answer, in_meeting, plan, send_planned_calls
 from models import Meeting
-
-EXPIRED_FORM = "This form is out of date: use /revise again."
 
 
 def register(app: App) -> None:
@@ -33,32 +39,48 @@ def register(app: App) -> None:
     app.view(REVISE_FORM)(ack=submit, lazy=[announce, refresh_homes])
 
 
+@dataclass(frozen=True)
+class _Answer:
+    """`/revise` rendered: a private reply or a form to open, and a revision to announce."""
+
+    reply: str = ""
+    form: dict[str, Any] | None = None
+    revision_id: int | None = None
+
+
 def revise(ack: Ack, command: dict[str, Any], context: BoltContext) -> None:
-    found = in_meeting(
-        ack,
-        command,
-        context,
-        lambda session, meeting: revise_command(
+    parsed = parse_revise(command.get("text") or "")
+
+    def respond(session: Session, meeting: Meeting) -> _Answer:
+        outcome = revise_command(
             session,
             meeting=meeting,
             user_id=command["user_id"],
-            text=command.get("text") or "",
+            command=parsed,
             now=context["now"],
-        ),
-    )
+        )
+        if outcome.outcome == "form":
+            assert outcome.item is not None
+            return _Answer(
+                form=revise_form(meeting, outcome.item, suggested_code=outcome.suggested_code)
+            )
+        revision_id = outcome.revision.id if outcome.revision is not None else None
+        return _Answer(command_reply(meeting, outcome), revision_id=revision_id)
+
+    found = in_meeting(ack, command, context, respond)
     if found is None:
         return
-    meeting, outcome = found
-    if outcome.form is not None:
+    meeting, result = found
+    if result.form is not None:
         # The modal must open within 3 s of the trigger: the lazy listener does it at once.
         plan(
             context,
-            [Call("views_open", {"trigger_id": command["trigger_id"], "view": outcome.form})],
+            [Call("views_open", {"trigger_id": command["trigger_id"], "view": result.form})],
         )
         ack()
         return
-    _published(context, outcome.revision_id, meeting.id)
-    answer(ack, outcome.reply)
+    _published(context, result.revision_id, meeting.id)
+    answer(ack, result.reply)
 
 
 def submit(ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltContext) -> None:
@@ -83,11 +105,12 @@ def submit(ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltCo
             request=request,
             now=context["now"],
         )
-    if outcome.errors:
-        errors = {block: message[:300] for block, message in outcome.errors.items()}
+        errors = form_errors(meeting, outcome)
+    if errors:
         ack(response_action="errors", errors=errors)
         return
-    _published(context, outcome.revision_id, meeting.id)
+    revision_id = outcome.revision.id if outcome.revision is not None else None
+    _published(context, revision_id, meeting.id)
     ack()  # closes the modal; the thread post is the confirmation
 
 

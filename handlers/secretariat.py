@@ -5,28 +5,22 @@ posting the closing) runs after the acknowledgement, in the lazy listener.
 """
 
 import logging
-from typing import Any
+from typing import Any, cast
 
 from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 from sqlmodel import Session
 
-from bot.domain.digest import send_digest
-from bot.domain.session_end import (
-    finish_sessions,
-    record_files,
-    refuse_unless_secretariat,
-    request_close,
-)
+from bot.clock.digest import send_digest
+from bot.clock.session_end import finish_sessions, record_files
+from bot.domain.permissions import Permission, require
+from bot.domain.session_end import request_close
 from bot.domain.summary import build_summary
 from bot.slack.api import Outbound
+from bot.views.digest import SecretariatTask, close_reply, summary_upload_comment, task_reply
+from bot.views.refusals import refusal_text
 from handlers.outbound import answer, in_meeting
 from models import Meeting
-
-REPLIES = {
-    "digest": "Your digest is on its way to your direct messages.",
-    "record": "The summary record (HTML and XLSX) is being prepared for your direct messages.",
-}
 
 
 def register(app: App) -> None:
@@ -41,11 +35,20 @@ def accept(ack: Ack, command: dict[str, Any], context: BoltContext) -> None:
 
     def check(session: Session, meeting: Meeting) -> tuple[str, bool]:
         if action == "close":
-            return request_close(session, meeting=meeting, user_id=user_id, now=now)
-        refusal = refuse_unless_secretariat(
-            session, meeting=meeting, user_id=user_id, action=action, now=now
+            request = request_close(session, meeting=meeting, user_id=user_id, now=now)
+            return close_reply(request), request.send_now
+        refusal = require(
+            session,
+            meeting=meeting,
+            user_id=user_id,
+            permission=Permission.MANAGE,
+            action=action,
+            now=now,
+            detail="not secretariat",
         )
-        return refusal or REPLIES[action], refusal is None
+        if refusal is not None:
+            return refusal_text(refusal), False
+        return task_reply(cast(SecretariatTask, action)), True
 
     found = in_meeting(ack, command, context, check)
     if found is None:
@@ -71,7 +74,7 @@ def carry_out(context: BoltContext, client: WebClient, logger: logging.Logger) -
         with context["db"].session(read_only=True) as session:
             summary = build_summary(session, meeting_id=task["meeting_id"], now=now)
         files = [f for f in record_files(summary) if not f[0].endswith(".png")]
-        out.upload(task["user"], files, comment=f"The summary record of {summary.title}.")
+        out.upload(task["user"], files, comment=summary_upload_comment(summary.title))
     elif task["action"] == "close":
         finish_sessions(engine, out, now=now)
     logger.info("/%s carried out for %s", task["action"], task["user"])

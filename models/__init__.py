@@ -1,4 +1,5 @@
-"""Docket's tables, and nothing else.
+"""Docket's tables and the Literal kinds and statuses they store, and nothing else: imports no
+module of Docket, so every layer may import it.
 
 Every timestamp is stored as UTC and read back timezone-aware (see `UTCDateTime`), whatever
 the database: SQLite keeps no zone of its own.  Rows that make up the record (comments, their

@@ -15,13 +15,14 @@ from sqlmodel import col, select
 
 from bot.core.db import session_scope
 from bot.demo.standin import Delivery
-from bot.domain.classify import NOT_A_COMMENT
 from bot.domain.digest import build_digest
 from bot.domain.record_rows import comment_rows
 from bot.domain.summary import build_summary
 from bot.record.csv import CONTRACT_COLUMNS, write_csv
-from bot.record.formats import render_html, render_markdown
-from bot.views.messages import digest_message
+from bot.record.html import render_html
+from bot.record.markdown import render_markdown
+from bot.views.classify import NOT_A_COMMENT
+from bot.views.digest import digest_message
 from models import AuditEntry, Comment, Meeting
 from tests.conftest import IN_SESSION, Bot
 from tests.conftest import Meeting as PostedMeeting

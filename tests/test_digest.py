@@ -5,10 +5,10 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import event
 from sqlmodel import select
 
+from bot.clock.digest import send_digest
 from bot.clock.scheduler import run_due
 from bot.core.clock import datetime_to_ts
 from bot.core.db import session_scope
-from bot.domain.digest import send_digest
 from bot.domain.summary import build_summary
 from bot.slack.api import ChannelPacer, Outbound, make_client
 from models import AuditEntry, Meeting

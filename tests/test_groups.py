@@ -17,14 +17,18 @@ from slack_sdk import WebClient
 from sqlalchemy import update
 from sqlmodel import col, func, select
 
+from bot.clock.digest import send_digest
+from bot.clock.groups import set_up_group
 from bot.core.db import session_scope
 from bot.demo.standin import Delivery
-from bot.domain.digest import send_digest
-from bot.domain.groups import channel_name, group_slug, parse_group, set_up_group
+from bot.domain.groups import channel_name, group_slug
 from bot.domain.record_rows import comment_rows
 from bot.domain.summary import build_summary
+from bot.parse.group import parse_group
 from bot.record.csv import CONTRACT_COLUMNS, write_csv
-from bot.record.formats import render_html, render_markdown, write_xlsx
+from bot.record.html import render_html
+from bot.record.markdown import render_markdown
+from bot.record.xlsx import write_xlsx
 from bot.slack.api import ChannelPacer, Outbound, make_client
 from models import (
     AuditEntry,

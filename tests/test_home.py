@@ -13,11 +13,12 @@ from sqlmodel import select
 
 from bot.clock.posting import post_items
 from bot.core.db import session_scope
-from bot.domain.home import build_homes, refresh_home_calls, viewers_concerned
+from bot.domain.home import build_homes, viewers_concerned
 from bot.domain.meetings import load_meeting
 from bot.parse.meeting_file import read_meeting_file
 from bot.slack.api import make_client
 from bot.views.home import MAX_BLOCKS, home_view
+from handlers.home import refresh_home_calls
 from models import AuditEntry, Delegation, Meeting
 from tests.conftest import DATA, IN_SESSION, Bot
 from tests.conftest import Meeting as Posted

@@ -32,7 +32,10 @@ from bot.record.charts import (
     comments_per_week_chart,
     render_charts,
 )
-from bot.record.formats import write_all, write_html, write_markdown, write_xlsx
+from bot.record.export import write_all
+from bot.record.html import write_html
+from bot.record.markdown import write_markdown
+from bot.record.xlsx import write_xlsx
 
 CONTRACT_COLUMNS = [
     "item",

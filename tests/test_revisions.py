@@ -16,19 +16,22 @@ from openpyxl import load_workbook
 from sqlmodel import col, select
 
 from bot.clock.claims import Due, claim, mark_sent
+from bot.clock.digest import send_digest
+from bot.clock.revisions import announce_revision
 from bot.clock.scheduler import next_due_at, run_due
 from bot.core.clock import datetime_to_ts
 from bot.core.db import session_scope
 from bot.demo.standin import Delivery
-from bot.domain.digest import build_digest, send_digest
+from bot.domain.digest import build_digest
 from bot.domain.record_rows import comment_rows
-from bot.domain.revisions import announce_revision
 from bot.domain.session_end import sessions_to_close
 from bot.domain.summary import build_summary
 from bot.record.csv import CONTRACT_COLUMNS, write_csv
-from bot.record.formats import render_html, render_markdown, write_xlsx
+from bot.record.html import render_html
+from bot.record.markdown import render_markdown
+from bot.record.xlsx import write_xlsx
 from bot.slack.api import ChannelPacer, Outbound, make_client
-from bot.views.messages import digest_message
+from bot.views.digest import digest_message
 from models import AgendaItem, AuditEntry, Comment, Decision, Meeting, RevisedDocument
 from models import Delivery as Scheduled
 from tests.conftest import IN_SESSION, Bot

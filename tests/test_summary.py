@@ -116,7 +116,7 @@ def test_decisions_with_procedure_and_superseded_history(session_with_comments: 
 
 def test_empty_meeting_gives_a_sensible_record(bot: Bot, meeting: Posted, tmp_path: Path):
     from bot.record.charts import render_charts
-    from bot.record.formats import write_all
+    from bot.record.export import write_all
 
     record = summary(bot)
     assert record.figures.comments == 0 and record.figures.by_week == {}

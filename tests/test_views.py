@@ -3,7 +3,8 @@
 from datetime import UTC, datetime
 
 from bot.domain.items import ItemState
-from bot.views.messages import date_token, escape, item_message, stray_notice
+from bot.views.messages import date_token, escape, item_message
+from bot.views.notices import stray_notice
 from models import AgendaItem, Decision, Document, Meeting
 
 MEETING = Meeting(key="k", title="PTC", channel="C0TEST0001", timezone="Europe/Brussels")

@@ -1,18 +1,24 @@
-"""Scheduled deliveries: claimed atomically before sending, marked once sent.
+"""The one claim helper: claim in the database, send, then mark sent or release.
 
 Each delivery has a key naming what it is and for which deadline.  A clock inserts the row
 (a no-op if it exists), claims it with a conditional UPDATE and commits before any Web API
-call, so a second clock cannot claim it too.  After sending it marks the row sent.  A claim
-not marked within CLAIM_TIMEOUT is from a clock that crashed in between: it is taken again,
-so nothing is lost.  (The one window left is a crash after Slack accepted the message and
-before the mark: that message may go out twice.  It is minutes after a crash, not routine.)
+call, so a second clock cannot claim it too.  After sending it marks the row sent; when Slack
+refuses, it releases the claim so the next beat tries again.  A claim not marked within
+CLAIM_TIMEOUT is from a process that died in between: `claimable` lets it be taken again, so
+nothing is lost.  (The one window left is a crash after Slack accepted the message and before
+the mark: that message may go out twice.  It is minutes after a crash, not routine.)
+
+Every job goes through `deliver` (one delivery or a batch sent by one call) or
+`deliver_in_steps` (several calls, each its own delivery).  The rows that carry a claim of
+their own (an item being posted, a drafting group being set up) use `claimable` for the same
+rule of when a claim may be taken.
 """
 
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Generic, Literal, TypeVar
 
 from slack_sdk.errors import SlackApiError
 from sqlalchemy import Engine, and_, or_, update
@@ -22,6 +28,8 @@ from bot.core.db import insert_or_ignore, session_scope
 from models import Delivery
 
 CLAIM_TIMEOUT = timedelta(minutes=5)
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -120,13 +128,67 @@ def _ensure(session: Session, due: Due) -> None:
     insert_or_ignore(session, Delivery, values, ["key"])
 
 
+def claimable(claimed_at: Any, *, now: datetime) -> Any:
+    """The condition on a claim column: nobody holds it, or its holder has since died."""
+    return or_(col(claimed_at).is_(None), col(claimed_at) < now - CLAIM_TIMEOUT)
+
+
 def _open_or_stale(now: datetime) -> Any:
-    """Not sent, not skipped, and unclaimed or claimed by a clock that has since died."""
+    """Not sent, not skipped, and claimable."""
     return and_(
         col(Delivery.sent_at).is_(None),
         col(Delivery.skipped_at).is_(None),
-        or_(col(Delivery.claimed_at).is_(None), col(Delivery.claimed_at) < now - CLAIM_TIMEOUT),
+        claimable(Delivery.claimed_at, now=now),
     )
+
+
+def slack_error(exc: SlackApiError) -> str:
+    return str(exc.response.get("error"))
+
+
+class StepHeldElsewhere(Exception):
+    """Raised by a send that found one of its steps held by another process: release and wait."""
+
+
+@dataclass(frozen=True)
+class Attempt(Generic[T]):
+    """What became of one claim-send-mark: sent, held by another process, or failed (released)."""
+
+    outcome: Literal["sent", "held_elsewhere", "failed"]
+    held: tuple[Due, ...] = ()  # the deliveries this process claimed
+    result: T | None = None  # what the send returned
+    error: str = ""
+    exception: SlackApiError | None = None
+
+
+def deliver(
+    engine: Engine, due: Sequence[Due], send: Callable[[list[Due]], T], *, now: datetime
+) -> Attempt[T]:
+    """Claim what nobody holds of `due`, send it with one call of `send`, mark it sent.
+
+    `send` gets the deliveries actually held (a batch may be partly held elsewhere) and is not
+    called when none is.  A SlackApiError releases them with Slack's error for the next beat
+    and is returned in the Attempt, not raised: the caller decides whether to log or raise.
+    """
+    token, held = claim(engine, list(due), now=now)
+    if not held:
+        return Attempt("held_elsewhere")
+    keys = [d.key for d in held]
+    try:
+        result = send(held)
+    except SlackApiError as exc:
+        release(engine, keys, token=token, error=slack_error(exc))
+        return Attempt("failed", tuple(held), error=slack_error(exc), exception=exc)
+    except StepHeldElsewhere:
+        release(engine, keys, token=token, error="a step is held elsewhere")
+        return Attempt("held_elsewhere", tuple(held))
+    mark_sent(engine, keys, token=token, now=now)
+    return Attempt("sent", tuple(held), result)
+
+
+def deliver_one(engine: Engine, due: Due, send: Callable[[], T], *, now: datetime) -> Attempt[T]:
+    """`deliver` for a single delivery whose send needs nothing from the claim."""
+    return deliver(engine, [due], lambda _held: send(), now=now)
 
 
 def deliver_in_steps(
@@ -145,13 +207,9 @@ def deliver_in_steps(
     for key, (_, action) in zip(keys, steps, strict=True):
         if key in settled:
             continue
-        token, held = claim(engine, [replace(base, key=key)], now=now)
-        if not held:
+        attempt = deliver_one(engine, replace(base, key=key), action, now=now)
+        if attempt.exception is not None:
+            raise attempt.exception
+        if attempt.outcome != "sent":
             return False
-        try:
-            action()
-        except SlackApiError as exc:
-            release(engine, [key], token=token, error=str(exc.response.get("error")))
-            raise
-        mark_sent(engine, [key], token=token, now=now)
     return True

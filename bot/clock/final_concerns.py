@@ -1,7 +1,7 @@
 """The clock's side of final-concerns windows: reminders before each window's deadline and a
 closing notice when it passes.
 
-The same rules as the item calendar (bot/reminders.py, bot/closing.py): the meeting's reminder
+The same rules as the item calendar (bot/clock/reminders.py, closing.py): the meeting's reminder
 offsets, counted back from the window's own deadline and never before the window opened; of
 several reminders that passed unsent only the latest goes out; a deadline that passed while the
 clock was down is closed at the next heartbeat.  Every message is a delivery claimed before it
@@ -19,11 +19,9 @@ from sqlmodel import Session, col, select
 
 from bot.clock.claims import (
     Due,
-    claim,
     deadline_key,
     deliver_in_steps,
-    mark_sent,
-    release,
+    deliver_one,
     settled_keys,
     skip,
 )
@@ -116,18 +114,15 @@ def remind_final_concerns(engine: Engine, out: Outbound, *, now: datetime) -> li
         latest[window.revision.id] = (due, window)
     done: list[str] = []
     for due, window in latest.values():
-        token, held = claim(engine, [due], now=now)
-        if not held:
-            continue
         message = concerns_reminder(window.meeting, window.item, window.revision)
-        try:
-            out.post(window.meeting.channel, message)
-        except SlackApiError as exc:
-            release(engine, [due.key], token=token, error=str(exc.response.get("error")))
-            log.warning("final-concerns reminder %s failed, will retry: %s", due.key, exc)
-            continue
-        mark_sent(engine, [due.key], token=token, now=now)
-        done.append(f"{window.meeting.key}: reminded final concerns on item {window.item.number}")
+        post = partial(out.post, window.meeting.channel, message)
+        attempt = deliver_one(engine, due, post, now=now)
+        if attempt.outcome == "failed":
+            log.warning("final-concerns reminder %s failed, will retry: %s", due.key, attempt.error)
+        elif attempt.outcome == "sent":
+            done.append(
+                f"{window.meeting.key}: reminded final concerns on item {window.item.number}"
+            )
     return done
 
 

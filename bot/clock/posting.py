@@ -2,27 +2,27 @@
 
 An item is claimed in the database (committed) before the Web API call and its root ts stored
 after it, so two posters at once, or a retry after a failure, never post an item twice.  A
-claim older than CLAIM_TIMEOUT without a ts is taken to be from a crashed poster and retaken.
+claim older than the claim timeout without a ts is from a crashed poster: `claimable`
+(bot/clock/claims.py) lets it be retaken.
 """
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
-from sqlalchemy import Engine, or_, update
+from sqlalchemy import Engine, update
 from sqlmodel import col
 
+from bot.clock.claims import claimable
 from bot.core.db import session_scope
 from bot.domain.audit import record_audit
 from bot.domain.items import item_state
 from bot.domain.meetings import find_meeting, list_items
 from bot.views.messages import item_message
 from models import AgendaItem, Meeting
-
-CLAIM_TIMEOUT = timedelta(minutes=5)
 
 
 @dataclass(frozen=True)
@@ -89,10 +89,7 @@ def _post_one(
             .where(
                 col(AgendaItem.id) == item.id,
                 col(AgendaItem.post_ts).is_(None),
-                or_(
-                    col(AgendaItem.post_claimed_at).is_(None),
-                    col(AgendaItem.post_claimed_at) < now - CLAIM_TIMEOUT,
-                ),
+                claimable(AgendaItem.post_claimed_at, now=now),
             )
             .values(post_claimed_at=now)
         )

@@ -9,18 +9,20 @@ generated for a time before the item was posted: nobody is reminded of an item t
 import logging
 from collections import defaultdict
 from datetime import datetime, timedelta
+from functools import partial
 
-from slack_sdk.errors import SlackApiError
 from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
-from bot.clock.claims import Due, claim, deadline_key, mark_sent, release, settled_keys, skip
+from bot.clock.claims import Due, deadline_key, deliver, deliver_one, settled_keys, skip
 from bot.core.db import session_scope
 from bot.slack.api import Outbound
 from bot.views.messages import nudge_message, reminder_message
 from models import AgendaItem, Comment, Delegation, Meeting, Participant
 
 log = logging.getLogger(__name__)
+
+Entries = list[tuple[Due, AgendaItem]]  # one meeting's reminders due at one beat
 
 
 def reminder_offsets(meeting: Meeting) -> list[int]:
@@ -87,20 +89,19 @@ def send_reminders(engine: Engine, out: Outbound, *, now: datetime) -> list[str]
     done: list[str] = []
     for meeting_id, entries in to_send.items():
         meeting = meetings[meeting_id]
-        token, held = claim(engine, [due for due, _ in entries], now=now)
-        keys = {due.key for due in held}
-        items = [item for due, item in entries if due.key in keys]
-        if not items:
-            continue
-        try:
+
+        def remind(held: list[Due], meeting: Meeting = meeting, entries: Entries = entries) -> str:
+            # One message for the items this clock holds; another clock may hold the rest.
+            keys = {due.key for due in held}
+            items = [item for due, item in entries if due.key in keys]
             out.post(meeting.channel, reminder_message(meeting, items))
-        except SlackApiError as exc:
-            release(engine, list(keys), token=token, error=str(exc.response.get("error")))
-            log.warning("reminder for %s failed, will retry: %s", meeting.key, exc)
-            continue
-        mark_sent(engine, list(keys), token=token, now=now)
-        numbers = ", ".join(str(item.number) for item in items)
-        done.append(f"{meeting.key}: reminded items {numbers}")
+            return ", ".join(str(item.number) for item in items)
+
+        attempt = deliver(engine, [due for due, _ in entries], remind, now=now)
+        if attempt.outcome == "failed":
+            log.warning("reminder for %s failed, will retry: %s", meeting.key, attempt.error)
+        elif attempt.outcome == "sent":
+            done.append(f"{meeting.key}: reminded items {attempt.result}")
     return done
 
 
@@ -140,17 +141,12 @@ def send_nudges(engine: Engine, out: Outbound, *, now: datetime) -> list[str]:
     for round_due, item, meeting in rounds:
         if round_due.key in settled:
             continue
-        token, held = claim(engine, [round_due], now=now)
-        if not held:
-            continue
-        try:
-            sent = _nudge_silent_delegations(engine, out, item, meeting, now=now)
-        except SlackApiError as exc:
-            release(engine, [round_due.key], token=token, error=str(exc.response.get("error")))
-            log.warning("nudges for item %s failed, will retry: %s", item.number, exc)
-            continue
-        mark_sent(engine, [round_due.key], token=token, now=now)
-        done.append(f"{meeting.key}: nudged {sent} delegate(s) on item {item.number}")
+        nudge = partial(_nudge_silent_delegations, engine, out, item, meeting, now=now)
+        attempt = deliver_one(engine, round_due, nudge, now=now)
+        if attempt.outcome == "failed":
+            log.warning("nudges for item %s failed, will retry: %s", item.number, attempt.error)
+        elif attempt.outcome == "sent":
+            done.append(f"{meeting.key}: nudged {attempt.result} delegate(s) on item {item.number}")
     return done
 
 
@@ -191,14 +187,11 @@ def _nudge_silent_delegations(
     sent = 0
     for user_id, delegation in targets:
         key = f"nudge:{item.id}:{deadline_key(item.deadline_at)}:{user_id}"
-        token, held = claim(engine, [Due(key, "nudge", meeting.id, item.id, now)], now=now)
-        if not held:
-            continue  # already nudged (an earlier, interrupted round) or being nudged
-        try:
-            out.direct(user_id, nudge_message(meeting, item, delegation, link))
-        except SlackApiError as exc:
-            release(engine, [key], token=token, error=str(exc.response.get("error")))
-            raise
-        mark_sent(engine, [key], token=token, now=now)
-        sent += 1
+        message = nudge_message(meeting, item, delegation, link)
+        due = Due(key, "nudge", meeting.id, item.id, now)
+        attempt = deliver_one(engine, due, partial(out.direct, user_id, message), now=now)
+        if attempt.exception is not None:
+            raise attempt.exception  # the round is released too, and retried from here
+        # held_elsewhere: nudged already (an earlier, interrupted round) or being nudged
+        sent += attempt.outcome == "sent"
     return sent

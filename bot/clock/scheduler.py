@@ -16,6 +16,7 @@ from sqlalchemy import Engine
 from sqlmodel import col, select
 
 from bot.clock.closing import close_passed_deadlines
+from bot.clock.digest import send_daily_digests
 from bot.clock.final_concerns import (
     close_final_concerns,
     final_concerns_moments,
@@ -23,12 +24,12 @@ from bot.clock.final_concerns import (
 )
 from bot.clock.posting import post_items
 from bot.clock.reminders import reminder_offsets, send_nudges, send_reminders
+from bot.clock.revisions import announce_pending
+from bot.clock.session_end import finish_sessions
+from bot.clock.silence import adopt_unbroken
 from bot.core.clock import utcnow
 from bot.core.db import session_scope
-from bot.domain.digest import digest_moment, send_daily_digests
-from bot.domain.revisions import announce_pending
-from bot.domain.session_end import finish_sessions
-from bot.domain.silence import adopt_unbroken
+from bot.domain.digest import digest_moment
 from bot.slack.api import Outbound
 from models import AgendaItem, Meeting, SilenceProcedure
 

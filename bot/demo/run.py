@@ -55,7 +55,7 @@ from bot.domain.record_rows import comment_rows
 from bot.domain.summary import SummaryFigures, build_summary
 from bot.parse.meeting_file import read_meeting_file
 from bot.record.csv import write_csv
-from bot.record.formats import write_all
+from bot.record.export import write_all
 from bot.slack.api import ChannelPacer, Outbound, make_client
 from bot.views.forms import OUTCOME_ACTION, OUTCOME_BLOCK, TEXT_ACTION, TEXT_BLOCK
 from bot.views.revisions import CODE_BLOCK, NOTE_BLOCK, TITLE_BLOCK, UNTIL_BLOCK, URL_BLOCK, VALUE

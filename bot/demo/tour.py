@@ -18,8 +18,8 @@ from typing import Any
 
 from bot.demo.script import Reply
 from bot.demo.standin import Delivery, SlackSender, SlackStandIn
-from bot.domain.classify import ACTION as CLASSIFY
-from bot.domain.classify import KIND_BLOCK
+from bot.views.classify import CLASSIFY_FORM as CLASSIFY
+from bot.views.classify import KIND_BLOCK
 
 HOME_VISITS = 3  # delegates who open the Home, besides the chair and a secretariat member
 

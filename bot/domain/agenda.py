@@ -4,7 +4,8 @@ from dataclasses import dataclass
 
 from sqlmodel import Session, col, select
 
-from bot.domain.meetings import find_participant, list_items
+from bot.domain.meetings import list_items
+from bot.domain.permissions import Permission, allowed, role_in
 from models import AgendaItem, Decision, Meeting
 
 
@@ -28,6 +29,5 @@ def agenda_for(session: Session, *, meeting: Meeting, user_id: str) -> AgendaVie
     )
     for decision in rows:
         decisions[decision.item_id] = decision  # the latest wins: it supersedes the others
-    participant = find_participant(session, meeting_id=meeting.id, user_id=user_id)
-    can_post = participant is not None and participant.role == "secretariat"
-    return AgendaView(meeting, items, decisions, can_post)
+    role = role_in(session, meeting_id=meeting.id, user_id=user_id)
+    return AgendaView(meeting, items, decisions, can_post=allowed(role, Permission.MANAGE))

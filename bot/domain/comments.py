@@ -13,7 +13,7 @@ harmless.  The rarer paths (edits, deletions, strangers) may read more.
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 from sqlalchemy import and_, bindparam, func, insert, update
 from sqlalchemy import select as select_columns
@@ -27,22 +27,34 @@ from models import (
     AgendaItem,
     Comment,
     CommentRevision,
+    CommentStatus,
     Meeting,
     Participant,
+    Role,
     StrayReply,
 )
 
-ACTIVE = "active"
-WITHDRAWN = "withdrawn"
+ACTIVE: CommentStatus = "active"
+WITHDRAWN: CommentStatus = "withdrawn"
+
+CaptureOutcome = Literal[
+    "recorded",  # a new formal comment
+    "duplicate",  # seen before (a redelivery, a retry): nothing new
+    "edited",  # a new version, now the current one
+    "stale_edit",  # an older version arriving late: kept in the history only
+    "unchanged",  # Slack changed the message (a link preview), not its text
+    "withdrawn",  # deleted in Slack: withdrawn, its text kept
+    "stray",  # a reply by someone not on the roster: kept aside
+    "stray_duplicate",  # that reply again
+    "ignored",  # in no agenda item's thread
+]
 
 
 @dataclass(frozen=True)
 class Capture:
     """What became of one message event; the handler turns it into Slack replies."""
 
-    # recorded | duplicate | edited | stale_edit | unchanged | withdrawn | stray
-    # | stray_duplicate | ignored
-    outcome: str
+    outcome: CaptureOutcome
     channel: str
     ts: str
     user_id: str | None = None
@@ -78,7 +90,7 @@ class Author:
 
     participant_id: int
     user_id: str
-    role: str
+    role: Role
     delegation_id: int | None
 
 
@@ -200,6 +212,7 @@ def capture_edit(
     current = session.execute(
         select(Comment.version_at).where(col(Comment.id) == comment_id)
     ).scalar_one()
+    outcome: CaptureOutcome
     if not added:
         outcome = "duplicate"
     elif current > version_at:
@@ -365,7 +378,7 @@ def _keep_aside(
 
 
 def _capture(
-    outcome: str, thread: Thread, ts: str, user_id: str | None, judged: Judgement
+    outcome: CaptureOutcome, thread: Thread, ts: str, user_id: str | None, judged: Judgement
 ) -> Capture:
     return Capture(
         outcome,

@@ -6,25 +6,27 @@ concern of that window (the latest such window, when there are several), and it 
 after the window's own deadline; a reply after the comment deadline with no window open is a
 late comment, as before.
 
-This module imports only the models, so the capture path (bot/comments.py) and deadline
-changes (bot/meetings.py) can use it without import cycles.  Judging a reply written before
-the comment deadline makes no query at all: the capture path's common case stays as fast as
-it was.
+This module imports only the models, so the capture path (bot/domain/comments.py) and
+deadline changes (bot/domain/meetings.py) can use it without import cycles.  Judging a reply
+written before the comment deadline makes no query at all: the capture path's common case
+stays as fast as it was.
 """
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Literal
 
 from sqlalchemy import update
 from sqlmodel import Session, col, select
 
 from models import AgendaItem, Comment, RevisedDocument
 
-COMMENTS = "comments"
-FINAL_CONCERNS = "final_concerns"
+Phase = Literal["comments", "final_concerns"]  # as the record's `phase` column says it
+COMMENTS: Phase = "comments"
+FINAL_CONCERNS: Phase = "final_concerns"
 
 
-def phase_of(final_concerns_id: int | None) -> str:
+def phase_of(final_concerns_id: int | None) -> Phase:
     """ "final_concerns" for a reply written in a final-concerns window, else "comments"."""
     return COMMENTS if final_concerns_id is None else FINAL_CONCERNS
 

@@ -6,31 +6,44 @@ recomputed at once, and the scheduler's delivery keys include the deadline.
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Literal
 from zoneinfo import ZoneInfo
 
 from sqlmodel import Session
 
 from bot.domain.audit import record_audit
 from bot.domain.items import ItemState, item_state
-from bot.domain.meetings import find_item, find_participant, recompute_late, role_ids
-from bot.parse.commands import split_moment, split_number
+from bot.domain.meetings import find_item, recompute_late
+from bot.domain.permissions import Permission, Refusal, require
+from bot.parse.approve import ExtendRequest, parse_extend
 from bot.parse.timeparse import parse_moment
-from bot.views.messages import SlackMessage, extension_notice, local_time
 from models import AgendaItem, Meeting
 
-USAGE = (
-    "*How to use /extend* (chair or secretariat)\n"
-    "• `/extend 3 2020-07-24T17:00` moves item 3's deadline (meeting time zone)\n"
-    "• `/extend 3 2020-07-24T17:00+02:00` with an explicit offset\n"
-    "Reminders, nudges, closing and late flags follow the new deadline; a closed item reopens."
-)
+ExtendKind = Literal[
+    "refused",
+    "help",
+    "bad_request",  # `request.error` says what could not be read
+    "no_such_item",
+    "bad_deadline",  # `request.moment` is not a moment in the meeting's time zone
+    "in_the_past",  # `deadline` is not ahead of now
+    "before_opening",  # `deadline` is not after the item opens
+    "moved",
+]
 
 
 @dataclass(frozen=True)
 class ExtendOutcome:
-    reply: str
+    """What `/extend` did.  "moved" has the item (its new deadline set), the old deadline, and,
+    for a posted item, the redrawn root message."""
+
+    kind: ExtendKind
+    meeting: Meeting
+    request: ExtendRequest | None = None
+    refusal: Refusal | None = None
     item: AgendaItem | None = None
-    notice: SlackMessage | None = None
+    deadline: datetime | None = None  # the deadline asked for
+    old: datetime | None = None  # moved: the deadline before
+    reopened: bool = False  # moved: a closed, posted item is open for comments again
     root: ItemState | None = None
 
 
@@ -46,49 +59,37 @@ def extend_deadline(
     session: Session, *, meeting: Meeting, user_id: str, text: str, now: datetime
 ) -> ExtendOutcome:
     assert meeting.id is not None
-    participant = find_participant(session, meeting_id=meeting.id, user_id=user_id)
-    if participant is None or participant.role not in ("chair", "secretariat"):
-        record_audit(
-            session,
-            now=now,
-            actor=user_id,
-            action="extend",
-            meeting_id=meeting.id,
-            outcome="refused",
-            detail=f"not chair or secretariat: {text[:200]}",
-        )
-        chairs = ", ".join(
-            f"<@{u}>" for u in role_ids(session, meeting_id=meeting.id, role="chair")
-        )
-        return ExtendOutcome(
-            f"Only the chair ({chairs}) or the secretariat can move a deadline of {meeting.title}."
-        )
-    if text.strip().lower() in ("", "help"):
-        return ExtendOutcome(USAGE)
-    number, rest, head = split_number(text)
-    if number is None:
-        return ExtendOutcome(f"`{head}` is not an agenda item number.\n\n{USAGE}")
-    item = find_item(session, meeting_id=meeting.id, number=number)
+    refusal = require(
+        session,
+        meeting=meeting,
+        user_id=user_id,
+        permission=Permission.MOVE_DEADLINE,
+        action="extend",
+        now=now,
+        detail=f"not chair or secretariat: {text[:200]}",
+    )
+    if refusal is not None:
+        return ExtendOutcome("refused", meeting, refusal=refusal)
+    request = parse_extend(text)
+    if request.action == "help":
+        return ExtendOutcome("help", meeting, request)
+    if request.number is None:  # not a number
+        return ExtendOutcome("bad_request", meeting, request)
+    # Whether the item exists is said before what is wrong with the rest of the command.
+    item = find_item(session, meeting_id=meeting.id, number=request.number)
     if item is None:
-        return ExtendOutcome(f"There is no item {number} on the agenda of {meeting.title}.")
-    moment_text, extra = split_moment(rest)
-    if moment_text is None:
-        return ExtendOutcome(f"Give the new deadline after the item number.\n\n{USAGE}")
-    if extra:
-        return ExtendOutcome(f"Unexpected text after the date: `{extra}`.\n\n{USAGE}")
+        return ExtendOutcome("no_such_item", meeting, request)
+    if request.action == "error":
+        return ExtendOutcome("bad_request", meeting, request, item=item)
+    assert request.moment is not None
     try:
-        deadline = parse_moment(moment_text, ZoneInfo(meeting.timezone))
-    except ValueError as exc:
-        return ExtendOutcome(f"{exc}\n\n{USAGE}")
+        deadline = parse_moment(request.moment, ZoneInfo(meeting.timezone))
+    except ValueError:
+        return ExtendOutcome("bad_deadline", meeting, request, item=item)
     if deadline <= now:
-        return ExtendOutcome(
-            f"{local_time(deadline, meeting.timezone)} is in the past; a deadline must be ahead."
-        )
+        return ExtendOutcome("in_the_past", meeting, request, item=item, deadline=deadline)
     if item.opens_at is not None and deadline <= item.opens_at:
-        return ExtendOutcome(
-            f"Item {number} opens {local_time(item.opens_at, meeting.timezone)}; "
-            "the deadline must come after that."
-        )
+        return ExtendOutcome("before_opening", meeting, request, item=item, deadline=deadline)
     old = item.deadline_at
     reopened = old is not None and old <= now and item.post_ts is not None
     set_deadline(session, item=item, deadline=deadline)
@@ -98,15 +99,18 @@ def extend_deadline(
         actor=user_id,
         action="extend",
         meeting_id=meeting.id,
-        detail=f"item {number}: {old.isoformat() if old else '-'} -> {deadline.isoformat()}",
+        detail=f"item {item.number}: {old.isoformat() if old else '-'} -> {deadline.isoformat()}",
     )
-    when = local_time(deadline, meeting.timezone)
-    if item.post_ts is None:
-        return ExtendOutcome(f"Item {number} (not posted yet) now closes {when}.", item=item)
+    root = None
+    if item.post_ts is not None:
+        root = item_state(session, meeting=meeting, item=item, now=now)
     return ExtendOutcome(
-        f"Item {number} now closes {when}"
-        + (" and is open for comments again." if reopened else "."),
+        "moved",
+        meeting,
+        request,
         item=item,
-        notice=extension_notice(meeting, item, old, reopened),
-        root=item_state(session, meeting=meeting, item=item, now=now),
+        deadline=deadline,
+        old=old,
+        reopened=reopened,
+        root=root,
     )

@@ -3,30 +3,29 @@
 "New" is per recipient: whatever that recipient's earlier digests have not reported (the
 `Reported` table), so a reply recorded late is in the next digest and no digest repeats one.
 A digest is built with a fixed number of queries whatever the meeting's size; the rows it
-reports are recorded as soon as Slack has accepted it.
+reports are recorded as soon as Slack has accepted it (`record_reported`).
+
+Data only: `bot.views.digest` puts a `Digest` into words, `bot.clock.digest` claims and sends.
 """
 
-import logging
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Literal, cast
 from zoneinfo import ZoneInfo
 
-from slack_sdk.errors import SlackApiError
-from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
-from bot.clock.claims import Due, claim, mark_sent, release
-from bot.core.db import insert_many_or_ignore, session_scope
+from bot.core.db import insert_many_or_ignore
 from bot.domain.attribution import attribution
 from bot.domain.meetings import role_ids
 from bot.domain.record_rows import unescape_slack
-from bot.slack.api import Outbound
-from bot.views.messages import digest_message
 from models import (
     AgendaItem,
     Comment,
     Decision,
+    DecisionKind,
+    DecisionProcedure,
     Delegation,
     DraftingGroup,
     GroupContribution,
@@ -38,9 +37,9 @@ from models import (
     StrayReply,
 )
 
-log = logging.getLogger(__name__)
-
 EXCERPT = 140
+
+SilenceState = Literal["running", "broken"]  # a procedure not ended: under way, or broken
 
 
 @dataclass(frozen=True)
@@ -62,14 +61,22 @@ class NewRevision:
 
 
 @dataclass(frozen=True)
+class NewDecision:
+    kind: DecisionKind
+    procedure: DecisionProcedure
+    excerpt: str  # of the decision's text
+
+
+@dataclass(frozen=True)
 class DigestItem:
     number: int
     title: str
     new_comments: list[NewComment] = field(default_factory=list)
     closing_at: datetime | None = None  # set when the deadline falls within the horizon
     silent_members: list[str] = field(default_factory=list)  # for items open for comments
-    new_decisions: list[str] = field(default_factory=list)  # "Approved (by the chair): text"
-    silence: str | None = None  # "running until …" or "broken by …"
+    new_decisions: list[NewDecision] = field(default_factory=list)
+    silence: SilenceState | None = None  # a silence procedure not ended, if any
+    silence_until: datetime | None = None  # that procedure's deadline
     awaiting_chair: bool = False
     new_revisions: list[NewRevision] = field(default_factory=list)
     concerns_until: datetime | None = None  # a final-concerns window open on the item
@@ -219,23 +226,21 @@ def build_digest(
             )
         )
     decided_items = {d.item_id for d in decisions}
-    new_decisions: dict[int, list[str]] = defaultdict(list)
+    new_decisions: dict[int, list[NewDecision]] = defaultdict(list)
     for decision in decisions:
         assert decision.id is not None
         if ("decision", decision.id) in reported:
             continue
         to_report.append(("decision", decision.id))
-        how = "adopted by silence procedure" if decision.procedure == "silence" else "by the chair"
+        # Anything but a silence procedure was decided by the chair, as the digest always said.
+        procedure: DecisionProcedure = "silence" if decision.procedure == "silence" else "chair"
         new_decisions[decision.item_id].append(
-            f"{decision.kind.capitalize()} ({how}): {excerpt(decision.text)}"
+            NewDecision(cast(DecisionKind, decision.kind), procedure, excerpt(decision.text))
         )
-    silence_state: dict[int, str] = {}
-    for procedure in procedures:
-        if procedure.ended_at is None and procedure.status == "running":
-            until = procedure.deadline_at.astimezone(ZoneInfo(meeting.timezone))
-            silence_state[procedure.item_id] = f"running until {until:%a %d %b %H:%M}"
-        elif procedure.ended_at is None and procedure.status == "broken":
-            silence_state[procedure.item_id] = "broken by an objection: awaiting the chair"
+    open_silence: dict[int, SilenceProcedure] = {}  # the latest one not ended, per item
+    for procedure_row in procedures:
+        if procedure_row.ended_at is None and procedure_row.status in ("running", "broken"):
+            open_silence[procedure_row.item_id] = procedure_row
     new_objections = 0
     for objection_id in objections:
         if objection_id is not None and ("objection", objection_id) not in reported:
@@ -268,6 +273,7 @@ def build_digest(
         assert item.id is not None
         posted = item.post_ts is not None
         is_open = posted and item.deadline_at is not None and item.deadline_at > now
+        silence = open_silence.get(item.id)
         entries.append(
             DigestItem(
                 number=item.number,
@@ -280,11 +286,12 @@ def build_digest(
                 if is_open
                 else [],
                 new_decisions=new_decisions.get(item.id, []),
-                silence=silence_state.get(item.id),
+                silence=cast(SilenceState, silence.status) if silence else None,
+                silence_until=silence.deadline_at if silence else None,
                 awaiting_chair=posted
                 and not is_open
                 and item.id not in decided_items
-                and item.id not in silence_state,
+                and silence is None,
                 new_revisions=new_revisions.get(item.id, []),
                 concerns_until=concerns_until.get(item.id),
             )
@@ -310,40 +317,24 @@ def recipients(session: Session, meeting: Meeting) -> list[str]:
     return role_ids(session, meeting_id=meeting.id, role="secretariat")
 
 
-def send_digest(
-    engine: Engine,
-    out: Outbound,
-    *,
-    meeting_id: int,
-    recipient: str,
-    now: datetime,
-    forced: bool = False,
-    heading: str | None = None,
-) -> bool:
-    """Build and send one digest; record what it reported.  False if a quiet day sends none."""
-    with session_scope(engine, read_only=True) as session:
-        meeting = session.get(Meeting, meeting_id)
-        assert meeting is not None
-        digest = build_digest(
-            session, meeting=meeting, recipient=recipient, now=now, team_url=out.team_url()
-        )
-        quiet_setting = meeting.quiet_digest
-    if digest.quiet and quiet_setting == "none" and not forced:
-        return False
-    out.post(recipient, digest_message(digest, heading=heading))
-    with session_scope(engine) as session:
-        rows = [
-            {
-                "meeting_id": meeting_id,
-                "recipient": recipient,
-                "kind": kind,
-                "ref_id": ref_id,
-                "reported_at": now,
-            }
-            for kind, ref_id in digest.reported
-        ]
-        insert_many_or_ignore(session, Reported, rows, ["recipient", "kind", "ref_id"])
-    return True
+def quiet_day_skipped(digest: Digest, meeting: Meeting, *, forced: bool) -> bool:
+    """A quiet digest is not sent when the meeting says so, unless it was asked for."""
+    return digest.quiet and meeting.quiet_digest == "none" and not forced
+
+
+def record_reported(session: Session, *, meeting_id: int, digest: Digest, now: datetime) -> None:
+    """What a sent digest reported, so the recipient's next digest does not repeat it."""
+    rows = [
+        {
+            "meeting_id": meeting_id,
+            "recipient": digest.recipient,
+            "kind": kind,
+            "ref_id": ref_id,
+            "reported_at": now,
+        }
+        for kind, ref_id in digest.reported
+    ]
+    insert_many_or_ignore(session, Reported, rows, ["recipient", "kind", "ref_id"])
 
 
 def digest_moment(meeting: Meeting, now: datetime) -> datetime | None:
@@ -359,39 +350,34 @@ def digest_moment(meeting: Meeting, now: datetime) -> datetime | None:
     return moment.astimezone(ZoneInfo("UTC"))
 
 
-def send_daily_digests(engine: Engine, out: Outbound, *, now: datetime) -> list[str]:
-    """Each in-session meeting's digest at its local time, once per recipient and day."""
-    due: list[tuple[Due, str]] = []
-    with session_scope(engine) as session:
-        meetings = list(
-            session.exec(
-                select(Meeting)
-                .join(AgendaItem, col(AgendaItem.meeting_id) == col(Meeting.id))
-                .where(col(Meeting.closed_at).is_(None), col(AgendaItem.post_ts).is_not(None))
-                .distinct()
-            )
+@dataclass(frozen=True)
+class DueDigest:
+    """A daily digest the calendar says is due: one per meeting, recipient and local day."""
+
+    meeting_id: int
+    recipient: str
+    moment: datetime  # the digest time it is for
+    day: str  # that moment's date in the meeting's zone, ISO format
+
+
+def due_digests(session: Session, *, now: datetime) -> list[DueDigest]:
+    """Each in-session meeting's latest digest moment, for each of its recipients."""
+    meetings = list(
+        session.exec(
+            select(Meeting)
+            .join(AgendaItem, col(AgendaItem.meeting_id) == col(Meeting.id))
+            .where(col(Meeting.closed_at).is_(None), col(AgendaItem.post_ts).is_not(None))
+            .distinct()
         )
-        for meeting in meetings:
-            moment = digest_moment(meeting, now)
-            if moment is None or meeting.id is None:
-                continue
-            day = moment.astimezone(ZoneInfo(meeting.timezone)).date().isoformat()
-            for recipient in recipients(session, meeting):
-                key = f"digest:{meeting.id}:{recipient}:{day}"
-                due.append((Due(key, "digest", meeting.id, None, moment), recipient))
-    done: list[str] = []
-    for delivery, recipient in due:
-        token, held = claim(engine, [delivery], now=now)
-        if not held:
+    )
+    due: list[DueDigest] = []
+    for meeting in meetings:
+        moment = digest_moment(meeting, now)
+        if moment is None or meeting.id is None:
             continue
-        try:
-            sent = send_digest(
-                engine, out, meeting_id=delivery.meeting_id, recipient=recipient, now=now
-            )
-        except SlackApiError as exc:
-            release(engine, [delivery.key], token=token, error=str(exc.response.get("error")))
-            log.warning("digest to %s failed, will retry: %s", recipient, exc)
-            continue
-        mark_sent(engine, [delivery.key], token=token, now=now)
-        done.append(f"digest to {recipient}" + ("" if sent else " (quiet day: none sent)"))
-    return done
+        day = moment.astimezone(ZoneInfo(meeting.timezone)).date().isoformat()
+        due += [
+            DueDigest(meeting.id, recipient, moment, day)
+            for recipient in recipients(session, meeting)
+        ]
+    return due

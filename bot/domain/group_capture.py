@@ -1,9 +1,10 @@
 """Recording what is written in a drafting group's channel: messages, edits, deletions.
 
-The same guarantees as formal comments (bot/comments.py), in tables of their own: a message is
-keyed by (channel, ts) and each version of its text by the time Slack gives that version, both
-enforced by the database, so whatever Slack redelivers or reorders, a message is recorded once,
-every version is kept and the newest wins; a deletion withdraws it and keeps its text.
+The same guarantees as formal comments (bot/domain/comments.py), in tables of their own: a
+message is keyed by (channel, ts) and each version of its text by the time Slack gives that
+version, both enforced by the database, so whatever Slack redelivers or reorders, a message is
+recorded once, every version is kept and the newest wins; a deletion withdraws it and keeps its
+text.
 
 Every human message in the channel counts, top-level or in a thread: the channel exists only for
 the group, and its welcome asks the members to write there.  A message from someone who is
@@ -13,6 +14,7 @@ and its author told once, privately.
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Literal
 
 from sqlalchemy import func, update
 from sqlmodel import Session, col, select
@@ -20,6 +22,7 @@ from sqlmodel import Session, col, select
 from bot.core.clock import ts_to_datetime
 from bot.core.db import insert_or_ignore
 from bot.domain.meetings import find_participant, role_ids
+from bot.domain.permissions import Permission, allowed
 from models import (
     DraftingGroup,
     DraftingGroupMember,
@@ -30,14 +33,24 @@ from models import (
 
 WITHDRAWN = "withdrawn"
 
+CaptureOutcome = Literal[
+    "recorded",  # a new message, by a member (or the secretariat)
+    "duplicate",  # already recorded: the same event again
+    "edited",  # a newer version is now current
+    "stale_edit",  # an older version, kept in the history; a newer one stays current
+    "unchanged",  # a message_changed that is no edit (a link preview)
+    "withdrawn",  # deleted
+    "kept_aside",  # a new message by someone outside the group: kept, not the group's
+    "kept_aside_duplicate",
+    "ignored",  # a deletion of a message never recorded, without its text
+]
+
 
 @dataclass(frozen=True)
 class GroupCapture:
     """What became of one message event in a group's channel; the handler answers from it."""
 
-    # recorded | duplicate | edited | stale_edit | unchanged | withdrawn | kept_aside
-    # | kept_aside_duplicate | ignored
-    outcome: str
+    outcome: CaptureOutcome
     channel: str
     ts: str
     user_id: str | None = None
@@ -65,7 +78,7 @@ def capture_group_message(
         _add_version(session, contribution, text, ts_to_datetime(ts), now)
     if contribution.member:
         return _capture("recorded" if created else "duplicate", contribution, group)
-    outcome = "kept_aside" if created else "kept_aside_duplicate"
+    outcome: CaptureOutcome = "kept_aside" if created else "kept_aside_duplicate"
     return _capture(outcome, contribution, group, secretariat=_secretariat(session, group))
 
 
@@ -97,6 +110,7 @@ def capture_group_edit(
         return _capture("recorded" if created else "unchanged", contribution, group)
     added = created or _add_version(session, contribution, text, version_at, now)
     session.refresh(contribution)
+    outcome: CaptureOutcome
     if not added:
         outcome = "duplicate"
     elif contribution.version_at > version_at:
@@ -149,7 +163,7 @@ def _author(
     """The author's participant row, and whether they write for the group: a member of it, or
     the meeting's secretariat (who runs every group)."""
     participant = find_participant(session, meeting_id=group.meeting_id, user_id=user_id)
-    if participant is not None and participant.role == "secretariat":
+    if participant is not None and allowed(participant.role, Permission.WRITE_IN_ANY_GROUP):
         return participant, True
     member = session.exec(
         select(DraftingGroupMember.id).where(
@@ -267,7 +281,7 @@ def _secretariat(session: Session, group: DraftingGroup) -> tuple[str, ...]:
 
 
 def _capture(
-    outcome: str,
+    outcome: CaptureOutcome,
     contribution: GroupContribution,
     group: DraftingGroup,
     *,

@@ -9,26 +9,28 @@ secretariat sees the live participation figures.  Someone on no roster sees an e
 viewers, meetings, items or comments, so refreshing every Home a change concerns stays cheap.
 The figures count as the summary record does (`bot/summary.py`): active comments by the kind
 of their author, withdrawn ones apart.
+
+Data only: `bot.views.home` turns a `Home` into Block Kit and `handlers.home` publishes it.
 """
 
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from typing import Any
+from typing import Literal, cast
 
 from sqlalchemy import func, or_
 from sqlalchemy import select as select_columns
 from sqlmodel import Session, col, select
 
 from bot.domain.digest import permalink
-from bot.slack.api import Call
-from bot.views.home import home_view
+from bot.domain.permissions import Permission, allowed
 from models import (
     AgendaItem,
     Comment,
     Decision,
     Delegation,
+    DelegationKind,
     DraftingGroup,
     DraftingGroupMember,
     Meeting,
@@ -39,6 +41,8 @@ from models import (
 
 KINDS = ("member", "observer", "chair", "secretariat")  # the summary record's order
 DELEGATE_ROLES = ("member", "observer")
+
+SilenceState = Literal["running", "broken"]  # a silence procedure not ended
 
 
 @dataclass(frozen=True)
@@ -51,7 +55,7 @@ class ItemLine:
     link: str | None  # the item's thread
     commented: bool = False  # by the viewer's delegation (delegate sections)
     comments_open: bool = True
-    silence: str | None = None  # running | broken (chair sections)
+    silence: SilenceState | None = None  # chair sections
     silence_until: datetime | None = None
 
 
@@ -59,7 +63,7 @@ class ItemLine:
 class SilenceLine:
     number: int
     title: str
-    status: str  # running | broken
+    status: SilenceState
     deadline_at: datetime
     text: str
     link: str | None
@@ -80,7 +84,7 @@ class ConcernLine:
 @dataclass(frozen=True)
 class DelegateSection:
     delegation: str
-    kind: str  # member | observer
+    kind: DelegationKind
     open_items: list[ItemLine]
     silences: list[SilenceLine]  # running ones: a member delegation may object
     concerns: list[ConcernLine] = field(default_factory=list)  # open final-concerns windows
@@ -277,9 +281,9 @@ def build_homes(
             section = _with_delegate(
                 section, delegation, agenda, spoke, procedures, windows, now, team_url
             )
-        elif participant.role == "chair":
+        elif allowed(participant.role, Permission.DECIDE):
             section = _with_chair(section, agenda, decided, procedures, now, team_url)
-        elif participant.role == "secretariat":
+        elif allowed(participant.role, Permission.MANAGE):  # the figures and its buttons
             figures = _figures(
                 counted.get(meeting.id, []),
                 [d for d in delegations.values() if d.meeting_id == meeting.id],
@@ -306,7 +310,7 @@ def _groups_for(
     numbers: dict[int | None, int],
 ) -> list[GroupLine]:
     """The meeting's drafting groups this participant is in; every one for the secretariat."""
-    everyone = participant.role == "secretariat"
+    everyone = allowed(participant.role, Permission.MANAGE)
     seen: dict[int | None, GroupLine] = {}
     for group, member in rows:
         if group.meeting_id != meeting_id or group.id in seen or group.channel is None:
@@ -327,7 +331,7 @@ def _silence_line(
     return SilenceLine(
         number=item.number,
         title=item.title,
-        status=procedure.status,
+        status=cast(SilenceState, procedure.status),
         deadline_at=procedure.deadline_at,
         text=procedure.text,
         link=item_link(team_url, item),
@@ -376,7 +380,7 @@ def _with_delegate(
     ]
     delegate = DelegateSection(
         delegation=delegation.name,
-        kind=delegation.kind,
+        kind=cast(DelegationKind, delegation.kind),
         open_items=open_items,
         silences=silences,
         concerns=concerns,
@@ -404,7 +408,7 @@ def _with_chair(
                 deadline_at=item.deadline_at,
                 link=item_link(team_url, item),
                 comments_open=_is_open(item, now),
-                silence=procedure.status if procedure else None,
+                silence=cast(SilenceState, procedure.status) if procedure else None,
                 silence_until=procedure.deadline_at if procedure else None,
             )
         )
@@ -455,7 +459,7 @@ def _figures(
     )
 
 
-# -- who a change concerns, and refreshing their Homes -------------------------------------------
+# -- who a change concerns ------------------------------------------------------------------------
 
 
 def viewers_concerned(
@@ -483,15 +487,3 @@ def viewers_concerned(
     if not everyone:
         query = query.where(or_(*roles))
     return list(session.exec(query.order_by(col(Participant.id))))
-
-
-def refresh_home_calls(
-    session: Session, *, user_ids: list[str], now: datetime, team_url: str | None
-) -> list[Call]:
-    """One views.publish per viewer, to send after the acknowledgement like any other Call."""
-    homes = build_homes(session, user_ids=user_ids, now=now, team_url=team_url)
-    return [publish_call(home.user_id, home_view(home)) for home in homes.values()]
-
-
-def publish_call(user_id: str, view: dict[str, Any]) -> Call:
-    return Call("views_publish", {"user_id": user_id, "view": view})

@@ -7,7 +7,7 @@ disappears from the file is marked inactive, never deleted: the record must stay
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 from sqlmodel import Session, col, select
 
@@ -198,30 +198,42 @@ def recompute_late(session: Session, *, item: AgendaItem) -> None:
 
 
 class MeetingNotFound(LookupError):
-    """No meeting matches; the message says what is loaded and what to pass."""
+    """No meeting matches `key` (or, without a key, none or several are loaded).
+
+    `reason` says which; `loaded` holds the keys of the loaded meetings, for the caller to
+    suggest (bot/views/notices.py:meeting_not_found_text puts it into words).
+    """
+
+    def __init__(
+        self,
+        reason: Literal["unknown_key", "none_loaded", "several_loaded"],
+        *,
+        key: str | None = None,
+        loaded: tuple[str, ...] = (),
+    ) -> None:
+        super().__init__(reason, key, loaded)
+        self.reason = reason
+        self.key = key
+        self.loaded = loaded
 
 
 def find_meeting(session: Session, key: str | None) -> Meeting:
-    """The meeting named by `key`, or the only one; MeetingNotFound says what to pass instead."""
+    """The meeting named by `key`, or the only one; MeetingNotFound says why there is none."""
     if key is not None:
         meeting = session.exec(select(Meeting).where(Meeting.key == key)).first()
         if meeting is None:
-            raise MeetingNotFound(
-                f"no meeting with key {key!r}; loaded: {_keys(session) or 'none'}"
-            )
+            raise MeetingNotFound("unknown_key", key=key, loaded=_keys(session))
         return meeting
     meetings = list(session.exec(select(Meeting).order_by(col(Meeting.key))))
     if not meetings:
-        raise MeetingNotFound("no meeting is loaded yet; run `python -m bot load FILE` first")
+        raise MeetingNotFound("none_loaded")
     if len(meetings) > 1:
-        raise MeetingNotFound(
-            f"several meetings are loaded; choose one with --meeting ({_keys(session)})"
-        )
+        raise MeetingNotFound("several_loaded", loaded=tuple(m.key for m in meetings))
     return meetings[0]
 
 
-def _keys(session: Session) -> str:
-    return ", ".join(session.exec(select(Meeting.key).order_by(col(Meeting.key))))
+def _keys(session: Session) -> tuple[str, ...]:
+    return tuple(session.exec(select(Meeting.key).order_by(col(Meeting.key))))
 
 
 def meetings_for_command(session: Session, *, channel: str, user_id: str) -> list[Meeting]:
@@ -239,17 +251,22 @@ def meetings_for_command(session: Session, *, channel: str, user_id: str) -> lis
     )
 
 
-def resolve_command_meeting(
-    session: Session, *, channel: str, user_id: str, command: str
-) -> Meeting | str:
-    """The one meeting a slash command acts on, or the private answer saying why there is none."""
-    from bot.views.messages import choose_meeting_notice, no_meeting_notice
+@dataclass(frozen=True)
+class NoMeeting:
+    """Why a slash command has no one meeting to act on: the channel is no meeting's and the
+    user has a role in none (`none`), or in several (`several`, their keys in `keys`)."""
 
+    kind: Literal["none", "several"]
+    keys: tuple[str, ...] = ()
+
+
+def resolve_command_meeting(session: Session, *, channel: str, user_id: str) -> Meeting | NoMeeting:
+    """The one meeting a slash command acts on, or why there is none."""
     meetings = meetings_for_command(session, channel=channel, user_id=user_id)
     if not meetings:
-        return no_meeting_notice(command)
+        return NoMeeting("none")
     if len(meetings) > 1:
-        return choose_meeting_notice(command, [m.key for m in meetings])
+        return NoMeeting("several", tuple(m.key for m in meetings))
     return meetings[0]
 
 

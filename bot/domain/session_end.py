@@ -1,76 +1,66 @@
-"""Closing the session: a closing message in the channel, and the secretariat's final digest
-with the figures, the charts and the record attached.
+"""Ending the session: `/close` by the secretariat, and which meetings are done.
 
 It happens once per meeting, when the secretariat runs /close or when the last item is decided
-and every deadline has passed, whichever comes first: both paths claim the same delivery.
+and every deadline has passed, whichever comes first.  `bot.clock.session_end` then claims the
+one delivery both paths share and sends the closing message, the final digest, the figures and
+the record; `bot.views.digest` words the replies.
 """
 
-import logging
-import tempfile
+from dataclasses import dataclass
 from datetime import datetime
-from pathlib import Path
+from typing import Literal
 
-from slack_sdk.errors import SlackApiError
-from sqlalchemy import Engine, update
+from sqlalchemy import update
 from sqlmodel import Session, col, select
 
-from bot.clock.claims import Due, claim, mark_sent, release, settled_keys
-from bot.core.db import session_scope
 from bot.domain.audit import record_audit
-from bot.domain.digest import recipients, send_digest
-from bot.domain.meetings import find_participant
-from bot.domain.summary import SummaryRecord, build_summary
-from bot.slack.api import Outbound
-from bot.views.messages import closing_message, figures_message
+from bot.domain.permissions import Permission, Refusal, require
 from models import AgendaItem, Decision, Meeting, RevisedDocument
 
-log = logging.getLogger(__name__)
 
+@dataclass(frozen=True)
+class CloseRequest:
+    """What `/close` did: closed the session now, found it closed already, or was refused."""
 
-def refuse_unless_secretariat(
-    session: Session, *, meeting: Meeting, user_id: str, action: str, now: datetime
-) -> str | None:
-    """None for a secretariat member; otherwise the private refusal, written to the audit log."""
-    assert meeting.id is not None
-    participant = find_participant(session, meeting_id=meeting.id, user_id=user_id)
-    if participant is not None and participant.role == "secretariat":
-        return None
-    record_audit(
-        session,
-        now=now,
-        actor=user_id,
-        action=action,
-        meeting_id=meeting.id,
-        outcome="refused",
-        detail="not secretariat",
-    )
-    return f"Only the secretariat of {meeting.title} can use /{action}."
+    outcome: Literal["closed", "already_closed", "refused"]
+    meeting_title: str
+    refusal: Refusal | None = None  # set when refused (already audited)
+
+    @property
+    def send_now(self) -> bool:
+        """The closing (message, final digest, record) is to go out after the answer."""
+        return self.outcome == "closed"
 
 
 def request_close(
     session: Session, *, meeting: Meeting, user_id: str, now: datetime
-) -> tuple[str, bool]:
-    """`/close` by the secretariat: mark the session closed; the closing goes out after.
-
-    Returns the private reply and whether the closing is to be sent now.
-    """
-    refusal = refuse_unless_secretariat(
-        session, meeting=meeting, user_id=user_id, action="close", now=now
+) -> CloseRequest:
+    """`/close` by the secretariat: mark the session closed; the closing goes out after."""
+    refusal = require(
+        session,
+        meeting=meeting,
+        user_id=user_id,
+        permission=Permission.MANAGE,
+        action="close",
+        now=now,
+        detail="not secretariat",
     )
-    if refusal:
-        return refusal, False
+    if refusal is not None:
+        return CloseRequest("refused", meeting.title, refusal)
     if meeting.closed_at is not None:
-        return f"{meeting.title} is already closed; the final digest was sent then.", False
+        return CloseRequest("already_closed", meeting.title)
+    mark_closed(session, meeting_id=meeting.id, now=now)
+    record_audit(session, now=now, actor=user_id, action="close", meeting_id=meeting.id)
+    return CloseRequest("closed", meeting.title)
+
+
+def mark_closed(session: Session, *, meeting_id: int | None, now: datetime) -> None:
+    """Close the meeting at `now` unless it is closed already (then its first moment stays)."""
     session.execute(
         update(Meeting)
-        .where(col(Meeting.id) == meeting.id, col(Meeting.closed_at).is_(None))
+        .where(col(Meeting.id) == meeting_id, col(Meeting.closed_at).is_(None))
         .values(closed_at=now)
     )
-    record_audit(session, now=now, actor=user_id, action="close", meeting_id=meeting.id)
-    return (
-        f"{meeting.title} is closed. The closing message goes to the channel, and the final "
-        "digest with the figures, charts and record to the secretariat."
-    ), True
 
 
 def sessions_to_close(session: Session, *, now: datetime) -> list[int]:
@@ -95,73 +85,3 @@ def sessions_to_close(session: Session, *, now: datetime) -> list[int]:
         and all(i.deadline_at is not None and i.deadline_at <= now for i in agenda)
     ]
     return sorted({m for m in closed + finished if m is not None})
-
-
-def finish_sessions(engine: Engine, out: Outbound, *, now: datetime) -> list[str]:
-    with session_scope(engine) as session:
-        meeting_ids = sessions_to_close(session, now=now)
-        keys = {m: f"session-close:{m}" for m in meeting_ids}
-        settled = settled_keys(session, keys=list(keys.values()))
-    done: list[str] = []
-    for meeting_id in meeting_ids:
-        if keys[meeting_id] in settled:
-            continue
-        due = Due(keys[meeting_id], "session_close", meeting_id, None, now)
-        token, held = claim(engine, [due], now=now)
-        if not held:
-            continue
-        try:
-            finish_session(engine, out, meeting_id=meeting_id, now=now)
-        except SlackApiError as exc:
-            release(engine, [due.key], token=token, error=str(exc.response.get("error")))
-            log.warning("closing meeting %s failed, will retry: %s", meeting_id, exc)
-            continue
-        mark_sent(engine, [due.key], token=token, now=now)
-        done.append(f"meeting {meeting_id} closed: final digest sent")
-    return done
-
-
-def finish_session(engine: Engine, out: Outbound, *, meeting_id: int, now: datetime) -> None:
-    with session_scope(engine) as session:
-        session.execute(
-            update(Meeting)
-            .where(col(Meeting.id) == meeting_id, col(Meeting.closed_at).is_(None))
-            .values(closed_at=now)
-        )
-        meeting = session.get(Meeting, meeting_id)
-        assert meeting is not None
-        summary = build_summary(session, meeting_id=meeting_id, now=now)
-        to = recipients(session, meeting)
-    out.post(meeting.channel, closing_message(summary))
-    files = record_files(summary)
-    for recipient in to:
-        send_digest(
-            engine,
-            out,
-            meeting_id=meeting_id,
-            recipient=recipient,
-            now=now,
-            forced=True,
-            heading=f"Final digest: {meeting.title}",
-        )
-        out.post(recipient, figures_message(summary))
-        out.upload(recipient, files, comment=f"The record of {meeting.title}, and its charts.")
-
-
-def record_files(summary: SummaryRecord) -> list[tuple[str, bytes, str]]:
-    """The record (HTML, XLSX) and the charts, as (file name, content, title)."""
-    from bot.record.charts import render_charts
-    from bot.record.formats import write_html, write_xlsx
-
-    charts = render_charts(summary)
-    with tempfile.TemporaryDirectory(prefix="docket-record-") as folder:
-        html = Path(folder) / f"{summary.key}-record.html"
-        xlsx = Path(folder) / f"{summary.key}-record.xlsx"
-        write_html(summary, html, charts)
-        write_xlsx(summary, xlsx)
-        files: list[tuple[str, bytes, str]] = [
-            (html.name, html.read_bytes(), f"{summary.title}: summary record"),
-            (xlsx.name, xlsx.read_bytes(), f"{summary.title}: comments and figures"),
-        ]
-    files += [(name, content, name.removesuffix(".png")) for name, content in charts.items()]
-    return files

@@ -2,61 +2,76 @@
 
 The chair starts one with `/approve N silence DATETIME [text]`; a member delegate breaks it
 with `/object N reason` before the deadline; the clock adopts the decision when the deadline
-passes unbroken.  The procedure's status only moves forward (running -> broken | adopted |
-cancelled) through conditional UPDATEs, so an objection racing the adoption cannot both win.
+passes unbroken (bot/clock/silence.py sends the news).  The procedure's status only moves
+forward (running -> broken | adopted | cancelled) through conditional UPDATEs, so an objection
+racing the adoption cannot both win.
 """
 
-import logging
-from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass
 from datetime import datetime, timedelta
-from functools import partial
-from typing import Any
+from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
-from slack_sdk.errors import SlackApiError
-from sqlalchemy import Engine, update
+from sqlalchemy import update
 from sqlmodel import Session, col, select
 
-from bot.clock.claims import Due, deliver_in_steps, settled_keys, skip
-from bot.core.db import session_scope
 from bot.domain.audit import record_audit
 from bot.domain.items import ItemState, current_decision, item_state, latest_silence
 from bot.domain.meetings import find_item, find_participant, role_ids
-from bot.parse.commands import split_number
-from bot.parse.timeparse import format_duration, parse_moment
-from bot.slack.api import Outbound
-from bot.views.messages import (
-    SlackMessage,
-    adoption_notice,
-    item_message,
-    local_time,
-    objection_notice,
-    silence_notice,
+from bot.domain.permissions import Permission, Refusal, require
+from bot.parse.approve import ObjectRequest, parse_object
+from bot.parse.timeparse import parse_moment
+from models import (
+    AgendaItem,
+    Decision,
+    Delegation,
+    Meeting,
+    Objection,
+    SilenceProcedure,
+    SilenceStatus,
 )
-from models import AgendaItem, Decision, Delegation, Meeting, Objection, SilenceProcedure
 
-log = logging.getLogger(__name__)
-
-OBJECT_USAGE = (
-    "*How to use /object* (member delegations, during a silence procedure)\n"
-    "• `/object 3 Our administration cannot accept paragraph 4 as drafted.`\n"
-    "A reason is required; it is posted in the item's thread and breaks the silence."
-)
+SilenceKind = Literal[
+    # The chair starting or ending one (through /approve):
+    "bad_deadline",  # `until_text` is not a moment in the meeting's time zone
+    "too_soon",  # shorter than the meeting's minimum: `earliest` is the first moment allowed
+    "already_running",
+    "no_proposal",  # no text given and the item has no proposed decision
+    "started",
+    "not_running",  # nothing open to end or to object to
+    "ended",
+    # A delegate objecting (/object):
+    "refused",
+    "help",
+    "bad_request",  # `request.error` says what could not be read
+    "no_such_item",
+    "too_late",  # the deadline has passed
+    "objected",
+]
 
 
 @dataclass(frozen=True)
 class SilenceOutcome:
-    """A private reply, and what to post: notices in the thread, the channel and by DM."""
+    """What a start, end or objection did; changes carry what the notices show.
 
-    reply: str
+    A change (started, ended, objected) has `item`, `procedure` (as it now stands) and `root`.
+    """
+
+    kind: SilenceKind
+    meeting: Meeting
+    number: int | None = None  # the item number asked about
     item: AgendaItem | None = None
     procedure: SilenceProcedure | None = None
-    thread_notice: SlackMessage | None = None
-    channel_notice: SlackMessage | None = None  # posted new (start) or updated in place
-    root: ItemState | None = None
-    alert: SlackMessage | None = None  # sent by DM to `alert_users`
-    alert_users: list[str] = field(default_factory=list)
+    root: ItemState | None = None  # the item's root message, redrawn
+    until_text: str = ""  # the deadline as the chair typed it
+    minimum: timedelta | None = None  # too_soon: the meeting's shortest procedure
+    earliest: datetime | None = None  # too_soon: now + minimum
+    refusal: Refusal | None = None
+    request: ObjectRequest | None = None  # what the delegate typed (/object)
+    delegation: str = ""  # objected: the objecting delegation's name
+    user_id: str = ""  # objected: the delegate
+    first: bool = False  # objected: this objection broke the silence
+    alert_users: tuple[str, ...] = ()  # objected: told by DM (chair and secretariat)
 
 
 def is_open(procedure: SilenceProcedure) -> bool:
@@ -81,30 +96,21 @@ def start_silence(
 ) -> SilenceOutcome:
     """Start a procedure (the caller has checked that `user_id` is the chair)."""
     assert item.id is not None and meeting.id is not None
+    number = item.number
     try:
         until = parse_moment(until_text, ZoneInfo(meeting.timezone))
-    except ValueError as exc:
-        return SilenceOutcome(
-            f"{exc}\nStart a silence procedure with "
-            f"`/approve {item.number} silence 2020-08-14T17:00 [decision text]`."
-        )
+    except ValueError:
+        return SilenceOutcome("bad_deadline", meeting, number, item, until_text=until_text)
     minimum = timedelta(seconds=meeting.silence_minimum_seconds)
     if until < now + minimum:
         return SilenceOutcome(
-            f"A silence procedure lasts at least {format_duration(minimum)} from now: choose a "
-            f"deadline from {local_time(now + minimum, meeting.timezone)} on."
+            "too_soon", meeting, number, item, minimum=minimum, earliest=now + minimum
         )
     if running_procedure(session, item_id=item.id) is not None:
-        return SilenceOutcome(
-            f"A silence procedure is already running on item {item.number}. End it first with "
-            f"`/approve {item.number} silence end`."
-        )
+        return SilenceOutcome("already_running", meeting, number, item)
     decision_text = text or item.proposal
     if not decision_text:
-        return SilenceOutcome(
-            f"Item {item.number} has no proposed decision; add the text: "
-            f"`/approve {item.number} silence {until_text} The PTC ...`"
-        )
+        return SilenceOutcome("no_proposal", meeting, number, item, until_text=until_text)
     procedure = SilenceProcedure(
         item_id=item.id,
         text=decision_text,
@@ -123,16 +129,8 @@ def start_silence(
         meeting_id=meeting.id,
         detail=f"item {item.number} until {until.isoformat()}",
     )
-    notice = silence_notice(meeting, item, procedure)
-    return SilenceOutcome(
-        f"Silence procedure started on item {item.number}: adopted unless a member delegation "
-        f"objects by {local_time(until, meeting.timezone)}. The notice is being posted.",
-        item=item,
-        procedure=procedure,
-        thread_notice=notice,
-        channel_notice=notice,
-        root=item_state(session, meeting=meeting, item=item, now=now),
-    )
+    root = item_state(session, meeting=meeting, item=item, now=now)
+    return SilenceOutcome("started", meeting, number, item, procedure, root)
 
 
 def end_silence(
@@ -142,7 +140,7 @@ def end_silence(
     assert item.id is not None
     procedure = latest_silence(session, item_id=item.id)
     if procedure is None or not is_open(procedure):
-        return SilenceOutcome(f"No silence procedure is running on item {item.number}.")
+        return SilenceOutcome("not_running", meeting, item.number, item)
     _finish(session, procedure, status="cancelled", now=now)
     record_audit(
         session,
@@ -152,15 +150,8 @@ def end_silence(
         meeting_id=meeting.id,
         detail=f"item {item.number}",
     )
-    notice = silence_notice(meeting, item, procedure)
-    return SilenceOutcome(
-        f"The silence procedure on item {item.number} is ended; no decision was recorded.",
-        item=item,
-        procedure=procedure,
-        thread_notice=notice,
-        channel_notice=notice,
-        root=item_state(session, meeting=meeting, item=item, now=now),
-    )
+    root = item_state(session, meeting=meeting, item=item, now=now)
+    return SilenceOutcome("ended", meeting, item.number, item, procedure, root)
 
 
 def close_open_procedure(
@@ -172,12 +163,14 @@ def close_open_procedure(
     if procedure is None or not is_open(procedure):
         return None
     # A broken procedure stays "broken" in the record; a running one was cut short.
-    final = "broken" if procedure.status == "broken" else "cancelled"
+    final: SilenceStatus = "broken" if procedure.status == "broken" else "cancelled"
     _finish(session, procedure, status=final, now=now)
     return procedure
 
 
-def _finish(session: Session, procedure: SilenceProcedure, *, status: str, now: datetime) -> None:
+def _finish(
+    session: Session, procedure: SilenceProcedure, *, status: SilenceStatus, now: datetime
+) -> None:
     session.execute(
         update(SilenceProcedure)
         .where(
@@ -205,39 +198,34 @@ def record_notice(session: Session, *, procedure_id: int, channel: str, ts: str)
 def object_to(
     session: Session, *, meeting: Meeting, user_id: str, text: str, now: datetime
 ) -> SilenceOutcome:
+    """`/object N reason`: a member delegate breaks a running procedure (or objects further)."""
     assert meeting.id is not None
     participant = find_participant(session, meeting_id=meeting.id, user_id=user_id)
-    if participant is None or participant.role != "member":
-        why = (
-            "Observers may comment but cannot object in a silence procedure."
-            if participant is not None and participant.role == "observer"
-            else "Only a delegate of a member delegation can break silence."
-        )
-        record_audit(
-            session,
-            now=now,
-            actor=user_id,
-            action="object",
-            meeting_id=meeting.id,
-            outcome="refused",
-            detail=f"{participant.role if participant else 'not registered'}",
-        )
-        return SilenceOutcome(why)
-    if text.strip().lower() in ("", "help"):
-        return SilenceOutcome(OBJECT_USAGE)
-    number, reason, head = split_number(text)
-    if number is None:
-        return SilenceOutcome(f"`{head}` is not an agenda item number.\n\n{OBJECT_USAGE}")
-    if not reason:
-        return SilenceOutcome(
-            f"Please give the reason for the objection: `/object {number} your reason`."
-        )
+    refusal = require(
+        session,
+        meeting=meeting,
+        user_id=user_id,
+        permission=Permission.OBJECT,
+        action="object",
+        now=now,
+        detail=participant.role if participant is not None else "not registered",
+    )
+    if refusal is not None:
+        return SilenceOutcome("refused", meeting, refusal=refusal)
+    assert participant is not None
+    request = parse_object(text)
+    if request.action == "help":
+        return SilenceOutcome("help", meeting, request=request)
+    if request.action == "error":
+        return SilenceOutcome("bad_request", meeting, request.number, request=request)
+    number = request.number
+    assert number is not None
     item = find_item(session, meeting_id=meeting.id, number=number)
     if item is None or item.id is None:
-        return SilenceOutcome(f"There is no item {number} on the agenda of {meeting.title}.")
+        return SilenceOutcome("no_such_item", meeting, number, request=request)
     procedure = latest_silence(session, item_id=item.id)
     if procedure is None or not is_open(procedure):
-        return SilenceOutcome(f"No silence procedure is running on item {number}.")
+        return SilenceOutcome("not_running", meeting, number, item, request=request)
     if now >= procedure.deadline_at:
         record_audit(
             session,
@@ -248,16 +236,13 @@ def object_to(
             outcome="refused",
             detail=f"item {number}: after the silence deadline",
         )
-        return SilenceOutcome(
-            f"The silence period on item {number} ended at "
-            f"{local_time(procedure.deadline_at, meeting.timezone)}; it can no longer be broken."
-        )
+        return SilenceOutcome("too_late", meeting, number, item, procedure, request=request)
     session.add(
         Objection(
             procedure_id=procedure.id or 0,
             user_id=user_id,
             delegation_id=participant.delegation_id,
-            reason=reason,
+            reason=request.reason,
             at=now,
         )
     )
@@ -278,89 +263,55 @@ def object_to(
         meeting_id=meeting.id,
         detail=f"item {number}: {name}" + (" broke silence" if first else " also objects"),
     )
-    notice = objection_notice(meeting, item, name, user_id, reason, first)
     return SilenceOutcome(
-        f"Your objection on item {number} is recorded"
-        + (": silence is broken. The chair and the secretariat are told." if first else "."),
-        item=item,
-        procedure=procedure,
-        thread_notice=notice,
-        channel_notice=silence_notice(meeting, item, procedure),
+        "objected",
+        meeting,
+        number,
+        item,
+        procedure,
         root=item_state(session, meeting=meeting, item=item, now=now),
-        alert=notice,
-        alert_users=role_ids(session, meeting_id=meeting.id, role="chair")
-        + role_ids(session, meeting_id=meeting.id, role="secretariat"),
+        request=request,
+        delegation=name,
+        user_id=user_id,
+        first=first,
+        alert_users=tuple(
+            role_ids(session, meeting_id=meeting.id, role="chair")
+            + role_ids(session, meeting_id=meeting.id, role="secretariat")
+        ),
     )
 
 
-# -- adoption (the clock) -----------------------------------------------------------------------
+# -- adoption (the clock's job sends the news) --------------------------------------------------
 
 
-def adopt_unbroken(engine: Engine, out: Outbound, *, now: datetime) -> list[str]:
-    """Adopt every procedure whose deadline passed unbroken; post, once."""
-    with session_scope(engine) as session:
-        rows = session.exec(
-            select(SilenceProcedure, AgendaItem)
-            .join(AgendaItem, col(AgendaItem.id) == col(SilenceProcedure.item_id))
-            .where(
-                col(SilenceProcedure.status).in_(["running", "adopted"]),
-                col(SilenceProcedure.deadline_at) <= now,
-            )
+@dataclass(frozen=True)
+class Adoption:
+    """A procedure adopted unbroken: the decision it recorded, and where to announce it."""
+
+    procedure: SilenceProcedure
+    decision: Decision
+    item: AgendaItem
+    meeting: Meeting
+
+
+def adoptions_due(session: Session, *, now: datetime) -> list[tuple[SilenceProcedure, AgendaItem]]:
+    """Procedures whose deadline has passed: running (to adopt) or adopted (maybe unannounced)."""
+    rows = session.exec(
+        select(SilenceProcedure, AgendaItem)
+        .join(AgendaItem, col(AgendaItem.id) == col(SilenceProcedure.item_id))
+        .where(
+            col(SilenceProcedure.status).in_(["running", "adopted"]),
+            col(SilenceProcedure.deadline_at) <= now,
         )
-        due = [
-            Due(f"silence:{p.id}", "silence", item.meeting_id, item.id, p.deadline_at)
-            for p, item in rows
-        ]
-        settled = settled_keys(session, keys=[d.key + ":notice" for d in due])
-    done: list[str] = []
-    for delivery in (d for d in due if d.key + ":notice" not in settled):
-        procedure_id = int(delivery.key.split(":")[1])
-        with session_scope(engine) as session:
-            adopted = _adopt(session, procedure_id=procedure_id)
-            if adopted is not None:
-                procedure, decision, item, meeting = adopted
-                notice = adoption_notice(meeting, item, decision)
-                channel_notice = silence_notice(meeting, item, procedure)
-                root = item_message(item_state(session, meeting=meeting, item=item, now=now))
-        if adopted is None:  # broken or ended after all: nothing to announce
-            skip(
-                engine,
-                [replace(delivery, key=delivery.key + s) for s in ("", ":root", ":notice")],
-                now=now,
-                reason="not adopted: silence was broken or ended",
-            )
-            continue
-        assert item.post_channel is not None and item.post_ts is not None
-        channel, ts = item.post_channel, item.post_ts
-        update_notice: Callable[[], object] = (
-            partial(out.update, procedure.notice_channel, procedure.notice_ts, channel_notice)
-            if procedure.notice_channel and procedure.notice_ts
-            else (lambda: None)  # the channel notice was never posted: nothing to redraw
-        )
-
-        try:
-            finished = deliver_in_steps(
-                engine,
-                delivery,
-                [
-                    ("", partial(out.post, channel, notice, thread_ts=ts)),
-                    (":root", partial(out.update, channel, ts, root)),
-                    (":notice", update_notice),
-                ],
-                now=now,
-            )
-        except SlackApiError as exc:
-            log.warning("announcing adoption on item %s failed, will retry: %s", item.number, exc)
-            continue
-        if finished:
-            done.append(f"{meeting.key}: item {item.number} adopted by silence procedure")
-    return done
+    )
+    return list(rows)
 
 
-def _adopt(
-    session: Session, *, procedure_id: int
-) -> tuple[SilenceProcedure, Decision, AgendaItem, Meeting] | None:
-    """Record the adoption once (a retried delivery finds it already recorded)."""
+def adopt(session: Session, *, procedure_id: int) -> Adoption | None:
+    """Record the adoption once (a retried delivery finds it already recorded).
+
+    None when the procedure was broken or ended after all: nothing to announce.
+    """
     procedure = session.get(SilenceProcedure, procedure_id)
     if procedure is None:
         return None
@@ -400,9 +351,9 @@ def _adopt(
             detail=f"item {item.number}: decision {decision.id}",
         )
         session.refresh(procedure)
-        return procedure, decision, item, meeting
+        return Adoption(procedure, decision, item, meeting)
     if procedure.status == "adopted" and procedure.decision_id is not None:
         recorded = session.get(Decision, procedure.decision_id)
         assert recorded is not None
-        return procedure, recorded, item, meeting
+        return Adoption(procedure, recorded, item, meeting)
     return None

@@ -8,13 +8,18 @@ from typing import Any
 
 from bot.views.labels import DECISION_LABELS, decision_label
 from bot.views.messages import OPEN_DECISION_FORM, date_token, escape
-from models import AgendaItem, Decision, Meeting
+from models import DECISION_KINDS, AgendaItem, Decision, DecisionKind, Meeting
 
 DECISION_FORM = "decide_item"  # the modal's callback_id
 OUTCOME_BLOCK, OUTCOME_ACTION = "outcome", "outcome_choice"
 TEXT_BLOCK, TEXT_ACTION = "decision_text", "decision_text_input"
 POST_ITEM, ANNOUNCE_ITEM = "agenda_post_item", "agenda_announce_item"
 OPEN_FORM = OPEN_DECISION_FORM  # the button on an item's root message (drawn in bot/views.py)
+# What the decision form says under a field it cannot take.
+CHOOSE_OUTCOME = "Choose an outcome."
+WRITE_DECISION = "Write the decision to record."
+FORM_OUT_OF_DATE = "This form is out of date."
+REFUSAL_LIMIT = 300  # a refusal shown under the form's text field is cut to this
 
 
 def _plain(text: str) -> dict[str, Any]:
@@ -67,15 +72,19 @@ def decision_form(meeting: Meeting, item: AgendaItem) -> dict[str, Any]:
     }
 
 
-def read_decision_form(view: dict[str, Any]) -> tuple[int | None, int | None, str, str]:
-    """(meeting id, item number, outcome, text) from a submitted decision form."""
+def read_decision_form(
+    view: dict[str, Any],
+) -> tuple[int | None, int | None, DecisionKind | None, str]:
+    """(meeting id, item number, outcome, text) from a submitted decision form; the outcome is
+    None unless it is one the form offers."""
     try:
         meta = json.loads(view.get("private_metadata") or "{}")
     except ValueError:
         meta = {}
     values = (view.get("state") or {}).get("values") or {}
     chosen = ((values.get(OUTCOME_BLOCK) or {}).get(OUTCOME_ACTION) or {}).get("selected_option")
-    outcome = (chosen or {}).get("value", "")
+    value = (chosen or {}).get("value", "")
+    outcome = next((kind for kind in DECISION_KINDS if kind == value), None)
     text = ((values.get(TEXT_BLOCK) or {}).get(TEXT_ACTION) or {}).get("value") or ""
     return meta.get("meeting_id"), meta.get("number"), outcome, text.strip()
 
@@ -144,3 +153,21 @@ def announcement(item: AgendaItem, permalink: str | None, *, closed: bool) -> st
     if closed:
         return f"{head}. Comments are closed ({where})."
     return f"{head} is open for comments: reply in {where}."
+
+
+def agenda_text(meeting: Meeting) -> str:
+    """The private agenda's fallback text."""
+    return f"Agenda of {meeting.title}"
+
+
+# The private notes under the agenda after a posting button (the secretariat's).
+NOT_POSTED_YET = "That item is not posted yet."
+
+
+def post_result_note(number: int, outcome: str, detail: str) -> str:
+    """What "Post now" did: `outcome` is bot.clock.posting's (posted, not_open, failed...)."""
+    return f"Item {number}: {outcome.replace('_', ' ')} {detail}"
+
+
+def posted_again_note(number: int) -> str:
+    return f"Item {number} posted again."

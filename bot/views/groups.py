@@ -1,23 +1,34 @@
 """Block Kit and text for drafting groups: the form, the welcome, the link, the answers.
 
-Pure builders, like bot/views.py: domain objects in, views, blocks or text out.  The form's
-block ids are the field names `bot.domain.groups.create_group` reports errors under.
+Pure builders: domain values in (bot/domain/groups.py's outcomes and rows), views, blocks or
+text out.  The form's block ids are the field names `bot.domain.groups.GroupProblem` is under.
 """
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from bot.domain.attribution import attribution
+from bot.domain.groups import (
+    NAME_LIMIT,
+    PURPOSE_LIMIT,
+    TOPIC_LIMIT,
+    GroupCommand,
+    GroupOutcome,
+    GroupProblem,
+    SetUpReport,
+    SetUpStep,
+)
+from bot.parse.group import GroupParseError, GroupRequest
 from bot.views.messages import SlackMessage, escape
+from bot.views.refusals import refusal_text
 from models import AgendaItem, Delegation, DraftingGroup, Meeting, Participant
-
-if TYPE_CHECKING:  # the report's type lives with the set-up; views only format it
-    from bot.domain.groups import GroupRequest, SetUpReport
 
 GROUP_FORM = "drafting_group"  # the modal's callback_id
 NAME, ITEM, TOPIC, MEMBERS, PURPOSE = "name", "item", "topic", "members", "purpose"
 ITEM_OPTIONS = 100  # Slack's limit on a static select's options
+EXPIRED_FORM = "This form is out of date: run /group again."  # its meeting is gone
 
 USAGE = """*/group*: set up a drafting group in a private channel (secretariat only).
 • `/group`: the form (name, agenda item or topic, members, purpose)
@@ -114,17 +125,150 @@ def usage(error: str = "") -> str:
     return f"{error}\n\n{USAGE}" if error else USAGE
 
 
-def set_up_text(report: "SetUpReport") -> str:
+PARSE_ERRORS: dict[GroupParseError, str] = {
+    "user_group": "Name each member with their own @mention: user groups are not expanded.",
+    "no_name": "Give the group a name before its members.",
+    "no_members": "Name the members with @mentions.",
+    "unreadable_members": (
+        "The members could not be read: pick each one from the list Slack shows as you "
+        "type @, so that the name becomes a mention."
+    ),
+}
+
+
+def command_reply(meeting: Meeting, command: GroupCommand) -> str:
+    """The private answer to a `/group` that opens no form."""
+    match command.outcome:
+        case "refused":
+            assert command.refusal is not None
+            return refusal_text(command.refusal)
+        case "no_such_item":
+            return usage(f"{meeting.title} has no agenda item {command.request.item_number}.")
+        case "list":
+            return group_list(meeting, list(command.groups))
+        case "help":
+            error = command.request.error
+            return usage(PARSE_ERRORS[error] if error is not None else "")
+        case "create":
+            assert command.created is not None
+            return created_reply(meeting, command.created)
+        case "form":  # answered by opening the form, not in words
+            return ""
+
+
+def created_reply(meeting: Meeting, outcome: GroupOutcome) -> str:
+    """The private answer to a one-line `/group`: what is being set up, or why nothing is."""
+    match outcome.outcome:
+        case "created":
+            assert outcome.group is not None
+            item = outcome.item
+            where = f"item {item.number}'s thread" if item is not None else "the meeting channel"
+            return (
+                f"Setting up the drafting group “{outcome.group.name}”: a private channel for "
+                f"{_people(outcome.members)} and you, linked from {where}. I will tell you here "
+                "when it is ready."
+            )
+        case "resumed":
+            assert outcome.group is not None
+            return (
+                f"The drafting group “{outcome.group.name}” exists but its set-up had not "
+                "finished: finishing it now, with the members first named. I will tell you here "
+                "when it is ready."
+            )
+        case "invalid":
+            lines = [f"• {problem_text(meeting, p, in_form=False)}" for p in outcome.problems]
+            return "Nothing was set up:\n" + "\n".join(lines) + f"\n\n{USAGE}"
+        case "refused":
+            assert outcome.refusal is not None
+            return refusal_text(outcome.refusal)
+
+
+def form_errors(meeting: Meeting, outcome: GroupOutcome) -> dict[str, str]:
+    """What the form shows under its fields when a submission is invalid or refused."""
+    if outcome.refusal is not None:
+        return {NAME: refusal_text(outcome.refusal)}
+    return {p.field: problem_text(meeting, p, in_form=True) for p in outcome.problems}
+
+
+def problem_text(meeting: Meeting, problem: GroupProblem, *, in_form: bool) -> str:
+    """One problem in words.  A modal shows no mentions, so the form's are plain text."""
+    match problem.code:
+        case "name_missing":
+            return "Give the group a name."
+        case "name_too_long":
+            return f"A name has at most {NAME_LIMIT} characters."
+        case "name_taken":
+            existing = problem.existing
+            assert existing is not None
+            channel = f" (<#{existing.channel}>)" if existing.channel and not in_form else ""
+            return (
+                f"{meeting.title} already has a drafting group named “{existing.name}”"
+                f"{channel}. Choose another name."
+            )
+        case "no_such_item":
+            return f"{meeting.title} has no agenda item {problem.item_number}."
+        case "topic_missing":
+            return "Choose the agenda item the group works on, or write its topic."
+        case "topic_too_long":
+            return f"A topic has at most {TOPIC_LIMIT} characters."
+        case "purpose_too_long":
+            return f"The purpose has at most {PURPOSE_LIMIT} characters."
+        case "no_members":
+            return "Choose at least one member."
+        case "not_on_roster":
+            return _not_on_roster(meeting, problem.users, plain=in_form)
+
+
+def _not_on_roster(meeting: Meeting, unknown: tuple[str, ...], *, plain: bool) -> str:
+    if plain:  # a modal shows no mentions: the list of names chosen is right above
+        count = "One person" if len(unknown) == 1 else f"{len(unknown)} people"
+        return (
+            f"{count} chosen {'is' if len(unknown) == 1 else 'are'} not on the roster of "
+            f"{meeting.title}: only registered participants can be members."
+        )
+    return (
+        f"Not on the roster of {meeting.title}: {_people(unknown)}. Only registered "
+        "participants can be members."
+    )
+
+
+def _people(user_ids: Sequence[str]) -> str:
+    return ", ".join(f"<@{u}>" for u in user_ids)
+
+
+SET_UP_STEPS: dict[SetUpStep, str] = {
+    "create_channel": "creating the private channel",
+    "invite": "inviting the members",
+    "welcome": "posting the welcome",
+    "link": "posting the link",
+}
+
+
+def set_up_failure(step: SetUpStep, slack_error: str) -> str:
+    """The failed step and Slack's error, as the group's note keeps it and the report says it."""
+    return f"{SET_UP_STEPS[step]}: {slack_error}"
+
+
+def set_up_error(report: SetUpReport) -> str:
+    """The failure in `report`, or "" when none."""
+    if report.failed_step is None:
+        return ""
+    return set_up_failure(report.failed_step, report.slack_error)
+
+
+def set_up_text(report: SetUpReport) -> str:
     """The private report to the convener once the set-up has run."""
     name = escape(report.name)
     if report.outcome != "done":
         return (
             f":warning: The drafting group “{name}” is not set up yet: Slack refused "
-            f"{report.error}. Nothing is lost: run the same `/group` again to finish it."
+            f"{set_up_error(report)}. Nothing is lost: run the same `/group` again to finish it."
         )
+    number = report.linked_item
+    linked_in = f"item {number}'s thread" if number is not None else "the meeting channel"
     text = (
         f":white_check_mark: The drafting group “{name}” is ready in <#{report.channel}> "
-        f"(private), linked from {report.linked_in}. Invited: "
+        f"(private), linked from {linked_in}. Invited: "
         + (", ".join(f"<@{u}>" for u in report.invited) or "nobody")
         + "."
     )
@@ -158,7 +302,7 @@ def outsider_notice(group_name: str, secretariat: tuple[str, ...]) -> str:
 
 
 def group_modal(
-    meeting: Meeting, items: list[AgendaItem], *, item_number: int | None = None
+    meeting: Meeting, items: Sequence[AgendaItem], *, item_number: int | None = None
 ) -> dict[str, Any]:
     """The secretariat's form: name, item (or a topic), members, purpose."""
     options = [
@@ -226,10 +370,8 @@ def group_modal(
     }
 
 
-def read_group_form(view: dict[str, Any]) -> "tuple[int | None, GroupRequest]":
+def read_group_form(view: dict[str, Any]) -> tuple[int | None, GroupRequest]:
     """(meeting id, the request) from a submitted form, unchecked."""
-    from bot.domain.groups import GroupRequest
-
     try:
         meta = json.loads(view.get("private_metadata") or "{}")
     except ValueError:
@@ -250,6 +392,5 @@ def read_group_form(view: dict[str, Any]) -> "tuple[int | None, GroupRequest]":
         topic=field(TOPIC).get("value") or "",
         members=tuple(m for m in members if isinstance(m, str)),
         purpose=field(PURPOSE).get("value") or "",
-        from_form=True,
     )
     return (meeting_id if isinstance(meeting_id, int) else None), request

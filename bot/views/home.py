@@ -8,22 +8,20 @@ long lists end with "… and N more", and when many meetings would still overflo
 gets a fair share of the blocks.
 """
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from bot.domain.home import (
+    ChairSection,
+    ConcernLine,
+    DelegateSection,
+    Figures,
+    GroupLine,
+    Home,
+    ItemLine,
+    MeetingHome,
+    SilenceLine,
+)
 from bot.views.messages import date_token, document_link, escape
-
-if TYPE_CHECKING:  # the Home's types live with the domain; views only format them
-    from bot.domain.home import (
-        ChairSection,
-        ConcernLine,
-        DelegateSection,
-        Figures,
-        GroupLine,
-        Home,
-        ItemLine,
-        MeetingHome,
-        SilenceLine,
-    )
 
 MAX_BLOCKS = 100  # Slack's limit for a Home view
 SECTION_LIMIT = 2900  # Slack refuses a section text over 3000 characters
@@ -36,7 +34,7 @@ Block = dict[str, Any]
 ROLE_NAMES = {"member": "member", "observer": "observer"}
 
 
-def home_view(home: "Home") -> dict[str, Any]:
+def home_view(home: Home) -> dict[str, Any]:
     if not home.meetings:
         return {"type": "home", "callback_id": "docket_home", "blocks": no_role_blocks()}
     groups = [meeting_blocks(meeting, home) for meeting in home.meetings]
@@ -60,7 +58,7 @@ def no_role_blocks() -> list[Block]:
     ]
 
 
-def meeting_blocks(meeting: "MeetingHome", home: "Home") -> list[Block]:
+def meeting_blocks(meeting: MeetingHome, home: Home) -> list[Block]:
     roles = []
     if meeting.delegate is not None:
         roles.append(
@@ -91,7 +89,7 @@ def meeting_blocks(meeting: "MeetingHome", home: "Home") -> list[Block]:
     return blocks
 
 
-def _group_line(group: "GroupLine") -> str:
+def _group_line(group: GroupLine) -> str:
     about = f"item {group.item}" if group.item is not None else escape(group.topic or group.name)
     return f"• <#{group.channel}> {escape(group.name)} · on {about}"
 
@@ -99,7 +97,7 @@ def _group_line(group: "GroupLine") -> str:
 # -- a delegate -----------------------------------------------------------------------------------
 
 
-def delegate_blocks(section: "DelegateSection", meeting: "MeetingHome") -> list[Block]:
+def delegate_blocks(section: DelegateSection, meeting: MeetingHome) -> list[Block]:
     items = section.open_items
     done = sum(item.commented for item in items)
     if meeting.closed:
@@ -133,7 +131,7 @@ def delegate_blocks(section: "DelegateSection", meeting: "MeetingHome") -> list[
     return blocks
 
 
-def _concern_line(concern: "ConcernLine", timezone: str) -> str:
+def _concern_line(concern: ConcernLine, timezone: str) -> str:
     document = document_link(concern.code, concern.url)
     return (
         f"• *Item {concern.number}* {escape(concern.title)} · {document} · final concerns by "
@@ -141,7 +139,7 @@ def _concern_line(concern: "ConcernLine", timezone: str) -> str:
     )
 
 
-def _delegate_line(item: "ItemLine", timezone: str) -> str:
+def _delegate_line(item: ItemLine, timezone: str) -> str:
     state = ":white_check_mark: commented" if item.commented else ":hourglass: not yet"
     deadline = (
         f" · comments by {date_token(item.deadline_at, timezone)}" if item.deadline_at else ""
@@ -152,7 +150,7 @@ def _delegate_line(item: "ItemLine", timezone: str) -> str:
 # -- the chair ------------------------------------------------------------------------------------
 
 
-def chair_blocks(section: "ChairSection", meeting: "MeetingHome") -> list[Block]:
+def chair_blocks(section: ChairSection, meeting: MeetingHome) -> list[Block]:
     if section.awaiting:
         heading = f"*Awaiting your decision* ({len(section.awaiting)})"
         lines = [_chair_line(item, meeting.timezone) for item in section.awaiting]
@@ -173,7 +171,7 @@ def chair_blocks(section: "ChairSection", meeting: "MeetingHome") -> list[Block]
     return blocks
 
 
-def _chair_line(item: "ItemLine", timezone: str) -> str:
+def _chair_line(item: ItemLine, timezone: str) -> str:
     parts = [f"• {_item_label(item)}"]
     if item.deadline_at is not None:
         when = date_token(item.deadline_at, timezone)
@@ -186,7 +184,7 @@ def _chair_line(item: "ItemLine", timezone: str) -> str:
     return " · ".join(parts) + _link(item.link)
 
 
-def _silence_line(silence: "SilenceLine", timezone: str, *, hint: bool) -> str:
+def _silence_line(silence: SilenceLine, timezone: str, *, hint: bool) -> str:
     when = date_token(silence.deadline_at, timezone)
     label = f"*Item {silence.number}: {escape(_clip(silence.title, TITLE_LIMIT))}*"
     if silence.status == "broken":
@@ -202,7 +200,7 @@ def _silence_line(silence: "SilenceLine", timezone: str, *, hint: bool) -> str:
 # -- the secretariat ------------------------------------------------------------------------------
 
 
-def secretariat_blocks(figures: "Figures", meeting: "MeetingHome") -> list[Block]:
+def secretariat_blocks(figures: Figures, meeting: MeetingHome) -> list[Block]:
     kinds = figures.by_kind
     text = "\n".join(
         [
@@ -299,7 +297,7 @@ def _sections(heading: str, lines: list[str]) -> list[Block]:
     return blocks
 
 
-def _item_label(item: "ItemLine") -> str:
+def _item_label(item: ItemLine) -> str:
     return f"*Item {item.number}: {escape(_clip(item.title, TITLE_LIMIT))}*"
 
 

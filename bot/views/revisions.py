@@ -1,19 +1,41 @@
-"""Block Kit for revised documents and final concerns: the form, the notices, the reminders.
+"""Every word about revised documents and final concerns: `/revise`'s answers and usage, the
+form and its errors, the thread notice, the direct messages, the reminders and closing notices.
 
-Pure builders, like bot/views.py: domain objects in, view or message out.
+Pure builders: domain values in (bot/domain/revisions.py), text, view or message out.
 """
 
 import json
 from datetime import UTC, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
-from bot.views.messages import SlackMessage, date_token, document_link, escape
+from bot.domain.revisions import (
+    CODE_LIMIT,
+    NOTE_LIMIT,
+    TITLE_LIMIT,
+    ReviseOutcome,
+    RevisionField,
+    RevisionProblem,
+)
+from bot.parse.revise import ReviseCommand
+from bot.parse.timeparse import parse_moment
+from bot.views.messages import SlackMessage, date_token, document_link, escape, local_time
+from bot.views.refusals import refusal_text
 from models import AgendaItem, Meeting, RevisedDocument
 
 REVISE_FORM = "revise_document"  # the modal's callback_id
 CODE_BLOCK, TITLE_BLOCK, URL_BLOCK = "revision_code", "revision_title", "revision_url"
 NOTE_BLOCK, UNTIL_BLOCK = "revision_note", "revision_concerns_until"
 VALUE = "value"  # every input's action_id: one element per block
+BLOCKS: dict[RevisionField, str] = {
+    "code": CODE_BLOCK,
+    "title": TITLE_BLOCK,
+    "url": URL_BLOCK,
+    "note": NOTE_BLOCK,
+    "until": UNTIL_BLOCK,
+}
+FORM_ERROR_LIMIT = 300  # characters Slack shows under a form's field
+EXPIRED_FORM = "This form is out of date: use /revise again."
 
 USAGE = (
     "*How to use /revise* (secretariat)\n"
@@ -209,3 +231,135 @@ def published_reply(item: AgendaItem, revision: RevisedDocument, timezone: str) 
         return f"{head} {going}"
     when = date_token(revision.concerns_deadline_at, timezone)
     return f"{head} Final concerns are open until {when}. {going}"
+
+
+# -- answers to /revise and the form --------------------------------------------------------------
+
+
+def command_reply(meeting: Meeting, outcome: ReviseOutcome) -> str:
+    """The private answer to a `/revise` that opens no form."""
+    match outcome.outcome:
+        case "refused":
+            assert outcome.refusal is not None
+            return refusal_text(outcome.refusal)
+        case "help":
+            return USAGE
+        case "bad_command":
+            assert outcome.command is not None
+            return f"{parse_error_text(outcome.command)}\n\n{USAGE}"
+        case "no_such_item" | "not_posted":
+            return item_problem_text(meeting, outcome)
+        case "invalid":
+            lines = [problem_text(meeting, outcome.number, p) for p in outcome.problems]
+            return "\n".join(lines) + f"\n\n{USAGE}"
+        case "published":
+            assert outcome.item is not None and outcome.revision is not None
+            return published_reply(outcome.item, outcome.revision, meeting.timezone)
+        case "form":  # answered by opening the form, not in words
+            return ""
+
+
+def form_errors(meeting: Meeting, outcome: ReviseOutcome) -> dict[str, str]:
+    """What the form shows under its fields when a submission is refused or invalid."""
+    match outcome.outcome:
+        case "refused":
+            assert outcome.refusal is not None
+            errors = {CODE_BLOCK: refusal_text(outcome.refusal)}
+        case "no_such_item" | "not_posted":
+            errors = {CODE_BLOCK: item_problem_text(meeting, outcome)}
+        case "invalid":
+            errors = {
+                BLOCKS[p.field]: problem_text(meeting, outcome.number, p) for p in outcome.problems
+            }
+        case _:
+            errors = {}
+    return {block: text[:FORM_ERROR_LIMIT] for block, text in errors.items()}
+
+
+def parse_error_text(command: ReviseCommand) -> str:
+    match command.error:
+        case "not_a_number":
+            return f"`{command.word}` is not an agenda item number."
+        case "no_link":
+            return "Give the revised document's code and its link after the item number."
+        case "no_deadline":
+            return "Give the final-concerns deadline after `until`."
+        case None:
+            return ""
+
+
+def item_problem_text(meeting: Meeting, outcome: ReviseOutcome) -> str:
+    """Why item `outcome.number` cannot have a revised document."""
+    if outcome.outcome == "not_posted":
+        return (
+            f"Item {outcome.number} is not posted yet: a revised document is published in the "
+            "item's thread, so post the item first (`/agenda`)."
+        )
+    return f"There is no item {outcome.number} on the agenda of {meeting.title}."
+
+
+def problem_text(meeting: Meeting, number: int | None, problem: RevisionProblem) -> str:
+    """One thing wrong with a revision on item `number`, in words."""
+    zone = meeting.timezone
+    match problem.code:
+        case "code_missing":
+            return "Give the revised document's code, e.g. PC0601E1/Rev.1."
+        case "code_too_long":
+            return f"A document code has at most {CODE_LIMIT} characters."
+        case "not_a_link":
+            return (
+                f"`{problem.text[:80]}` is not a link: give the document's address, starting "
+                "with https://."
+            )
+        case "title_too_long":
+            return f"A title has at most {TITLE_LIMIT} characters."
+        case "note_too_long":
+            return f"Say what changed in at most {NOTE_LIMIT} characters."
+        case "bad_deadline":
+            return moment_problem(problem.text, zone)
+        case "deadline_past":
+            assert problem.at is not None
+            return (
+                f"{local_time(problem.at, zone)} is in the past; final concerns must close ahead."
+            )
+        case "no_comment_deadline":
+            return (
+                f"Item {number} has no comment deadline, so there is no comment period for a "
+                "final-concerns window to follow."
+            )
+        case "before_comment_deadline":
+            assert problem.at is not None
+            return (
+                f"Comments on item {number} close {local_time(problem.at, zone)}; final "
+                "concerns must close after that."
+            )
+        case "decided":
+            return (
+                f"Item {number} is decided: publish the revision without a final-concerns deadline."
+            )
+        case "window_open":
+            running = problem.running
+            assert running is not None and running.concerns_deadline_at is not None
+            return (
+                f"Final concerns on {running.code} are open until "
+                f"{local_time(running.concerns_deadline_at, zone)}: publish this revision "
+                "without a deadline, or once that window has closed."
+            )
+        case "duplicate":
+            return (
+                f"{problem.text} at this link is already published on item {number}: nothing "
+                "was done."
+            )
+
+
+def moment_problem(text: str, timezone: str) -> str:
+    """Why `text` is no moment, in the parser's own words (which start with the text quoted).
+
+    The domain only says that the deadline could not be read; the explanation is the one the
+    meeting-file validator gives too, so it is asked of the parser here.
+    """
+    try:
+        parse_moment(text, ZoneInfo(timezone))
+    except ValueError as exc:
+        return str(exc)
+    return f"`{text}` is not a moment."  # not reached: the domain refused it

@@ -1,0 +1,81 @@
+"""The one claim helper: claim, send, mark sent or release; retake what a dead process left."""
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from slack_sdk.errors import SlackApiError
+from sqlalchemy import Engine
+from sqlmodel import select
+
+from bot.clock.claims import CLAIM_TIMEOUT, Due, claim, deliver, deliver_one
+from bot.core.db import create_schema, make_engine, session_scope
+from models import Delivery, Meeting
+
+NOW = datetime(2020, 7, 10, 9, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def engine(tmp_path: Path) -> Engine:
+    engine = make_engine(f"sqlite:///{tmp_path / 'claims.db'}")
+    create_schema(engine)
+    with session_scope(engine) as session:  # deliveries belong to a meeting
+        session.add(
+            Meeting(
+                id=1,
+                key="k",
+                title="PTC",
+                channel="C0TEST0001",
+                timezone="UTC",
+                created_at=NOW,
+                updated_at=NOW,
+            )
+        )
+    return engine
+
+
+def due(key: str) -> Due:
+    return Due(key, "reminder", meeting_id=1, item_id=None, due_at=NOW)
+
+
+def row(engine: Engine, key: str) -> Delivery:
+    with session_scope(engine) as session:
+        found = session.exec(select(Delivery).where(Delivery.key == key)).one()
+        session.expunge(found)
+        return found
+
+
+def test_a_sent_delivery_is_marked_and_never_sent_again(engine: Engine):
+    sent: list[str] = []
+    first = deliver_one(engine, due("a"), lambda: sent.append("a"), now=NOW)
+    again = deliver_one(engine, due("a"), lambda: sent.append("a"), now=NOW + timedelta(days=1))
+    assert (first.outcome, again.outcome, sent) == ("sent", "held_elsewhere", ["a"])
+    assert row(engine, "a").sent_at == NOW
+
+
+def test_a_slack_refusal_releases_the_claim_for_the_next_beat(engine: Engine):
+    def refuse() -> None:
+        raise SlackApiError("refused", {"ok": False, "error": "channel_not_found"})
+
+    failed = deliver_one(engine, due("b"), refuse, now=NOW)
+    assert (failed.outcome, failed.error) == ("failed", "channel_not_found")
+    assert row(engine, "b").claimed_at is None and row(engine, "b").note == "channel_not_found"
+    retried = deliver_one(engine, due("b"), lambda: None, now=NOW + timedelta(minutes=1))
+    assert retried.outcome == "sent"
+
+
+def test_a_claim_left_by_a_dead_process_is_retaken_only_after_the_timeout(engine: Engine):
+    _, held = claim(engine, [due("c")], now=NOW)  # a clock that claimed, then died
+    assert held
+    soon = deliver_one(engine, due("c"), lambda: None, now=NOW + CLAIM_TIMEOUT - timedelta(1))
+    late = deliver_one(engine, due("c"), lambda: None, now=NOW + CLAIM_TIMEOUT + timedelta(1))
+    assert (soon.outcome, late.outcome) == ("held_elsewhere", "sent")
+
+
+def test_a_batch_sends_only_what_this_process_holds(engine: Engine):
+    claim(engine, [due("d1")], now=NOW)  # another clock holds d1
+    seen: list[list[str]] = []
+    attempt = deliver(
+        engine, [due("d1"), due("d2")], lambda held: seen.append([d.key for d in held]), now=NOW
+    )
+    assert attempt.outcome == "sent" and seen == [["d2"]]
