@@ -19,7 +19,7 @@ from sqlmodel import col
 from bot.clock.claims import claimable
 from bot.core.db import session_scope
 from bot.domain.audit import record_audit
-from bot.domain.items import item_state
+from bot.domain.items import PostOutcome, item_state
 from bot.domain.meetings import find_meeting, list_items
 from bot.views.messages import item_message
 from models import AgendaItem, Meeting
@@ -28,7 +28,7 @@ from models import AgendaItem, Meeting
 @dataclass(frozen=True)
 class PostResult:
     number: int
-    outcome: str  # posted | already_posted | not_open | claimed_elsewhere | failed | unknown
+    outcome: PostOutcome
     detail: str = ""
 
 

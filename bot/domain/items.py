@@ -7,12 +7,18 @@ the database, so the message never shows a state the record does not hold.
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Literal
 
 from sqlmodel import Session, col, select
 
 from bot.domain.concern_phase import item_revisions, open_window
 from bot.domain.meetings import item_documents
 from models import AgendaItem, Decision, Document, Meeting, RevisedDocument, SilenceProcedure
+
+# What became of posting an item's root message (bot/clock/posting.py does it; views say it).
+PostOutcome = Literal[
+    "posted", "already_posted", "not_open", "claimed_elsewhere", "failed", "unknown"
+]
 
 
 @dataclass(frozen=True)

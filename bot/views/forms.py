@@ -6,6 +6,7 @@ Pure builders, like bot/views.py: domain objects in, view or blocks out.
 import json
 from typing import Any
 
+from bot.domain.items import PostOutcome
 from bot.views.labels import DECISION_LABELS, decision_label
 from bot.views.messages import OPEN_DECISION_FORM, date_token, escape
 from models import DECISION_KINDS, AgendaItem, Decision, DecisionKind, Meeting
@@ -164,7 +165,7 @@ def agenda_text(meeting: Meeting) -> str:
 NOT_POSTED_YET = "That item is not posted yet."
 
 
-def post_result_note(number: int, outcome: str, detail: str) -> str:
+def post_result_note(number: int, outcome: PostOutcome, detail: str) -> str:
     """What "Post now" did: `outcome` is bot.clock.posting's (posted, not_open, failed...)."""
     return f"Item {number}: {outcome.replace('_', ' ')} {detail}"
 

@@ -31,7 +31,7 @@ from bot.demo.script import (
     summary_counts,
 )
 
-MEETING_FILE = Path(__file__).resolve().parents[1] / "examples" / "ptc-2020.yaml"
+MEETING_FILE = Path(__file__).resolve().parents[2] / "examples" / "ptc-2020.yaml"
 USER_ID = re.compile(r"^[UW][A-Z0-9]{8,10}$")
 EMAIL = re.compile(r"^[a-z0-9._-]+@[a-z0-9.-]+\.example$")
 

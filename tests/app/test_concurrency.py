@@ -16,8 +16,8 @@ from sqlmodel import col, select
 from bot.core.db import session_scope
 from bot.demo.standin import SlackSender
 from models import Comment, CommentRevision, Decision
+from tests.cli.test_processes import free_port, procfile_command, start, wait_until_healthy
 from tests.conftest import SIGNING_SECRET, Bot, Meeting
-from tests.test_processes import free_port, procfile_command, start, wait_until_healthy
 
 WORKERS = 3
 

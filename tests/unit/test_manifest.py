@@ -9,7 +9,7 @@ from slack_bolt import App
 
 from handlers import register_all
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 NEEDED_SCOPES = {
     "channels:history",
     "groups:history",

@@ -19,7 +19,7 @@ from bot.demo.standin import SlackSender
 from models import Comment
 from tests.conftest import SIGNING_SECRET, Bot, Meeting
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def free_port() -> int:

@@ -1,0 +1,1 @@
+"""The command line, the processes of the Procfile, migrations and the database layer."""

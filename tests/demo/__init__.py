@@ -1,0 +1,1 @@
+"""The local Slack stand-in itself: it answers as strictly as Slack does."""
