@@ -111,7 +111,8 @@ def create_app() -> DocketWSGI:
     if behind is not None:  # the release step migrates; web workers never race to do it
         raise SystemExit(f"error: {behind}")
     database = Database(engine)
-    return DocketWSGI(build_app(settings, database), database)
+    bolt = build_app(settings, database)
+    return DocketWSGI(bolt, database, signing_secret=settings.slack_signing_secret or "")
 
 
 def serve_locally(
@@ -126,4 +127,5 @@ def serve_locally(
 ) -> LocalServer:
     """The app over real HTTP from a thread of this process: `run`, the demo and the tests."""
     bolt = build_app(settings, database, client=client, executor=executor, clock=clock)
-    return LocalServer(DocketWSGI(bolt, database), host=host, port=port)
+    wsgi = DocketWSGI(bolt, database, signing_secret=settings.slack_signing_secret or "")
+    return LocalServer(wsgi, host=host, port=port)

@@ -10,6 +10,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.core.clock import utcnow
@@ -17,11 +18,19 @@ from bot.core.config import ConfigError, Settings, load_settings
 from bot.core.db import Database, make_engine, session_scope
 from bot.core.logs import configure_logging
 from bot.core.schema import SchemaError, current_revision, migrate, pending
-from bot.domain.meetings import MeetingNotFound, find_meeting, load_meeting
+from bot.domain.meetings import (
+    MeetingNotFound,
+    find_meeting,
+    load_meeting,
+    profile_name,
+    profiles_wanted,
+    update_names,
+)
 from bot.domain.record_rows import comment_rows
 from bot.parse.meeting_file import MeetingFileError, read_meeting_file
 from bot.record.csv import write_csv
-from bot.slack.api import Outbound, make_client
+from bot.slack.api import Outbound, check_membership, make_client
+from bot.views.failures import membership_text
 from bot.views.notices import meeting_not_found_text
 
 log = logging.getLogger("docket")
@@ -130,6 +139,21 @@ def cmd_load(settings: Settings, args: argparse.Namespace) -> int:
     database = _database(settings)
     with session_scope(database.engine) as session:
         result = load_meeting(session, spec=spec, now=utcnow())
+        meeting_id = result.meeting.id
+        assert meeting_id is not None
+        wanted = profiles_wanted(session, meeting_id=meeting_id)
+    renamed: list[str] = []
+    if client is not None:
+        # Names are read here, at load, and stored: replying to a comment never asks Slack.
+        profiles, channel_name = slack_names(client, wanted, channel=spec.channel)
+        with session_scope(database.engine) as session:
+            renamed = update_names(
+                session,
+                meeting_id=meeting_id,
+                profiles=profiles,
+                channel_name=channel_name,
+                now=utcnow(),
+            )
     people = (
         sum(len(d.delegates) for d in spec.delegations) + len(spec.chair) + len(spec.secretariat)
     )
@@ -144,7 +168,45 @@ def cmd_load(settings: Settings, args: argparse.Namespace) -> int:
         if not result.created:
             for change in result.changes:
                 print(f"  {change}")
+    if renamed:
+        print(f"  names from Slack: {len(renamed)} new or changed")
+    if client is not None:  # a warning, not a failure: the meeting is loaded either way
+        problem = channel_problem(client, spec.channel)
+        if problem is not None:
+            print(f"warning: {problem}", file=sys.stderr)
     return 0
+
+
+def channel_problem(client: WebClient, channel: str) -> str | None:
+    """What keeps the bot from posting in (or hearing) the meeting channel, if anything."""
+    check = check_membership(client, channel)
+    return membership_text(member=check.member, name=check.name, error=check.error)
+
+
+def slack_names(
+    client: WebClient, user_ids: Sequence[str], *, channel: str
+) -> tuple[dict[str, str | None], str | None]:
+    """Each person's Slack profile name (users.info) and the meeting channel's name
+    (conversations.info).  A name Slack will not give is None and is logged (after an error
+    that is not about the one user, no more are asked): the record then shows that person by
+    name as last stored, else by user id, and the load goes on."""
+    profiles: dict[str, str | None] = {}
+    for user_id in user_ids:
+        try:
+            profiles[user_id] = profile_name(client.users_info(user=user_id)["user"])
+        except SlackApiError as exc:
+            error = exc.response.get("error")
+            log.warning("users.info %s: %s", user_id, error)
+            if error != "user_not_found":  # a scope or token problem: every call would fail
+                break
+            profiles[user_id] = None
+    channel_name: str | None = None
+    try:
+        name = client.conversations_info(channel=channel)["channel"].get("name")
+        channel_name = str(name) if name else None
+    except SlackApiError as exc:
+        log.warning("conversations.info %s: %s", channel, exc.response.get("error"))
+    return profiles, channel_name
 
 
 def cmd_post(settings: Settings, args: argparse.Namespace) -> int:
@@ -152,9 +214,19 @@ def cmd_post(settings: Settings, args: argparse.Namespace) -> int:
 
     settings.require("SLACK_BOT_TOKEN")
     database = _database(settings)
+    client = make_client(settings)
+    with session_scope(database.engine, read_only=True) as session:
+        channel = find_meeting(session, args.meeting).channel
+    check = check_membership(client, channel)
+    problem = membership_text(member=check.member, name=check.name, error=check.error)
+    if check.member is False:  # Slack would refuse every post: say why, post nothing
+        print(f"error: {problem}; nothing was posted.", file=sys.stderr)
+        return 1
+    if problem is not None:
+        print(f"warning: {problem}", file=sys.stderr)
     results = post_items(
         database.engine,
-        make_client(settings),
+        client,
         meeting_key=args.meeting,
         numbers=args.numbers or None,
         now=utcnow(),

@@ -21,7 +21,7 @@ from handlers.outbound import (
     answer,
     in_meeting,
     plan,
-    post,
+    posts,
     send_planned_calls,
     silence_calls,
     update,
@@ -76,7 +76,7 @@ def calls_for(outcome: DecisionOutcome) -> list[Call]:
     assert outcome.root is not None
     notice = decision_announcement(meeting, item, decision, outcome.superseded)
     calls = [
-        post(item.post_channel, notice, thread_ts=item.post_ts),
+        *posts(item.post_channel, notice, thread_ts=item.post_ts),
         update(item.post_channel, item.post_ts, item_message(outcome.root)),
     ]
     ended = outcome.closed_silence

@@ -1,13 +1,17 @@
 """The App Home: published when opened, and the secretariat's digest and record buttons.
 
-Opening the Home builds the viewer's view in the acknowledgement's session and publishes it
-after (views.publish in the lazy listener).  The buttons do exactly what `/digest` and
+Opening the Home notes the viewer (`home_viewer`), builds their view in the acknowledgement's
+session and publishes it after (views.publish in the lazy listener).  A change republishes the
+Homes it concerns only for people who have opened theirs, paced within views.publish's rate
+limit (Tier 4: 100 a minute, with short bursts).  The buttons do exactly what `/digest` and
 `/record` do, through the same functions: the secretariat check (which audits a refusal) in the
 ack half, `handlers.secretariat.carry_out` after it.  A Home has no place for an ephemeral
 answer, so a refusal goes to the user by direct message.
 """
 
 import logging
+import threading
+import time
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
@@ -17,7 +21,7 @@ from slack_sdk import WebClient
 from sqlmodel import Session
 
 from bot.domain.audit import record_audit
-from bot.domain.home import build_homes, viewers_concerned
+from bot.domain.home import build_homes, home_viewers, remember_viewer, viewers_concerned
 from bot.domain.permissions import Permission, require
 from bot.slack.api import Call, Outbound, send_calls
 from bot.views.digest import STALE_HOME_BUTTON
@@ -63,6 +67,7 @@ def publish_home(ack: Ack, event: dict[str, Any], context: BoltContext) -> None:
     user = event.get("user")
     if user and event.get("tab", "home") == "home":
         with context["db"].session() as session:
+            remember_viewer(session, user_id=user, now=context["now"])
             calls = refresh_home_calls(
                 session, user_ids=[user], now=context["now"], team_url=team_url(context)
             )
@@ -147,8 +152,8 @@ def publish_homes(
         context,
         client,
         logger,
-        lambda session: list(
-            dict.fromkeys([*users, *viewers_concerned(session, meeting_id=meeting_id)])
+        lambda session: home_viewers(
+            session, user_ids=[*users, *viewers_concerned(session, meeting_id=meeting_id)]
         ),
     )
 
@@ -159,14 +164,59 @@ def _publish(
     logger: logging.Logger,
     viewers: Callable[[Session], list[str]],
 ) -> None:
-    """Rebuild and publish the Homes of `viewers`, read in the same session."""
+    """Rebuild and publish the Homes of `viewers`, read in the same session, each views.publish
+    waiting its turn under the method's rate limit."""
     with context["db"].session(read_only=True) as session:
         calls = refresh_home_calls(
             session, user_ids=viewers(session), now=context["now"], team_url=team_url(context)
         )
-    errors = send_calls(client, calls)
+    errors: list[str] = []
+    for call in calls:
+        PUBLISH_PACER.wait()
+        errors += send_calls(client, [call])
     if errors:
         logger.warning("Home refresh failed for some viewers: %s", "; ".join(errors))
+
+
+class PublishPacer:
+    """A token bucket for views.publish: `burst` calls at once, then `per_minute` a minute.
+
+    Slack rates views.publish at Tier 4 (100+ a minute per workspace); the bucket keeps every
+    process's republishing under it.  Injected `sleep` and `clock` let tests check the pacing
+    without waiting for it.
+    """
+
+    def __init__(
+        self,
+        *,
+        per_minute: float = 100.0,
+        burst: int = 20,
+        sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.rate = per_minute / 60.0
+        self.burst = float(burst)
+        self._sleep = sleep
+        self._clock = clock
+        self._tokens = float(burst)
+        self._at = clock()
+        self._lock = threading.Lock()
+
+    def wait(self) -> None:
+        with self._lock:
+            now = self._clock()
+            self._tokens = min(self.burst, self._tokens + (now - self._at) * self.rate)
+            self._at = now
+            if self._tokens < 1.0:
+                delay = (1.0 - self._tokens) / self.rate
+                self._sleep(delay)
+                self._at = now + delay
+                self._tokens = 1.0
+            self._tokens -= 1.0
+
+
+# One per process, shared by every listener that republishes Homes (like the team URLs above).
+PUBLISH_PACER = PublishPacer()
 
 
 def refresh_home_calls(

@@ -59,7 +59,7 @@ def silence_calls(outcome: SilenceOutcome, *, channel: str | None) -> list[Call]
     notices = silence_notices(outcome)
     if item is None or procedure is None or item.post_ts is None or notices is None:
         return []
-    calls = [post(item.post_channel, notices.thread, thread_ts=item.post_ts)]
+    calls = posts(item.post_channel, notices.thread, thread_ts=item.post_ts)
     if procedure.notice_ts:
         calls.append(update(procedure.notice_channel, procedure.notice_ts, notices.channel))
     elif procedure.status == "running":
@@ -68,7 +68,7 @@ def silence_calls(outcome: SilenceOutcome, *, channel: str | None) -> list[Call]
     if outcome.root is not None:
         calls.append(update(item.post_channel, item.post_ts, item_message(outcome.root)))
     if notices.alert is not None:
-        calls += [post(user, notices.alert) for user in outcome.alert_users]
+        calls += [call for user in outcome.alert_users for call in posts(user, notices.alert)]
     return calls
 
 
@@ -77,6 +77,13 @@ def post(channel: str | None, message: SlackMessage, *, thread_ts: str | None = 
     if thread_ts is not None:
         args["thread_ts"] = thread_ts
     return Call("chat_postMessage", args)
+
+
+def posts(
+    channel: str | None, message: SlackMessage, *, thread_ts: str | None = None
+) -> list[Call]:
+    """`message` and its continuations (`SlackMessage.more`), one post each, in one place."""
+    return [post(channel, part, thread_ts=thread_ts) for part in message.parts()]
 
 
 def receipt(channel: str, ts: str) -> Call:

@@ -75,6 +75,9 @@ class Meeting(SQLModel, table=True):
     digest_horizon_seconds: int = 259200
     quiet_digest: str = "line"
     secretariat_channel: str | None = None
+    # The meeting channel's name as Slack gave it at the last load (conversations.info); None
+    # when Slack would not say.  The record shows it as #name.
+    channel_name: str | None = None
     # When the session was closed (/close, or the last item decided after its deadline).
     closed_at: datetime | None = _utc(nullable=True)
     created_at: datetime = _utc()
@@ -97,6 +100,11 @@ class Participant(SQLModel, table=True):
     meeting_id: int = Field(foreign_key="meeting.id", index=True)
     user_id: str  # Slack user id
     email: str | None = None  # as written in the meeting file, when given that way
+    # The person's name: `name` as the meeting file gives it, else `profile_name` from their
+    # Slack profile (users.info real name, else display name), fetched at load, never on the
+    # reply path.  Both None: the person is shown by their Slack user id.
+    name: str | None = None
+    profile_name: str | None = None
     role: str  # member | observer | chair | secretariat
     delegation_id: int | None = Field(default=None, foreign_key="delegation.id")
     active: bool = True
@@ -391,3 +399,17 @@ class GroupContributionRevision(SQLModel, table=True):
     version_at: datetime = _utc()
     text: str = Field(sa_type=Text)
     recorded_at: datetime = _utc()
+
+
+class HomeViewer(SQLModel, table=True):
+    """Someone who has opened Docket's App Home (Slack's app_home_opened event).
+
+    Only their Homes are published when something changes: a Home nobody opened is built when
+    it is first opened, so publishing it beforehand is a views.publish nobody sees.
+    """
+
+    __tablename__ = "home_viewer"
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: str = Field(unique=True, index=True)  # Slack user id
+    first_opened_at: datetime = _utc()
+    opened_at: datetime = _utc()  # the latest opening

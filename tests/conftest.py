@@ -3,6 +3,10 @@
 Every test gets a fresh SQLite file, a stand-in Slack on its own port and the app served on
 another; requests are signed exactly as Slack signs them.  Lazy listeners (the after-ack Web
 API calls) are awaited with `settle()`, never with sleeps.
+
+The stand-in is as strict as Slack, and a call it refuses fails the test (the autouse fixture
+below) unless the test announced it: `standin.expect_refusals("invalid_blocks")`, or the marker
+`@pytest.mark.expect_refusals("invalid_blocks")` (no codes: any refusal).
 """
 
 import os
@@ -21,6 +25,7 @@ from bot.core.db import Database, make_engine, session_scope
 from bot.core.executor import DrainableExecutor
 from bot.core.schema import migrate
 from bot.demo.standin import SlackSender, SlackStandIn
+from bot.demo.standin.server import watch_standins
 from bot.domain.meetings import load_meeting
 from bot.parse.meeting_file import read_meeting_file
 from bot.slack.api import make_client
@@ -30,12 +35,69 @@ DATA = Path(__file__).parent / "data"
 SIGNING_SECRET = "test-signing-secret-0123456789abcdef"
 # A moment inside the small meeting's comment period: 10 July 2020, 10:00 UTC.
 IN_SESSION = datetime(2020, 7, 10, 10, 0, tzinfo=UTC)
+# The channels the tests post to (their meetings', and two for pacing): someone typed
+# `/invite @Docket` in each, as a secretariat must before loading a meeting (elsewhere the
+# bot's posts are not_in_channel).
+BOT_CHANNELS = ("C0TEST0001", "C0SHARE001", "C0OTHER001", "C0BIG00001", "C1", "C2")
+# The people of the tests' meeting files, with the names their Slack profiles give (users.info,
+# read at `python -m bot load`); all invented.
+PEOPLE = {
+    "U0CHAIR01": "Ravi Kaur",
+    "U0SEC0001": "Sam Banda",
+    "U0SEC0002": "Noor Dahl",
+    "U0AU00001": "Alex Adler",
+    "U0AU00002": "Maya Ito",
+    "U0CI00001": "Kofi Mensah",
+    "U0CI00002": "Amara Okafor",
+    "U0UPU0001": "Elif Novak",
+}
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        "expect_refusals(*errors): the stand-in may refuse calls with these Slack error codes "
+        "(any code when none is given) without failing the test",
+    )
+
+
+# Slack's answers for "already done": the app makes these calls knowing they may be answered so
+# (a redelivered reply's receipt, a member already invited) and takes the answer as success.
+ALREADY_DONE = ("already_reacted", "no_reaction", "already_in_channel")
+
+
+@pytest.fixture(autouse=True)
+def no_unexpected_refusals(request: pytest.FixtureRequest) -> Iterator[None]:
+    """A call the strict stand-in refused fails the test, unless the test said it expects it."""
+    with watch_standins() as standins:
+        yield
+    marker = request.node.get_closest_marker("expect_refusals")
+    expect_any = marker is not None and not marker.args
+    allowed = {*ALREADY_DONE, *(marker.args if marker else ())}
+    unexpected = [
+        f"{call.method} -> {call.error}: {call.params}"[:2000]
+        for slack in standins
+        for call in slack.unexpected_refusals(allowed)
+        if not expect_any
+    ]
+    unanswered = [
+        f"{delivery.event.get('type')} event answered {delivery.status}"
+        for slack in standins
+        for delivery in slack.event_deliveries
+        if delivery.status != 200
+    ]
+    assert not unexpected, "the stand-in refused, as Slack would:\n" + "\n".join(unexpected)
+    assert not unanswered, "the app did not take Slack's own events:\n" + "\n".join(unanswered)
 
 
 @pytest.fixture
 def standin() -> Iterator[SlackStandIn]:
     with SlackStandIn(clock=IN_SESSION.timestamp) as slack:
         slack.add_user("U0AUJANE1", email="jane.doe@customs.example", real_name="Jane Doe")
+        for user_id, name in PEOPLE.items():  # users.info answers for them, as for Jane
+            slack.add_user(user_id, real_name=name)
+        for channel in BOT_CHANNELS:
+            slack.add_bot_to(channel)
         yield slack
 
 
@@ -111,8 +173,11 @@ class Bot:
     clock: Clock
 
     def settle(self) -> None:
-        """Wait until every after-ack Web API call has been made."""
+        """Wait until every after-ack Web API call has been made, and every event Slack sends
+        back about the bot's own posts has been answered."""
         self.executor.drain()
+        while self.standin.wait_for_events():
+            self.executor.drain()
 
 
 @pytest.fixture
@@ -123,8 +188,12 @@ def bot(settings: Settings, database: Database, standin: SlackStandIn) -> Iterat
         settings, database, client=make_client(settings), executor=executor, clock=clock
     ).start()
     # One ts source for both halves of Slack, so replies come after the roots they answer.
-    sender = SlackSender(server.events_url, SIGNING_SECRET, ts_source=standin.next_ts)
-    yield Bot(server, executor, sender, standin, database, settings, clock)
+    sender = SlackSender(server.events_url, SIGNING_SECRET, slack=standin)
+    # The bot's own channel posts come back to it as message events, as in Slack.
+    standin.deliver_events_to(sender)
+    bot = Bot(server, executor, sender, standin, database, settings, clock)
+    yield bot
+    bot.settle()
     server.stop()
     executor.shutdown(wait=True)
 

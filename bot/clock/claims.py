@@ -3,7 +3,11 @@
 Each delivery has a key naming what it is and for which deadline.  A clock inserts the row
 (a no-op if it exists), claims it with a conditional UPDATE and commits before any Web API
 call, so a second clock cannot claim it too.  After sending it marks the row sent; when Slack
-refuses, it releases the claim so the next beat tries again.  A claim not marked within
+refuses for a passing reason (rate limit, a 5xx answer) it releases the claim so the next beat
+tries again.  When Slack refuses for good (`not_in_channel`, `invalid_blocks`, ...: see
+`PERMANENT_ERRORS` in bot/slack/api.py), retrying at every beat would only fill the log: the
+row is marked failed (skipped, with `failed: <error>` in its note), and the failure job
+(bot/clock/failures.py) tells the meeting's secretariat once.  A claim not marked within
 CLAIM_TIMEOUT is from a process that died in between: `claimable` lets it be taken again, so
 nothing is lost.  (The one window left is a crash after Slack accepted the message and before
 the mark: that message may go out twice.  It is minutes after a crash, not routine.)
@@ -14,6 +18,7 @@ their own (an item being posted, a drafting group being set up) use `claimable` 
 rule of when a claim may be taken.
 """
 
+import logging
 import secrets
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
@@ -25,9 +30,13 @@ from sqlalchemy import Engine, and_, or_, update
 from sqlmodel import Session, col, select
 
 from bot.core.db import insert_or_ignore, session_scope
+from bot.slack.api import classify_error, error_detail
 from models import Delivery
 
+log = logging.getLogger(__name__)
+
 CLAIM_TIMEOUT = timedelta(minutes=5)
+FAILED = "failed: "  # the note's prefix on a delivery Slack refused for good
 
 T = TypeVar("T")
 
@@ -100,6 +109,68 @@ def release(engine: Engine, keys: list[str], *, token: str, error: str) -> None:
         )
 
 
+def mark_failed(engine: Engine, keys: list[str], *, token: str, now: datetime, error: str) -> None:
+    """Slack refused for good: settle the held rows as failed, never to be retried."""
+    with session_scope(engine) as session:
+        session.execute(
+            update(Delivery)
+            .where(
+                col(Delivery.key).in_(keys),
+                col(Delivery.claim_token) == token,
+                col(Delivery.sent_at).is_(None),
+            )
+            .values(claimed_at=None, claim_token=None, skipped_at=now, note=(FAILED + error)[:500])
+        )
+
+
+def record_failure(engine: Engine, due: Due, *, now: datetime, error: str) -> bool:
+    """What a claim of its own held (an item being posted) failed for good: record it as a
+    failed delivery, so the failure job tells the secretariat once.  False if already so."""
+    with session_scope(engine) as session:
+        _ensure(session, due)
+        result: Any = session.execute(
+            update(Delivery)
+            .where(
+                col(Delivery.key) == due.key,
+                col(Delivery.sent_at).is_(None),
+                col(Delivery.skipped_at).is_(None),
+            )
+            .values(
+                skipped_at=now, note=(FAILED + error)[:500], attempts=col(Delivery.attempts) + 1
+            )
+        )
+        return bool(result.rowcount)
+
+
+def failed_keys(session: Session, *, keys: list[str]) -> dict[str, str]:
+    """Of `keys`, those that failed for good, with Slack's error."""
+    if not keys:
+        return {}
+    rows = session.exec(
+        select(Delivery.key, Delivery.note).where(
+            col(Delivery.key).in_(keys),
+            col(Delivery.skipped_at).is_not(None),
+            col(Delivery.note).startswith(FAILED),
+        )
+    )
+    return {key: note.removeprefix(FAILED) for key, note in rows}
+
+
+def clear_failure(engine: Engine, key: str) -> None:
+    """A person retries what failed (`python -m bot post 3`): reopen the row, so that a new
+    failure is recorded (and its notice, already sent, is not sent again)."""
+    with session_scope(engine) as session:
+        session.execute(
+            update(Delivery)
+            .where(
+                col(Delivery.key) == key,
+                col(Delivery.sent_at).is_(None),
+                col(Delivery.note).startswith(FAILED),
+            )
+            .values(skipped_at=None)
+        )
+
+
 def skip(engine: Engine, due: list[Due], *, now: datetime, reason: str) -> int:
     """Record deliveries that are no longer useful, so they are neither sent nor reconsidered."""
     skipped = 0
@@ -152,9 +223,10 @@ class StepHeldElsewhere(Exception):
 
 @dataclass(frozen=True)
 class Attempt(Generic[T]):
-    """What became of one claim-send-mark: sent, held by another process, or failed (released)."""
+    """What became of one claim-send-mark: sent, held by another process, failed (released for
+    the next beat) or gave up (Slack refused for good: marked failed, the secretariat is told)."""
 
-    outcome: Literal["sent", "held_elsewhere", "failed"]
+    outcome: Literal["sent", "held_elsewhere", "failed", "gave_up"]
     held: tuple[Due, ...] = ()  # the deliveries this process claimed
     result: T | None = None  # what the send returned
     error: str = ""
@@ -167,8 +239,9 @@ def deliver(
     """Claim what nobody holds of `due`, send it with one call of `send`, mark it sent.
 
     `send` gets the deliveries actually held (a batch may be partly held elsewhere) and is not
-    called when none is.  A SlackApiError releases them with Slack's error for the next beat
-    and is returned in the Attempt, not raised: the caller decides whether to log or raise.
+    called when none is.  A transient SlackApiError releases them with Slack's error for the
+    next beat and is returned in the Attempt, not raised: the caller decides whether to log or
+    raise.  A permanent one marks them failed (logged here) and returns "gave_up".
     """
     token, held = claim(engine, list(due), now=now)
     if not held:
@@ -177,6 +250,15 @@ def deliver(
     try:
         result = send(held)
     except SlackApiError as exc:
+        if classify_error(exc) == "permanent":
+            detail = error_detail(exc)
+            mark_failed(engine, keys, token=token, now=now, error=detail)
+            log.warning(
+                "delivery %s failed for good (%s): not retried; the secretariat will be told",
+                ", ".join(keys),
+                detail,
+            )
+            return Attempt("gave_up", tuple(held), error=detail)
         release(engine, keys, token=token, error=slack_error(exc))
         return Attempt("failed", tuple(held), error=slack_error(exc), exception=exc)
     except StepHeldElsewhere:
@@ -198,8 +280,9 @@ def deliver_in_steps(
 
     A notice already posted is never posted again because a later step (redrawing the root
     message, say) failed: only the failed step is retried at the next beat.  Returns True when
-    every step is done; False when another clock holds a step.  SlackApiError propagates after
-    the failed step's claim is released.
+    every step is settled (sent, or failed for good: the later steps are still made, since a
+    notice Slack refuses need not stop the root's redraw); False when another clock holds a
+    step.  A transient SlackApiError propagates after the failed step's claim is released.
     """
     keys = [base.key + suffix for suffix, _ in steps]
     with session_scope(engine) as session:
@@ -210,6 +293,6 @@ def deliver_in_steps(
         attempt = deliver_one(engine, replace(base, key=key), action, now=now)
         if attempt.exception is not None:
             raise attempt.exception
-        if attempt.outcome != "sent":
+        if attempt.outcome not in ("sent", "gave_up"):
             return False
     return True

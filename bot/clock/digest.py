@@ -47,7 +47,8 @@ def send_digest(
         skipped = quiet_day_skipped(digest, meeting, forced=forced)
     if skipped:
         return False
-    out.post(recipient, digest_message(digest, heading=heading))
+    for part in digest_message(digest, heading=heading).parts():  # a large meeting's takes several
+        out.post(recipient, part)
     with session_scope(engine) as session:
         record_reported(session, meeting_id=meeting_id, digest=digest, now=now)
     return True

@@ -4,8 +4,15 @@ An item is claimed in the database (committed) before the Web API call and its r
 after it, so two posters at once, or a retry after a failure, never post an item twice.  A
 claim older than the claim timeout without a ts is from a crashed poster: `claimable`
 (bot/clock/claims.py) lets it be retaken.
+
+A post Slack refuses for a passing reason (rate limit, a 5xx answer) is retried at the next
+beat.  One it refuses for good (`not_in_channel`, `invalid_blocks`, ...) is recorded as a
+failed delivery (`post:<item id>`): the clock does not try it again, the secretariat is told
+once (bot/clock/failures.py), and a person posting the item (the command line, Post now in
+/agenda) tries again.
 """
 
+import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
@@ -16,13 +23,16 @@ from slack_sdk.errors import SlackApiError
 from sqlalchemy import Engine, update
 from sqlmodel import col
 
-from bot.clock.claims import claimable
+from bot.clock.claims import Due, claimable, clear_failure, failed_keys, record_failure
 from bot.core.db import session_scope
 from bot.domain.audit import record_audit
 from bot.domain.items import PostOutcome, item_state
 from bot.domain.meetings import find_meeting, list_items
-from bot.views.messages import item_message
+from bot.slack.api import classify_error, error_detail
+from bot.views.messages import SlackMessage, item_details, item_message
 from models import AgendaItem, Meeting
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -30,6 +40,10 @@ class PostResult:
     number: int
     outcome: PostOutcome
     detail: str = ""
+
+
+def post_key(item: AgendaItem) -> str:
+    return f"post:{item.id}"
 
 
 def due_items(items: Iterable[AgendaItem], *, now: datetime) -> list[AgendaItem]:
@@ -46,10 +60,17 @@ def post_items(
     now: datetime,
     actor: str = "cli",
 ) -> list[PostResult]:
-    """Post the named items (even if not open yet), or every item whose opening has come."""
+    """Post the named items (even if not open yet), or every item whose opening has come.
+
+    The clock (`actor="clock"`) leaves alone an item whose posting Slack refused for good: it
+    waits for a person, who is told what to fix; anyone else posting tries it again.
+    """
     with session_scope(engine) as session:
         meeting = find_meeting(session, meeting_key)
         items = list_items(session, meeting_id=meeting.id or 0)
+        failed = failed_keys(session, keys=[post_key(i) for i in items if i.post_ts is None])
+    if actor == "clock":
+        items = [i for i in items if post_key(i) not in failed]
     by_number = {item.number: item for item in items}
     results: list[PostResult] = []
     if numbers:
@@ -68,6 +89,8 @@ def post_items(
             if i.post_ts is None and i.opens_at is not None and i.opens_at > now
         ]
     for item in chosen:
+        if post_key(item) in failed:
+            clear_failure(engine, post_key(item))
         results.append(_post_one(engine, client, meeting, item, now=now, actor=actor))
     return sorted(results, key=lambda r: r.number)
 
@@ -95,7 +118,8 @@ def _post_one(
         )
         claimed = claim.rowcount
         assert item.id is not None
-        message = item_message(item_state(session, meeting=meeting, item=item, now=now))
+        state = item_state(session, meeting=meeting, item=item, now=now)
+        message, details = item_message(state), item_details(state)
     if claimed != 1:
         return PostResult(item.number, "claimed_elsewhere", "already posted or being posted")
     try:
@@ -103,7 +127,12 @@ def _post_one(
             channel=meeting.channel, text=message.text, blocks=message.blocks, unfurl_links=False
         )
     except SlackApiError as exc:
-        error = str(exc.response.get("error", "unknown_error"))
+        error = error_detail(exc)
+        if classify_error(exc) == "permanent":
+            # Not retried at every beat: recorded as failed, the secretariat is told once.
+            due = Due(post_key(item), "post", meeting.id or 0, item.id, item.opens_at or now)
+            record_failure(engine, due, now=now, error=error)
+            log.warning("item %s: Slack refused the post for good (%s)", item.number, error)
         with session_scope(engine) as session:  # release the claim so a retry can post it
             session.execute(
                 update(AgendaItem).where(col(AgendaItem.id) == item.id).values(post_claimed_at=None)
@@ -132,4 +161,24 @@ def _post_one(
             meeting_id=meeting.id,
             detail=f"item {item.number} posted as {response['ts']}",
         )
+    _post_details(client, item, str(response["channel"]), str(response["ts"]), details)
     return PostResult(item.number, "posted", f"ts {response['ts']}")
+
+
+def _post_details(
+    client: WebClient, item: AgendaItem, channel: str, ts: str, details: list[SlackMessage]
+) -> None:
+    """What the root message could only show shortened, in full in the item's thread (a very
+    long proposal or list of documents).  The item is posted either way: a refusal is logged."""
+    for part in details:
+        try:
+            client.chat_postMessage(
+                channel=channel,
+                thread_ts=ts,
+                text=part.text,
+                blocks=part.blocks,
+                unfurl_links=False,
+            )
+        except SlackApiError as exc:
+            log.warning("item %s: the full text in the thread failed: %s", item.number, exc)
+            return

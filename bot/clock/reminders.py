@@ -94,7 +94,8 @@ def send_reminders(engine: Engine, out: Outbound, *, now: datetime) -> list[str]
             # One message for the items this clock holds; another clock may hold the rest.
             keys = {due.key for due in held}
             items = [item for due, item in entries if due.key in keys]
-            out.post(meeting.channel, reminder_message(meeting, items))
+            for part in reminder_message(meeting, items).parts():  # 30 items may take two
+                out.post(meeting.channel, part)
             return ", ".join(str(item.number) for item in items)
 
         attempt = deliver(engine, [due for due, _ in entries], remind, now=now)

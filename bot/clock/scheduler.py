@@ -17,6 +17,7 @@ from sqlmodel import col, select
 
 from bot.clock.closing import close_passed_deadlines
 from bot.clock.digest import send_daily_digests
+from bot.clock.failures import tell_failures
 from bot.clock.final_concerns import (
     close_final_concerns,
     final_concerns_moments,
@@ -40,7 +41,7 @@ HEARTBEAT_SECONDS = 30
 
 def run_due(engine: Engine, out: Outbound, *, now: datetime) -> list[str]:
     """One look at the calendar: open, adopt, close, announce revisions, end final concerns,
-    remind, nudge, digest, end the session.
+    remind, nudge, digest, end the session, tell the secretariat what Slack refused for good.
 
     Returns what was done, one line each, for the log.
     """
@@ -62,6 +63,7 @@ def run_due(engine: Engine, out: Outbound, *, now: datetime) -> list[str]:
     done += send_nudges(engine, out, now=now)
     done += send_daily_digests(engine, out, now=now)
     done += finish_sessions(engine, out, now=now)
+    done += tell_failures(engine, out, now=now)  # last: what this beat's jobs gave up on
     for line in done:
         log.info("clock: %s", line)
     return done

@@ -70,7 +70,8 @@ def finish_session(engine: Engine, out: Outbound, *, meeting_id: int, now: datet
             forced=True,
             heading=final_digest_heading(meeting.title),
         )
-        out.post(recipient, figures_message(summary))
+        for part in figures_message(summary).parts():
+            out.post(recipient, part)
         out.upload(recipient, files, comment=record_upload_comment(meeting.title))
 
 

@@ -65,6 +65,10 @@ def adopt_unbroken(engine: Engine, out: Outbound, *, now: datetime) -> list[str]
                 delivery,
                 [
                     ("", partial(out.post, channel, notice, thread_ts=ts)),
+                    *(  # a decision too long for one message goes on in the thread
+                        (f":part{n}", partial(out.post, channel, part, thread_ts=ts))
+                        for n, part in enumerate(notice.more, start=2)
+                    ),
                     (":root", partial(out.update, channel, ts, root)),
                     (":notice", update_notice),
                 ],

@@ -50,7 +50,14 @@ from bot.demo.tour import Posted, TourResult, play_tour
 from bot.domain.decisions import items_awaiting_decision
 from bot.domain.group_record import GroupEntry
 from bot.domain.items import current_decision
-from bot.domain.meetings import find_meeting, list_items, load_meeting
+from bot.domain.meetings import (
+    find_meeting,
+    list_items,
+    load_meeting,
+    profile_name,
+    profiles_wanted,
+    update_names,
+)
 from bot.domain.record_rows import comment_rows
 from bot.domain.summary import SummaryFigures, build_summary
 from bot.parse.meeting_file import read_meeting_file
@@ -87,6 +94,7 @@ def run_demo(*, out_dir: Path, meeting_file: Path = EXAMPLE) -> int:
 
     with SlackStandIn(clock=clock) as slack:
         emails = _register_email_users(slack, raw)
+        slack.add_channel(str(raw["channel"]), name=str(raw["key"]))  # conversations.info's name
         secret = secrets.token_hex(16)
         settings = Settings(
             slack_bot_token=slack.token,
@@ -103,6 +111,7 @@ def run_demo(*, out_dir: Path, meeting_file: Path = EXAMPLE) -> int:
         spec = read_meeting_file(
             meeting_file, lambda e: str(client.users_lookupByEmail(email=e)["user"]["id"])
         )
+        slack.add_bot_to(spec.channel)  # the secretariat has typed `/invite @Docket` there
         # The secretariat loads the meeting an hour before the first item opens.
         first_opening = min((i.opens_at or i.deadline_at).timestamp() for i in spec.agenda)
         clock.now = first_opening - 3600
@@ -111,12 +120,27 @@ def run_demo(*, out_dir: Path, meeting_file: Path = EXAMPLE) -> int:
             return datetime.fromtimestamp(clock.now, UTC)
 
         with session_scope(engine) as session:
-            load_meeting(session, spec=spec, now=sim_now())
+            loaded = load_meeting(session, spec=spec, now=sim_now())
+            assert loaded.meeting.id is not None
+            wanted = profiles_wanted(session, meeting_id=loaded.meeting.id)
+        # As `python -m bot load` does: each person's name from their Slack profile, the
+        # channel's from conversations.info, read once here and stored.
+        profiles = {u: profile_name(client.users_info(user=u)["user"]) for u in wanted}
+        channel_name = client.conversations_info(channel=spec.channel)["channel"].get("name")
+        with session_scope(engine) as session:
+            update_names(
+                session,
+                meeting_id=loaded.meeting.id,
+                profiles=profiles,
+                channel_name=channel_name,
+                now=sim_now(),
+            )
         executor = DrainableExecutor()
         server = serve_locally(
             settings, Database(engine), client=client, executor=executor, clock=sim_now
         ).start()
-        sender = SlackSender(server.events_url, secret, ts_source=slack.next_ts)
+        sender = SlackSender(server.events_url, secret, slack=slack)
+        slack.deliver_events_to(sender)  # the bot's own channel posts come back, as in Slack
         try:
             player = _Player(
                 spec.key, spec.channel, spec.chair[0].user_id, emails, sender, slack, executor.drain
@@ -155,6 +179,12 @@ def run_demo(*, out_dir: Path, meeting_file: Path = EXAMPLE) -> int:
             if closing.status != 200:
                 player.failures.append(f"/close answered {closing.status}")
             executor.drain()
+            slack.wait_for_events()
+            player.failures += [
+                f"its own post came back and was answered {echo.status}"
+                for echo in slack.event_deliveries
+                if echo.status != 200
+            ]
         finally:
             server.stop()
             executor.shutdown(wait=True)
@@ -463,15 +493,37 @@ def _group_channel(engine: Any, name: str) -> tuple[str, str] | None:
     return group.channel, group.welcome_ts
 
 
+# Invented names for the stand-in's profiles (users.info): every person in the demo is made up.
+_GIVEN = (
+    "Alex", "Sam", "Robin", "Noor", "Kim", "Jordan", "Ana", "Lee", "Maya", "Tomas",
+    "Ines", "Omar", "Lena", "Yuki", "Amara", "Piet", "Sofia", "Ravi", "Elif", "Kofi",
+)  # fmt: skip
+_FAMILY = (
+    "Adler", "Banda", "Castro", "Dahl", "Evans", "Farah", "Gomez", "Haas", "Ito", "Jensen",
+    "Kaur", "Lund", "Mensah", "Novak", "Okafor", "Park", "Quinn", "Rossi", "Silva", "Tanaka",
+)  # fmt: skip
+
+
+def _invented_name(index: int) -> str:
+    """A distinct made-up name for each index below 400."""
+    return f"{_GIVEN[index % 20]} {_FAMILY[(index // 20 + index) % 20]}"
+
+
 def _register_email_users(slack: SlackStandIn, raw: dict[str, Any]) -> dict[str, str]:
-    """The stand-in workspace knows the people the file names by e-mail."""
+    """The stand-in workspace knows the people the file names: by e-mail (looked up) and by
+    user id, each with a profile name the loader reads with users.info."""
     emails: dict[str, str] = {}
+    people = [*(raw.get("chair") or []), *(raw.get("secretariat") or [])]
     for delegation in raw.get("delegations") or []:
-        for delegate in delegation.get("delegates") or []:
-            if "@" in str(delegate):
-                user_id = f"U0EM{len(emails) + 1:05d}"
-                slack.add_user(user_id, email=str(delegate), real_name=str(delegate).split("@")[0])
-                emails[str(delegate).lower()] = user_id
+        people += delegation.get("delegates") or []
+    for index, person in enumerate(str(p) for p in people):
+        if "@" in person:
+            user_id = f"U0EM{len(emails) + 1:05d}"
+            name = " ".join(part.capitalize() for part in person.split("@")[0].split("."))
+            slack.add_user(user_id, email=person, real_name=name)
+            emails[person.lower()] = user_id
+        else:
+            slack.add_user(person, real_name=_invented_name(index))
     return emails
 
 

@@ -31,6 +31,7 @@ from models import (
     GroupContribution,
     Meeting,
     Objection,
+    Participant,
     Reported,
     RevisedDocument,
     SilenceProcedure,
@@ -51,6 +52,7 @@ class NewComment:
     late: bool
     kind: str | None = None  # its classification (bot/classify.py); None: not classified
     final_concern: bool = False  # written in a revised document's final-concerns window
+    author: str | None = None  # the person's name; None: none known
 
 
 @dataclass(frozen=True)
@@ -131,8 +133,9 @@ def build_digest(
     ids = [item.id for item in items]
     comments = list(
         session.exec(
-            select(Comment, Delegation)
+            select(Comment, Delegation, Participant)
             .join(Delegation, col(Delegation.id) == col(Comment.delegation_id), isouter=True)
+            .join(Participant, col(Participant.id) == col(Comment.participant_id))
             .where(col(Comment.item_id).in_(ids))
             .order_by(col(Comment.posted_at), col(Comment.id))
         )
@@ -206,7 +209,7 @@ def build_digest(
     to_report: list[tuple[str, int]] = []
     new_by_item: dict[int, list[NewComment]] = defaultdict(list)
     spoke: dict[int, set[int]] = defaultdict(set)
-    for comment, delegation in comments:
+    for comment, delegation, author in comments:
         assert comment.id is not None
         if comment.status == "active" and comment.delegation_id is not None:
             spoke[comment.item_id].add(comment.delegation_id)
@@ -223,6 +226,7 @@ def build_digest(
                 late=comment.late,
                 kind=comment.kind,
                 final_concern=comment.final_concerns_id is not None,
+                author=author.name or author.profile_name,
             )
         )
     decided_items = {d.item_id for d in decisions}

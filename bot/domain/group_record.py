@@ -6,6 +6,7 @@ after the message it answers, top-level messages by time.
 """
 
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -13,7 +14,7 @@ from sqlmodel import Session, col, select
 
 from bot.core.clock import ts_to_datetime
 from bot.domain.attribution import attribution
-from bot.domain.record_rows import unescape_slack
+from bot.domain.record_rows import readable_text
 from models import (
     AgendaItem,
     Delegation,
@@ -29,6 +30,7 @@ class GroupMemberEntry:
     user: str
     delegation: str  # the delegation's name, or "Chair" / "Secretariat"
     kind: str  # member | observer | chair | secretariat
+    name: str = ""  # the person's name; "": none known (shown by user id)
 
 
 @dataclass(frozen=True)
@@ -41,8 +43,9 @@ class ContributionEntry:
     in_thread: bool  # a reply in a thread of the group's channel
     status: str  # active | withdrawn
     member: bool  # false: not a member of the group, kept apart
-    text: str  # the latest text, Slack's &amp; &lt; &gt; unescaped
+    text: str  # the latest text, Slack's markup as readable text (record_rows.readable_text)
     revisions: int
+    author: str = ""  # the person's name; "": none known (shown by user id)
 
 
 @dataclass(frozen=True)
@@ -61,7 +64,16 @@ class GroupEntry:
     kept_apart: list[ContributionEntry]  # from anyone else, in order
 
 
-def group_entries(session: Session, *, meeting_id: int) -> list[GroupEntry]:
+def group_entries(
+    session: Session,
+    *,
+    meeting_id: int,
+    names: Mapping[str, str] | None = None,
+    channels: Mapping[str, str] | None = None,
+) -> list[GroupEntry]:
+    """The meeting's drafting groups; `names` (Slack user id -> name) names the people who
+    wrote and those their text mentions, `channels` (id -> name) the channels it links."""
+    names = names or {}
     groups = list(
         session.exec(
             select(DraftingGroup, AgendaItem)
@@ -80,7 +92,9 @@ def group_entries(session: Session, *, meeting_id: int) -> list[GroupEntry]:
         .order_by(col(DraftingGroupMember.group_id), col(DraftingGroupMember.position))
     ):
         name, kind = attribution(participant.role, delegation)
-        members[member.group_id].append(GroupMemberEntry(member.user_id, name, kind))
+        members[member.group_id].append(
+            GroupMemberEntry(member.user_id, name, kind, names.get(member.user_id, ""))
+        )
     written: dict[int, list[ContributionEntry]] = defaultdict(list)
     rows = session.exec(
         select(GroupContribution, Delegation)
@@ -103,8 +117,9 @@ def group_entries(session: Session, *, meeting_id: int) -> list[GroupEntry]:
                 in_thread=contribution.thread_ts is not None,
                 status=contribution.status,
                 member=contribution.member,
-                text=unescape_slack(contribution.text),
+                text=readable_text(contribution.text, names, channels),
                 revisions=contribution.revisions,
+                author=names.get(contribution.user_id, ""),
             )
         )
     entries = []

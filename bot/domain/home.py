@@ -23,6 +23,7 @@ from sqlalchemy import func, or_
 from sqlalchemy import select as select_columns
 from sqlmodel import Session, col, select
 
+from bot.core.db import insert_or_ignore
 from bot.domain.digest import permalink
 from bot.domain.permissions import Permission, allowed
 from models import (
@@ -33,6 +34,7 @@ from models import (
     DelegationKind,
     DraftingGroup,
     DraftingGroupMember,
+    HomeViewer,
     Meeting,
     Participant,
     RevisedDocument,
@@ -137,6 +139,7 @@ class MeetingHome:
     chair: ChairSection | None = None
     secretariat: SecretariatSection | None = None
     groups: list[GroupLine] = field(default_factory=list)
+    viewer_name: str | None = None  # the viewer's name on this roster; None: none known
 
 
 @dataclass(frozen=True)
@@ -276,6 +279,7 @@ def build_homes(
             channel=meeting.channel,
             timezone=meeting.timezone,
             closed=meeting.closed_at is not None,
+            viewer_name=participant.name or participant.profile_name,
         )
         if participant.role in DELEGATE_ROLES and delegation is not None:
             section = _with_delegate(
@@ -470,7 +474,8 @@ def viewers_concerned(
     chair: bool = False,
     everyone: bool = False,
 ) -> list[str]:
-    """The people whose Home a change in `meeting_id` alters, in one query.
+    """The people whose Home a change in `meeting_id` alters, in one query: only those who
+    have opened their Home (`remember_viewer`); the others see it built fresh when they do.
 
     Always the secretariat (its figures); the members of `delegation_id` (a comment of theirs);
     the chair when `chair` (a decision, a silence procedure); everyone on the roster when
@@ -481,9 +486,35 @@ def viewers_concerned(
         roles.append(col(Participant.role) == "chair")
     if delegation_id is not None:
         roles.append(col(Participant.delegation_id) == delegation_id)
-    query = select(Participant.user_id).where(
-        col(Participant.meeting_id) == meeting_id, col(Participant.active)
+    query = (
+        select(Participant.user_id)
+        .join(HomeViewer, col(HomeViewer.user_id) == col(Participant.user_id))
+        .where(col(Participant.meeting_id) == meeting_id, col(Participant.active))
     )
     if not everyone:
         query = query.where(or_(*roles))
     return list(session.exec(query.order_by(col(Participant.id))))
+
+
+# -- who has opened their Home --------------------------------------------------------------------
+
+
+def remember_viewer(session: Session, *, user_id: str, now: datetime) -> bool:
+    """Note that `user_id` opened their App Home (Slack's app_home_opened); True the first
+    time.  Only the Homes of people noted here are republished when something changes."""
+    values = {"user_id": user_id, "first_opened_at": now, "opened_at": now}
+    # The database's conflict handling: two openings at once never insert the viewer twice.
+    if insert_or_ignore(session, HomeViewer, values, keys=["user_id"]):
+        return True
+    viewer = session.exec(select(HomeViewer).where(HomeViewer.user_id == user_id)).one()
+    viewer.opened_at = max(viewer.opened_at, now)
+    return False
+
+
+def home_viewers(session: Session, *, user_ids: Iterable[str]) -> list[str]:
+    """Those of `user_ids` who have opened their Home, in the order given."""
+    wanted = list(dict.fromkeys(user_ids))
+    if not wanted:
+        return []
+    seen = set(session.exec(select(HomeViewer.user_id).where(col(HomeViewer.user_id).in_(wanted))))
+    return [user for user in wanted if user in seen]

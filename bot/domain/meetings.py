@@ -5,6 +5,7 @@ Slack user id and items by number, so comments always keep pointing at the same 
 disappears from the file is marked inactive, never deleted: the record must stay whole.
 """
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
@@ -124,12 +125,83 @@ def _sync_delegations_and_people(session: Session, meeting_id: int, spec: Meetin
             True,
         ):
             changes.append(f"updated {user_id}: {role}")
+        elif participant.name != person.name:
+            changes.append(f"renamed {user_id}: {person.name or 'name from Slack'}")
         participant.role, participant.delegation_id = role, delegation_id
         participant.email, participant.active = person.email, True
+        participant.name = person.name
     for user_id, participant in existing.items():
         if user_id not in wanted and participant.active:
             participant.active = False
             changes.append(f"removed {user_id} from the roster (comments kept)")
+    return changes
+
+
+# -- names from Slack ----------------------------------------------------------------------------
+
+
+def profile_name(user: Mapping[str, Any]) -> str | None:
+    """A person's name from Slack's user object (users.info): the profile's real name, else its
+    display name, else the user object's own real name; None when Slack gives none."""
+    profile = user.get("profile")
+    profile = profile if isinstance(profile, Mapping) else {}
+    for value in (profile.get("real_name"), profile.get("display_name"), user.get("real_name")):
+        if isinstance(value, str) and value.strip():
+            return " ".join(value.split())
+    return None
+
+
+def person_name(participant: Participant) -> str | None:
+    """How a participant is named: the meeting file's name, else their Slack profile's."""
+    return participant.name or participant.profile_name
+
+
+def profiles_wanted(session: Session, *, meeting_id: int) -> list[str]:
+    """The Slack user ids whose profile names a load fetches: the active roster's people the
+    meeting file does not name itself."""
+    return list(
+        session.exec(
+            select(Participant.user_id)
+            .where(
+                Participant.meeting_id == meeting_id,
+                col(Participant.active),
+                col(Participant.name).is_(None),
+            )
+            .order_by(col(Participant.id))
+        )
+    )
+
+
+def update_names(
+    session: Session,
+    *,
+    meeting_id: int,
+    profiles: Mapping[str, str | None],
+    channel_name: str | None = None,
+    now: datetime,
+) -> list[str]:
+    """Store the profile names fetched from Slack (user id -> name; None: Slack gave none) and
+    the meeting channel's name, when they changed.  Returns what changed, for the caller to
+    print; an unchanged name writes nothing.  Not audited: no one acted, Slack's profile moved."""
+    changes: list[str] = []
+    meeting = session.get(Meeting, meeting_id)
+    if meeting is None:
+        return changes
+    if channel_name and meeting.channel_name != channel_name:
+        changes.append(f"channel name: {meeting.channel_name} -> {channel_name}")
+        meeting.channel_name = channel_name
+    people = session.exec(
+        select(Participant).where(
+            Participant.meeting_id == meeting_id, col(Participant.user_id).in_(list(profiles))
+        )
+    )
+    for participant in people:
+        name = profiles[participant.user_id]
+        if name and participant.profile_name != name:
+            changes.append(f"name of {participant.user_id} from Slack: {name}")
+            participant.profile_name = name
+    if changes:
+        meeting.updated_at = now
     return changes
 
 

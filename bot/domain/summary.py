@@ -16,7 +16,7 @@ from sqlmodel import Session, col, select
 
 from bot.domain.attribution import attribution
 from bot.domain.group_record import GroupEntry, group_entries
-from bot.domain.record_rows import comment_id, unescape_slack
+from bot.domain.record_rows import comment_id, readable_text
 from models import (
     COMMENT_KINDS,
     AgendaItem,
@@ -46,10 +46,11 @@ class CommentEntry:
     posted_at: datetime  # aware UTC, from the message's own ts
     status: str  # active | withdrawn
     late: bool
-    text: str  # the latest text, Slack's &amp; &lt; &gt; unescaped
+    text: str  # the latest text, Slack's markup as readable text (record_rows.readable_text)
     revisions: int  # real edits
     comment_kind: str | None = None  # its classification (COMMENT_KINDS); None: not classified
     final_concern: bool = False  # written in a revised document's final-concerns window
+    author: str = ""  # the person's name; "": none known (the record shows `user`)
 
 
 @dataclass(frozen=True)
@@ -108,6 +109,7 @@ class RosterEntry:
     user: str
     email: str | None
     took_part: bool  # wrote at least one active comment
+    name: str = ""  # the person's name; "": none known (the record shows `user`)
 
 
 @dataclass(frozen=True)
@@ -147,6 +149,14 @@ class SummaryRecord:
     roster: list[RosterEntry]
     week_starts: dict[int, datetime] = field(default_factory=dict)  # week -> local start (aware)
     groups: list[GroupEntry] = field(default_factory=list)  # drafting groups (bot/group_record.py)
+    # Slack user id -> the person's name (the meeting file's, else their Slack profile's), for
+    # everyone ever on the roster; the meeting channel's name when Slack gave it at load.
+    names: dict[str, str] = field(default_factory=dict)
+    channel_name: str | None = None
+
+    def name(self, user_id: str) -> str:
+        """How the record names a person: by name when known, else by Slack user id."""
+        return self.names.get(user_id) or user_id
 
 
 # -- building it from the database --------------------------------------------------------------
@@ -159,14 +169,18 @@ def build_summary(session: Session, *, meeting_id: int, now: datetime) -> Summar
     if meeting is None:
         raise ValueError(f"no meeting with id {meeting_id}")
     zone = ZoneInfo(meeting.timezone)
-    people = list(
+    everyone = list(
         session.exec(
             select(Participant, Delegation)
             .join(Delegation, col(Delegation.id) == col(Participant.delegation_id), isouter=True)
-            .where(Participant.meeting_id == meeting_id, col(Participant.active))
+            .where(Participant.meeting_id == meeting_id)
             .order_by(col(Delegation.position), col(Participant.id))
         )
     )
+    people = [(p, d) for p, d in everyone if p.active]
+    # Everyone who was ever on the roster is named: a removed delegate's comments stay.
+    names = {p.user_id: name for p, _ in everyone if (name := p.name or p.profile_name) is not None}
+    channels = {meeting.channel: meeting.channel_name} if meeting.channel_name else {}
     delegations = list(
         session.exec(
             select(Delegation)
@@ -241,10 +255,11 @@ def build_summary(session: Session, *, meeting_id: int, now: datetime) -> Summar
                 posted_at=comment.posted_at,
                 status=comment.status,
                 late=comment.late,
-                text=unescape_slack(comment.text),
+                text=readable_text(comment.text, names, channels),
                 revisions=comment.revisions,
                 comment_kind=comment.kind,
                 final_concern=comment.final_concerns_id is not None,
+                author=names.get(comment.user_id, ""),
             )
         )
 
@@ -325,6 +340,7 @@ def build_summary(session: Session, *, meeting_id: int, now: datetime) -> Summar
                 participant.user_id,
                 participant.email,
                 participant.user_id in active_users,
+                names.get(participant.user_id, ""),
             )
         )
     roster.sort(key=lambda r: (order.get(r.delegation, len(order)), r.user))
@@ -372,7 +388,9 @@ def build_summary(session: Session, *, meeting_id: int, now: datetime) -> Summar
         items=entries,
         roster=roster,
         week_starts=week_starts,
-        groups=group_entries(session, meeting_id=meeting_id),
+        groups=group_entries(session, meeting_id=meeting_id, names=names, channels=channels),
+        names=names,
+        channel_name=meeting.channel_name,
     )
 
 

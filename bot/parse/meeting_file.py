@@ -11,14 +11,14 @@ import json
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import asdict, dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
 
-from bot.parse.timeparse import DURATION_EXAMPLES, parse_duration, parse_moment, read_moment, to_utc
+from bot.parse.timeparse import DURATION_EXAMPLES, parse_duration, parse_moment, read_moment
 
 USER_ID = re.compile(r"^[UW][A-Z0-9]{6,20}$")
 CHANNEL_ID = re.compile(r"^[CG][A-Z0-9]{6,20}$")
@@ -47,6 +47,7 @@ TOP_KEYS = {
 DELEGATION_KEYS = {"name", "kind", "delegates"}
 ITEM_KEYS = {"number", "title", "proposal", "documents", "opens", "deadline"}
 DOCUMENT_KEYS = {"code", "title", "url"}
+PERSON_KEYS = {"id", "email", "name"}  # a person written as a mapping: {id or email, name}
 
 # The calendar, in seconds, when the file does not set it: channel reminders a week, two days
 # and a day before each deadline; silent member delegations nudged two days before; observers
@@ -74,6 +75,7 @@ class MeetingFileError(Exception):
 class Person:
     user_id: str
     email: str | None = None  # set when the file named them by e-mail
+    name: str | None = None  # set when the file gives their name ({id or email, name})
 
 
 @dataclass(frozen=True)
@@ -145,16 +147,81 @@ def read_meeting_file(path: str | Path, lookup_email: EmailLookup | None = None)
     return parse_meeting(text, name=name, lookup_email=lookup_email)
 
 
+class _Loader(yaml.SafeLoader):
+    """PyYAML's safe loader, except that dates and times stay text.
+
+    PyYAML turns `2020-07-17` and `2020-07-17 17:00:00+02:00` into date and datetime objects
+    itself, and an impossible one (`2020-02-30`, month 13) raises from deep inside it: a
+    traceback instead of a message.  Left as text, every spelling is judged by Docket's own
+    parser (bot/parse/timeparse.py), which names the line, the key and what it expected.
+    """
+
+    yaml_implicit_resolvers = {
+        first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+        for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+    }
+
+    def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
+        # An explicit tag PyYAML cannot honour (`!!timestamp 2020-02-30`, `!!int abc`) raises a
+        # bare ValueError; give it the node's line like any other YAML error.
+        try:
+            return super().construct_object(node, deep)
+        except (ValueError, TypeError, OverflowError) as exc:
+            raise yaml.constructor.ConstructorError(
+                None, None, f"{node.value!r} is not a valid {node.tag}: {exc}", node.start_mark
+            ) from None
+
+
+# YAML 1.1's timestamp, which PyYAML used to read itself: one-digit months, days and hours, any
+# number of fraction digits, an offset of one-digit hours.  Such a spelling is rewritten in
+# ISO 8601 before Docket's parser sees it, so what PyYAML accepted is still accepted.
+_YAML_TIMESTAMP = re.compile(
+    r"(?P<y>\d{4})-(?P<mo>\d\d?)-(?P<d>\d\d?)"
+    r"(?:(?:[Tt]|[ \t]+)(?P<h>\d\d?):(?P<mi>\d\d):(?P<s>\d\d)(?:\.(?P<frac>\d*))?"
+    r"(?:[ \t]*(?P<tz>Z|[-+]\d\d?(?::\d\d)?))?)?",
+    re.ASCII,
+)
+
+
+def _iso_spelling(text: str) -> str:
+    """A YAML timestamp as ISO 8601 ("2020-7-3 9:00:00 +2" -> "2020-07-03T09:00:00+02:00")."""
+    match = _YAML_TIMESTAMP.fullmatch(text.strip())
+    if match is None:
+        return text
+    day = f"{match['y']}-{match['mo']:0>2}-{match['d']:0>2}"
+    if match["h"] is None:
+        return day
+    frac = f".{match['frac'][:6]}" if match["frac"] else ""
+    zone = match["tz"] or ""
+    if zone and zone != "Z":
+        hours, _, minutes = zone[1:].partition(":")
+        zone = f"{zone[0]}{hours:0>2}:{minutes or '00'}"
+    return f"{day}T{match['h']:0>2}:{match['mi']}:{match['s']}{frac}{zone}"
+
+
+def _read_moment(text: str, zone: ZoneInfo | None) -> datetime | None:
+    """The instant in UTC; None when there is no zone to read a local time in (the time zone
+    error is reported already; the form is still checked)."""
+    if zone is not None:
+        return parse_moment(text, zone)
+    moment = read_moment(text)
+    return moment.astimezone(UTC) if moment.tzinfo is not None else None
+
+
 def parse_meeting(text: str, *, name: str, lookup_email: EmailLookup | None = None) -> MeetingSpec:
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
+        node = yaml.compose(text, Loader=_Loader)
+        data = yaml.load(text, Loader=_Loader)  # a SafeLoader: no arbitrary objects
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" line {mark.line + 1}" if mark is not None else ""
         problem = getattr(exc, "problem", None) or str(exc)
         raise MeetingFileError(name, [f"{name}:{where}: not valid YAML: {problem}"]) from None
-    return _Validator(name, _line_map(node), lookup_email).validate(data)
+    try:
+        return _Validator(name, _line_map(node), lookup_email).validate(data)
+    except RecursionError:  # an anchor that contains itself (`&a [*a]`) nests without end
+        problem = "a value contains itself (a YAML anchor used inside its own value)"
+        raise MeetingFileError(name, [f"{name}: not valid YAML: {problem}"]) from None
 
 
 def _line_map(node: yaml.Node | None, path: str = "") -> dict[str, int]:
@@ -211,29 +278,18 @@ class _Validator:
 
     def moment(self, value: Any, path: str, zone: ZoneInfo | None) -> datetime | None:
         """A date and time: with an offset as given, without one in the meeting's zone."""
-        if isinstance(value, datetime):  # PyYAML reads "2020-07-17 17:00:00" itself
-            moment = value
-        elif isinstance(value, date):
-            self.error(path, f"{value} has no time of day; expected e.g. {value}T17:00")
-            return None
-        elif isinstance(value, str):
-            try:
-                if zone is not None:
-                    return parse_moment(value, zone)
-                moment = read_moment(value)  # no zone to read it in, but its form is checked
-            except ValueError as exc:
-                self.error(path, str(exc))
-                return None
-        else:
+        if not isinstance(value, str):  # _Loader leaves dates and times as text
             self.error(path, "expected a date and time such as 2020-07-17T17:00")
             return None
-        if moment.tzinfo is not None:
-            return moment.astimezone(UTC)  # one spelling per instant, so the digest sees meaning
-        if zone is None:
-            return None  # the time zone error is already reported
         try:
-            return to_utc(moment, zone)
-        except ValueError as exc:  # a wall-clock time the clocks skip
+            return _read_moment(value, zone)
+        except ValueError as exc:
+            spelled = _iso_spelling(value)  # a YAML timestamp PyYAML used to accept?
+            if spelled != value:
+                try:
+                    return _read_moment(spelled, zone)
+                except ValueError:
+                    pass  # the message below quotes it as written
             self.error(path, str(exc))
             return None
 
@@ -275,11 +331,16 @@ class _Validator:
     def resolve(self, entries: Iterable[tuple[str, Any]]) -> list[tuple[str, Person]]:
         resolved: list[tuple[str, Person]] = []
         for path, entry in entries:
+            name: str | None = None
+            if isinstance(entry, dict):
+                entry, name = self.person_mapping(entry, path)
+                if entry is None:
+                    continue
             raw = str(entry).strip() if isinstance(entry, str) else None
             if raw is None:
                 self.error(path, "expected a Slack user id (U0123ABCD) or an e-mail address")
             elif USER_ID.match(raw):
-                resolved.append((path, Person(raw)))
+                resolved.append((path, Person(raw, name=name)))
             elif EMAIL.match(raw):
                 email = raw.lower()
                 if self.lookup is None:
@@ -292,7 +353,7 @@ class _Validator:
                 if user_id is None:
                     self.error(path, f"no Slack user has the e-mail {raw} (users.lookupByEmail)")
                 else:
-                    resolved.append((path, Person(user_id, email)))
+                    resolved.append((path, Person(user_id, email, name)))
             else:
                 self.error(
                     path,
@@ -300,6 +361,25 @@ class _Validator:
                     "like U0123ABCD) nor an e-mail address",
                 )
         return resolved
+
+    def person_mapping(self, entry: Mapping[str, Any], path: str) -> tuple[str | None, str | None]:
+        """`{id: U0123ABCD, name: Jane Doe}` or `{email: ..., name: ...}`: the id or e-mail to
+        resolve (None when the entry gives neither, or both) and the name, if given."""
+        self.unknown_keys(entry, PERSON_KEYS, path)
+        name = self.text(entry, "name", f"{path}.name", required=False) or None
+        given = [key for key in ("id", "email") if entry.get(key) is not None]
+        if len(given) != 1:
+            self.error(
+                path,
+                "expected either id (a Slack user id) or email, with an optional name, "
+                "like {id: U0123ABCD, name: Jane Doe}",
+            )
+            return None, name
+        value = entry[given[0]]
+        if not isinstance(value, str):
+            self.error(f"{path}.{given[0]}", f"expected text, got {type(value).__name__}")
+            return None, name
+        return value, name
 
     # -- the file ---------------------------------------------------------------------------
 

@@ -1,4 +1,4 @@
-"""The record as CSV: the contract's columns in their order, then `kind` and `phase`."""
+"""The record as CSV: the contract's columns in their order, then `kind`, `phase` and `author`."""
 
 import csv
 from pathlib import Path
@@ -20,8 +20,10 @@ CONTRACT_COLUMNS = [
 ]
 # Columns after the contract's: `kind` is the comment's classification (bot/classify.py), empty
 # when it is not classified; `phase` is "comments" or "final_concerns" (a reply in a revised
-# document's final-concerns window, bot/concern_phase.py).
-CSV_COLUMNS = [*CONTRACT_COLUMNS, "kind", "phase"]
+# document's final-concerns window, bot/concern_phase.py); `author` is the person's name (the
+# meeting file's, else their Slack profile's; their user id when neither is known), while `user`
+# stays the Slack user id.
+CSV_COLUMNS = [*CONTRACT_COLUMNS, "kind", "phase", "author"]
 
 
 def csv_cells(row: CommentRow) -> list[str]:
@@ -39,6 +41,7 @@ def csv_cells(row: CommentRow) -> list[str]:
         str(row.revisions),
         row.kind or "",
         row.phase,
+        row.author,
     ]
 
 

@@ -102,13 +102,15 @@ def has_concerns_window(item: ItemEntry) -> bool:
 def decision_line(record: SummaryRecord, decision: DecisionEntry) -> str:
     when = local(record, decision.decided_at)
     if decision.procedure == "chair":
-        return f"{decision_kind(decision)} by the chair ({decision.decided_by}), {when}"
+        chair = record.name(decision.decided_by)
+        return f"{decision_kind(decision)} by the chair ({chair}), {when}"
     return f"{decision_kind(decision)}: {procedure(decision)}, {when}"
 
 
 def revision_line(record: SummaryRecord, revision: RevisionEntry) -> str:
     """ "published 2020-07-18 10:00 CEST by U0SEC0001; final concerns until ..." """
-    line = f"published {local(record, revision.published_at)} by {revision.published_by}"
+    by = record.name(revision.published_by)
+    line = f"published {local(record, revision.published_at)} by {by}"
     if revision.concerns_deadline_at is not None:
         line += f"; final concerns until {local(record, revision.concerns_deadline_at)}"
     return line
@@ -127,9 +129,12 @@ def group_facts(record: SummaryRecord, group: GroupEntry) -> list[tuple[str, str
     if group.purpose:
         pairs.append(("Purpose", group.purpose))
     pairs += [
-        ("Members", ", ".join(f"{m.user} ({m.delegation})" for m in group.members) or "none"),
+        (
+            "Members",
+            ", ".join(f"{m.name or m.user} ({m.delegation})" for m in group.members) or "none",
+        ),
         ("Channel", f"{channel} (private)"),
-        ("Set up", f"by {group.created_by}, {local(record, group.created_at)}"),
+        ("Set up", f"by {record.name(group.created_by)}, {local(record, group.created_at)}"),
     ]
     return pairs
 
@@ -144,7 +149,13 @@ def contribution_notes(entry: ContributionEntry) -> list[str]:
 
 
 def contributor(entry: ContributionEntry) -> str:
-    return f"{entry.user} ({entry.delegation})" if entry.delegation else entry.user
+    who = entry.author or entry.user
+    return f"{who} ({entry.delegation})" if entry.delegation else who
+
+
+def author(comment: CommentEntry) -> str:
+    """The comment's author by name, else by Slack user id."""
+    return comment.author or comment.user
 
 
 def template_context(record: SummaryRecord) -> dict[str, object]:
@@ -165,6 +176,7 @@ def template_context(record: SummaryRecord) -> dict[str, object]:
         "has_concerns_window": has_concerns_window,
         "contribution_notes": contribution_notes,
         "contributor": contributor,
+        "author": author,
     }
     return {
         "record": record,

@@ -73,9 +73,9 @@ def facts(record: SummaryRecord) -> list[tuple[str, str]]:
         ("Key", record.key),
         ("Dates", _dates(record)),
         ("Time zone", record.timezone),
-        ("Chair", _names(record.chair)),
-        ("Secretariat", _names(record.secretariat)),
-        ("Channel", record.channel),
+        ("Chair", _names([record.name(user) for user in record.chair])),
+        ("Secretariat", _names([record.name(user) for user in record.secretariat])),
+        ("Channel", f"#{record.channel_name}" if record.channel_name else record.channel),
         ("Closed", local(record, record.closed_at, missing="not closed")),
         ("Record generated", local(record, record.generated_at)),
     ]
@@ -178,7 +178,8 @@ def decision_table(record: SummaryRecord) -> Table:
 
 def roster_table(record: SummaryRecord) -> Table:
     rows: list[list[Cell]] = [
-        [r.delegation, r.kind, r.user, r.email or "", "yes" if r.took_part else "no"]
+        [r.delegation, r.kind, r.name or r.user, r.email or "", "yes" if r.took_part else "no"]
         for r in record.roster
     ]
-    return Table(["Delegation", "Kind", "User", "E-mail", "Took part"], rows)
+    # People by name (their Slack user id only when no name is known); the XLSX has both.
+    return Table(["Delegation", "Kind", "Name", "E-mail", "Took part"], rows)

@@ -46,7 +46,9 @@ COMMENT_COLUMNS = [
     "revisions",
     "kind",
     "phase",
-]  # the record contract's columns, then the classification and the phase: as in the CSV
+    "author",
+]  # the record contract's columns, then the classification, the phase and the author's name:
+# as in the CSV, but with Slack's markup in the text shown as readable text
 GROUP_COLUMNS = [
     "group",
     "item",
@@ -61,6 +63,7 @@ GROUP_COLUMNS = [
     "member",
     "text",
     "revisions",
+    "author",
 ]
 XLSX_MAX_TEXT = 32_767  # Excel's limit on a cell, counted in UTF-16 code units
 XLSX_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")  # control characters XML 1.0 forbids
@@ -141,13 +144,14 @@ def _comments_sheet(sheet: Any, record: SummaryRecord) -> None:
                 c.revisions,
                 c.comment_kind or "",
                 "final_concerns" if c.final_concern else "comments",
+                c.author or c.user,
             ]
             for column, value in enumerate(values, start=1):
                 _put(sheet, row, column, value).alignment = wrap if column == 10 else top
             row += 1
     sheet.freeze_panes = "A2"
     sheet.auto_filter.ref = f"A1:{get_column_letter(len(COMMENT_COLUMNS))}{max(row - 1, 1)}"
-    _widths(sheet, [6, 26, 24, 14, 14, 12, 26, 10, 7, 80, 10, 12, 14])
+    _widths(sheet, [6, 26, 24, 14, 14, 12, 26, 10, 7, 80, 10, 12, 14, 24])
 
 
 def _figures_sheet(sheet: Any, record: SummaryRecord) -> None:
@@ -183,7 +187,7 @@ def _figures_sheet(sheet: Any, record: SummaryRecord) -> None:
             decision_kind(d),
             procedure(d),
             local(record, d.decided_at),
-            d.decided_by,
+            record.name(d.decided_by),
             "superseded" if d.superseded else "in force",
             d.text,
         ]
@@ -205,7 +209,7 @@ def _revisions_sheet(sheet: Any, record: SummaryRecord) -> None:
             window = concerns if r.concerns_deadline_at is not None else ""
             published = local(record, r.published_at)
             cells: list[str | int] = [item.number, r.code, r.title, r.url, published]
-            rows.append([*cells, r.published_by, r.note, until, window])
+            rows.append([*cells, record.name(r.published_by), r.note, until, window])
     head = ["Item", "Code", "Title", "URL", "Published", "Published by", "What changed"]
     head += ["Final concerns until", "Final concerns on the item"]
     _table(sheet, 1, Table(head, rows))
@@ -215,12 +219,14 @@ def _revisions_sheet(sheet: Any, record: SummaryRecord) -> None:
 
 def _roster_sheet(sheet: Any, record: SummaryRecord) -> None:
     # "Took part" stays a boolean cell here, where the Markdown and HTML say yes or no.
+    # The Slack user id stays beside the name, as the CSV keeps it beside the author.
     rows: list[list[str | int]] = [
-        [r.delegation, r.kind, r.user, r.email or "", r.took_part] for r in record.roster
+        [r.delegation, r.kind, r.user, r.email or "", r.took_part, r.name] for r in record.roster
     ]
-    _table(sheet, 1, Table(["Delegation", "Kind", "User", "E-mail", "Took part"], rows))
+    head = ["Delegation", "Kind", "User", "E-mail", "Took part", "Name"]
+    _table(sheet, 1, Table(head, rows))
     sheet.freeze_panes = "A2"
-    _widths(sheet, [30, 12, 14, 34, 10])
+    _widths(sheet, [30, 12, 14, 34, 10, 28])
 
 
 def _groups_sheet(sheet: Any, record: SummaryRecord) -> None:
@@ -247,13 +253,14 @@ def _groups_sheet(sheet: Any, record: SummaryRecord) -> None:
                 entry.member,
                 entry.text,
                 entry.revisions,
+                entry.author or entry.user,
             ]
             for column, value in enumerate(values, start=1):
                 _put(sheet, row, column, value).alignment = wrap if column == 12 else top
             row += 1
     sheet.freeze_panes = "A2"
     sheet.auto_filter.ref = f"A1:{get_column_letter(len(GROUP_COLUMNS))}{max(row - 1, 1)}"
-    _widths(sheet, [26, 6, 24, 26, 24, 14, 14, 26, 9, 10, 8, 80, 10])
+    _widths(sheet, [26, 6, 24, 26, 24, 14, 14, 26, 9, 10, 8, 80, 10, 24])
 
 
 def write_xlsx(record: SummaryRecord, path: Path) -> None:

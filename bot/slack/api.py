@@ -11,7 +11,7 @@ import time
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import Executor
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
@@ -25,6 +25,88 @@ from bot.core.config import Settings
 from bot.views.messages import SlackMessage
 
 log = logging.getLogger(__name__)
+
+
+# Slack errors that no retry will cure: the message itself, the channel, the token or the app's
+# scopes must change first.  Retrying them at every beat only fills the log; the delivery is
+# marked failed and the secretariat told what to do.  Anything else (ratelimited, 5xx answers,
+# fatal_error, timeouts, dropped connections) may pass and is retried at the next beat.
+PERMANENT_ERRORS = frozenset(
+    {
+        "invalid_blocks",
+        "invalid_blocks_format",
+        "msg_too_long",
+        "msg_blocks_too_long",
+        "no_text",
+        "channel_not_found",
+        "not_in_channel",
+        "is_archived",
+        "missing_scope",
+        "user_not_found",
+        "invalid_arguments",
+        "invalid_auth",
+        "account_inactive",
+        "token_revoked",
+        "not_authed",
+    }
+)
+
+ErrorClass = Literal["permanent", "transient"]
+
+
+def _answer(exc: SlackApiError) -> tuple[int, dict[str, Any]]:
+    """The HTTP status and JSON body of the answer `exc` carries (a SlackResponse, or the
+    bare dict some callers raise it with)."""
+    response: Any = exc.response
+    data = getattr(response, "data", response)
+    status = getattr(response, "status_code", 200)
+    return int(status or 200), data if isinstance(data, dict) else {}
+
+
+def error_code(exc: SlackApiError) -> str:
+    """Slack's error code (`not_in_channel`), or the HTTP status when the answer had none."""
+    status, data = _answer(exc)
+    error = data.get("error")
+    return str(error) if error else f"http_{status}"
+
+
+def classify_error(exc: SlackApiError) -> ErrorClass:
+    """Whether retrying `exc` later may succeed (transient) or never will (permanent)."""
+    status, _ = _answer(exc)
+    if status >= 500 or status == 429:
+        return "transient"
+    return "permanent" if error_code(exc) in PERMANENT_ERRORS else "transient"
+
+
+def error_detail(exc: SlackApiError) -> str:
+    """The code with what Slack adds to it: the scope `missing_scope` needed, say."""
+    code = error_code(exc)
+    needed = _answer(exc)[1].get("needed")
+    return f"{code} (needed {needed})" if code == "missing_scope" and needed else code
+
+
+@dataclass(frozen=True)
+class ChannelCheck:
+    """Whether the bot is in a channel: True, False, or None when Slack would not say."""
+
+    channel: str
+    member: bool | None
+    name: str  # the channel's name, or its id when Slack did not give it
+    error: str = ""  # Slack's error when it would not say (missing_scope, say)
+
+
+def check_membership(client: WebClient, channel: str) -> ChannelCheck:
+    """conversations.info's `is_member`.  A private channel the bot was not invited to is
+    invisible to it: Slack answers channel_not_found, which means "not in it" here too."""
+    try:
+        found = client.conversations_info(channel=channel)["channel"]
+    except SlackApiError as exc:
+        error = error_detail(exc)
+        if error_code(exc) == "channel_not_found":
+            return ChannelCheck(channel, False, channel, error)
+        return ChannelCheck(channel, None, channel, error)
+    name = str(found.get("name") or channel)
+    return ChannelCheck(channel, bool(found.get("is_member")), name)
 
 
 def make_client(settings: Settings, *, token: str | None = None) -> WebClient:
@@ -137,8 +219,9 @@ class ChannelPacer:
 class Outbound:
     """The clock's Web API calls: paced per channel, retried by the client on 429 and 5xx.
 
-    Errors that survive the retries propagate as SlackApiError; the caller releases its claim
-    so the next heartbeat tries again and nothing is dropped.
+    Errors that survive the retries propagate as SlackApiError; the caller's claim helper
+    releases its claim so the next heartbeat tries again, unless `classify_error` calls the
+    error permanent, when the delivery is marked failed and the secretariat told.
     """
 
     def __init__(self, client: WebClient, pacer: ChannelPacer | None = None) -> None:

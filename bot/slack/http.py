@@ -18,9 +18,11 @@ from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 from slack_bolt import App
 from slack_bolt.adapter.wsgi import SlackRequestHandler
+from slack_sdk.signature import SignatureVerifier
 from sqlalchemy import text
 
 from bot.core.db import Database
+from bot.slack.events import event_problem
 
 log = logging.getLogger("docket.http")
 
@@ -29,10 +31,12 @@ EVENTS_PATH = "/slack/events"
 
 
 class DocketWSGI:
-    def __init__(self, bolt: App, database: Database) -> None:
+    def __init__(self, bolt: App, database: Database, *, signing_secret: str) -> None:
         self.database = database
         self.bolt = bolt
         self.slack = SlackRequestHandler(self.bolt, path=EVENTS_PATH)
+        # The malformed-event check answers 200 only to a request Slack signed, as Bolt would.
+        self.verifier = SignatureVerifier(signing_secret)
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "")
@@ -50,6 +54,9 @@ class DocketWSGI:
         length = int(environ.get("CONTENT_LENGTH") or 0)
         body = environ["wsgi.input"].read(length) if length > 0 else b""
         environ["wsgi.input"] = io.BytesIO(body)  # Bolt reads it again
+        ignored = self._malformed_event(environ, body)
+        if ignored is not None:
+            return ignored(start_response)
         answered: list[str] = []
 
         def record_status(status: str, headers: list[Any], exc_info: Any = None) -> Any:
@@ -70,6 +77,39 @@ class DocketWSGI:
             extra={"request": kind, "status": status, "ms": elapsed, "retry": retry},
         )
         return result
+
+    def _malformed_event(
+        self, environ: dict[str, Any], body: bytes
+    ) -> Callable[[StartResponse], Iterable[bytes]] | None:
+        """An event whose fields Slack never types so (`user` a number) makes Bolt fail before
+        any listener, and a 500 makes Slack send it three more times: answer a signed one 200
+        and ignore it, with a log line; an unsigned one 401, as Bolt would."""
+        if "json" not in environ.get("CONTENT_TYPE", ""):
+            return None
+        try:
+            problem = event_problem(json.loads(body or b"{}"))
+        except ValueError:
+            return None  # not JSON: Bolt answers it
+        if problem is None:
+            return None
+        signed = self.verifier.is_valid(
+            body,
+            environ.get("HTTP_X_SLACK_REQUEST_TIMESTAMP", ""),
+            environ.get("HTTP_X_SLACK_SIGNATURE", ""),
+        )
+        status = "200 OK" if signed else "401 Unauthorized"
+        if signed:
+            log.warning(
+                "slack event ignored: %s", problem, extra={"request": "event", "status": 200}
+            )
+        else:
+            log.info("slack unsigned malformed event -> 401", extra={"status": 401})
+
+        def answer(start_response: StartResponse) -> Iterable[bytes]:
+            start_response(status, [("Content-Type", "text/plain; charset=utf-8")])
+            return [b""]
+
+        return answer
 
     def _health(self, start_response: StartResponse) -> Iterable[bytes]:
         try:

@@ -11,6 +11,9 @@ from slack_bolt.adapter.socket_mode import SocketModeHandler
 from slack_bolt.adapter.socket_mode.internals import run_bolt_app, send_response
 from slack_sdk.socket_mode.client import BaseSocketModeClient
 from slack_sdk.socket_mode.request import SocketModeRequest
+from slack_sdk.socket_mode.response import SocketModeResponse
+
+from bot.slack.events import event_problem
 
 log = logging.getLogger("docket.socket")
 
@@ -29,6 +32,11 @@ def describe_payload(envelope_type: str, payload: dict[str, Any]) -> str:
 class LoggingSocketModeHandler(SocketModeHandler):
     def handle(self, client: BaseSocketModeClient, req: SocketModeRequest) -> None:
         started = time.perf_counter()
+        problem = event_problem(req.payload) if req.type == "events_api" else None
+        if problem is not None:  # Bolt would fail on it, unacknowledged: Slack would resend it
+            client.send_socket_mode_response(SocketModeResponse(envelope_id=req.envelope_id))
+            log.warning("slack event ignored: %s", problem)
+            return
         response = run_bolt_app(self.app, req)
         send_response(client, req, response, started)  # only a 200 is acknowledged
         elapsed = round((time.perf_counter() - started) * 1000, 1)

@@ -9,6 +9,7 @@ import json
 from typing import Any
 
 from bot.domain.classify import ACTION, ClassifyOutcome, ClassifyTarget
+from bot.views.fit import shorten
 from bot.views.labels import COMMENT_KIND_HINTS, COMMENT_KIND_LABELS
 from bot.views.refusals import refusal_text
 
@@ -45,7 +46,7 @@ def classify_modal(target: ClassifyTarget) -> dict[str, Any]:
     }
     if target.kind in options:
         element["initial_option"] = options[target.kind]
-    text = target.text if len(target.text) <= EXCERPT else target.text[: EXCERPT - 1] + "…"
+    text = shorten(target.text, EXCERPT, "the whole comment is in the thread")
     about = f"Item {target.item_number}: {target.item_title}"
     blocks: list[dict[str, Any]] = [
         {
@@ -127,4 +128,4 @@ def read_modal_kind(values: dict[str, Any]) -> str | None:
 
 
 def _clip(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+    return shorten(text, limit)

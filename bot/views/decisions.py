@@ -4,10 +4,9 @@ replies and usage of `/approve` (its silence replies are bot/views/silence.py's)
 Pure functions of `bot.domain.decisions` outcomes.
 """
 
-from typing import Any
-
 from bot.domain.decisions import DecisionOutcome
 from bot.parse.approve import ApproveRequest
+from bot.views.fit import fallback, message, sections, shorten
 from bot.views.labels import decision_label
 from bot.views.messages import SlackMessage, date_token, decision_summary, escape
 from bot.views.refusals import refusal_text
@@ -28,14 +27,11 @@ APPROVE_USAGE = (
 )
 
 
-def _section(text: str) -> dict[str, Any]:
-    return {"type": "section", "text": {"type": "mrkdwn", "text": text}}
-
-
 def decision_announcement(
     meeting: Meeting, item: AgendaItem, decision: Decision, superseded: Decision | None
 ) -> SlackMessage:
-    """Posted in the item's thread when the chair decides."""
+    """Posted in the item's thread when the chair decides: the whole text, in as many sections
+    and messages as it takes (the root message and the fallback may show it shortened)."""
     label = decision_label(decision.kind)
     lines = [decision_summary(decision, meeting.timezone)]
     if superseded is not None:
@@ -43,9 +39,10 @@ def decision_announcement(
             f"_This supersedes the decision of "
             f"{date_token(superseded.decided_at, meeting.timezone)}, which stays in the record._"
         )
-    return SlackMessage(
-        text=f"Item {item.number}: {label}. {escape(decision.text)}",
-        blocks=[_section("\n".join(lines))],
+    return message(
+        fallback(f"Item {item.number}: {label}. {escape(decision.text)}"),
+        sections("\n".join(lines)),
+        continued=f"Item {item.number}: the decision, continued",
     )
 
 
@@ -68,7 +65,8 @@ def decision_confirmation(item: AgendaItem, decision: Decision, superseded: bool
     label = decision_label(decision.kind)
     extra = " It supersedes the earlier decision, which stays in the record." if superseded else ""
     return (
-        f"Recorded: item {item.number} {label.lower()}: “{escape(decision.text)}”. "
+        f"Recorded: item {item.number} {label.lower()}: "
+        f"“{shorten(escape(decision.text), 1_000, 'the full text goes to the thread')}”. "
         f"It is being posted in the item's thread.{extra}"
     )
 

@@ -11,30 +11,16 @@ from zoneinfo import ZoneInfo
 from bot.domain.digest import Digest, DigestItem, NewDecision
 from bot.domain.session_end import CloseRequest
 from bot.domain.summary import SummaryRecord
+from bot.views.fit import contexts, fallback, header, message, sections
 from bot.views.labels import COMMENT_KIND_LABELS, decision_label, procedure_label
 from bot.views.messages import SlackMessage, date_token, document_link, escape
 from bot.views.refusals import refusal_text
 
-SECTION_LIMIT = 2900  # Slack refuses a section text over 3000 characters
 EXCERPTS_PER_ITEM = 5
 NAMES_SHOWN = 15
 STRAYS_SHOWN = 10
-BLOCKS_BEFORE_ITEMS_STOP = 46  # room left under Slack's 50 for strays and groups
-MAX_BLOCKS = 50  # Slack's limit for a message
 
 SecretariatTask = Literal["digest", "record"]
-
-
-def _section(text: str) -> dict[str, Any]:
-    return {"type": "section", "text": {"type": "mrkdwn", "text": text}}
-
-
-def _context(text: str) -> dict[str, Any]:
-    return {"type": "context", "elements": [{"type": "mrkdwn", "text": text}]}
-
-
-def _clip(text: str) -> str:
-    return text if len(text) <= SECTION_LIMIT else text[: SECTION_LIMIT - 1] + "…"
 
 
 def _names(names: list[str]) -> str:
@@ -47,7 +33,10 @@ def _names(names: list[str]) -> str:
 
 
 def digest_message(digest: Digest, heading: str | None = None) -> SlackMessage:
-    """The digest for one recipient; a quiet day is one line."""
+    """The digest for one recipient; a quiet day is one line.
+
+    A large meeting's digest goes on in further direct messages (`more`): every item with news
+    is in it, each message within Slack's limits."""
     title = heading or f"Digest: {digest.meeting_title}"
     new = sum(len(i.new_comments) for i in digest.items)
     if digest.quiet:
@@ -59,7 +48,7 @@ def digest_message(digest: Digest, heading: str | None = None) -> SlackMessage:
             if item.concerns_until is not None:
                 until = date_token(item.concerns_until, digest.timezone)
                 line += f" Item {item.number}: final concerns open until {until}."
-        return SlackMessage(text=line, blocks=[_section(line)])
+        return SlackMessage(text=fallback(line, ""), blocks=sections(line))
     late = sum(c.late for i in digest.items for c in i.new_comments)
     delegations = {c.delegation for i in digest.items for c in i.new_comments}
     summary = (
@@ -74,14 +63,11 @@ def digest_message(digest: Digest, heading: str | None = None) -> SlackMessage:
         + (f"; {_group_news(digest.groups)}" if digest.groups else "")
         + f". As of {date_token(digest.now, digest.timezone)}."
     )
-    blocks: list[dict[str, Any]] = [
-        {"type": "header", "text": {"type": "plain_text", "text": title[:150]}},
-        _context(summary),
-    ]
+    blocks: list[dict[str, Any]] = [*header(title), *contexts(summary)]
     for item in digest.items:
         lines = digest_item_lines(item, digest.timezone)
-        if lines and len(blocks) < BLOCKS_BEFORE_ITEMS_STOP:
-            blocks.append(_section(_clip("\n".join(lines))))
+        if lines:
+            blocks += sections("\n".join(lines))
     if digest.strays:
         rows = [
             f"• item {number}, <@{user}>: {escape(text)}"
@@ -89,15 +75,13 @@ def digest_message(digest: Digest, heading: str | None = None) -> SlackMessage:
         ]
         if len(digest.strays) > STRAYS_SHOWN:
             rows.append(f"… and {len(digest.strays) - STRAYS_SHOWN} more")
-        blocks.append(
-            _section(
-                _clip("*Replies from people not on the roster* (not counted)\n" + "\n".join(rows))
-            )
+        blocks += sections(
+            "*Replies from people not on the roster* (not counted)\n" + "\n".join(rows)
         )
     if digest.groups:
         rows = [f"• {escape(name)}: {count} new message(s)" for name, count in digest.groups]
-        blocks.append(_section(_clip("*Drafting groups*\n" + "\n".join(rows))))
-    return SlackMessage(text=f"{title}: {summary}", blocks=blocks[:MAX_BLOCKS])
+        blocks += sections("*Drafting groups*\n" + "\n".join(rows))
+    return message(fallback(f"{title}: {summary}", ""), blocks, continued=f"{title}, continued")
 
 
 def _group_news(groups: list[tuple[str, int]]) -> str:
@@ -121,9 +105,10 @@ def digest_item_lines(item: DigestItem, timezone: str) -> list[str]:
                 late = " _final concern_" + late
             label = COMMENT_KIND_LABELS.get(comment.kind or "")
             kind = f" · *{label}*" if label else ""
-            lines.append(
-                f"   > {escape(comment.excerpt)} — {escape(comment.delegation)}{kind}{late}{link}"
-            )
+            who = escape(comment.delegation)
+            if comment.author:  # the person, with their delegation
+                who = f"{escape(comment.author)} ({who})"
+            lines.append(f"   > {escape(comment.excerpt)} — {who}{kind}{late}{link}")
         if len(item.new_comments) > EXCERPTS_PER_ITEM:
             lines.append(
                 f"   … and {len(item.new_comments) - EXCERPTS_PER_ITEM} more in the thread"
@@ -203,8 +188,11 @@ def figures_message(summary: SummaryRecord) -> SlackMessage:
         how = procedure_label(item.decision.procedure)
         label = decision_label(item.decision.kind)
         lines.append(f"• {item.number}: {label} ({how})")
-    text = _clip("\n".join(lines))
-    return SlackMessage(text=f"{summary.title}: the session in figures", blocks=[_section(text)])
+    return message(
+        fallback(f"{summary.title}: the session in figures", ""),
+        sections("\n".join(lines)),
+        continued=f"{summary.title}: the session in figures, continued",
+    )
 
 
 def closing_message(summary: SummaryRecord) -> SlackMessage:
@@ -216,7 +204,7 @@ def closing_message(summary: SummaryRecord) -> SlackMessage:
         f"observer delegations; {decided} of {len(summary.items)} items decided. The secretariat "
         "will circulate the summary record."
     )
-    return SlackMessage(text=f"{summary.title} is closed.", blocks=[_section(text)])
+    return SlackMessage(text=fallback(f"{summary.title} is closed.", ""), blocks=sections(text))
 
 
 def record_upload_comment(meeting_title: str) -> str:

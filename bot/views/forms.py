@@ -7,6 +7,7 @@ import json
 from typing import Any
 
 from bot.domain.items import PostOutcome
+from bot.views.fit import INPUT_LIMIT, shorten
 from bot.views.labels import DECISION_LABELS, decision_label
 from bot.views.messages import OPEN_DECISION_FORM, date_token, escape
 from models import DECISION_KINDS, AgendaItem, Decision, DecisionKind, Meeting
@@ -28,8 +29,53 @@ def _plain(text: str) -> dict[str, Any]:
 
 
 def decision_form(meeting: Meeting, item: AgendaItem) -> dict[str, Any]:
-    """The chair's decision on one item, prefilled with the proposed decision."""
+    """The chair's decision on one item, prefilled with the proposed decision.
+
+    Slack's text field holds at most 3,000 characters, and so does what it is prefilled with:
+    a longer proposal is not prefilled, and the form says so under the field.
+    """
     options = [{"text": _plain(label), "value": kind} for kind, label in DECISION_LABELS.items()]
+    proposal = item.proposal or ""
+    element: dict[str, Any] = {
+        "type": "plain_text_input",
+        "action_id": TEXT_ACTION,
+        "multiline": True,
+        "max_length": INPUT_LIMIT,
+    }
+    if proposal and len(proposal) <= INPUT_LIMIT:
+        element["initial_value"] = proposal
+    about = f"*Item {item.number}: {escape(item.title)}*\n{escape(meeting.title)}"
+    blocks: list[dict[str, Any]] = [
+        {
+            "type": "section",
+            "text": {"type": "mrkdwn", "text": shorten(about, 2_900, "in full on the item")},
+        },
+        {
+            "type": "input",
+            "block_id": OUTCOME_BLOCK,
+            "label": _plain("Outcome"),
+            "element": {
+                "type": "radio_buttons",
+                "action_id": OUTCOME_ACTION,
+                "options": options,
+                "initial_option": options[0],
+            },
+        },
+        {
+            "type": "input",
+            "block_id": TEXT_BLOCK,
+            "label": _plain("Decision"),
+            "element": element,
+            "hint": _plain("Recorded as written; a later decision supersedes it."),
+        },
+    ]
+    if len(proposal) > INPUT_LIMIT:
+        blocks.append(
+            {
+                "type": "context",
+                "elements": [{"type": "mrkdwn", "text": long_proposal_note(item)}],
+            }
+        )
     return {
         "type": "modal",
         "callback_id": DECISION_FORM,
@@ -37,40 +83,19 @@ def decision_form(meeting: Meeting, item: AgendaItem) -> dict[str, Any]:
         "title": _plain("Record a decision"),
         "submit": _plain("Record"),
         "close": _plain("Cancel"),
-        "blocks": [
-            {
-                "type": "section",
-                "text": {
-                    "type": "mrkdwn",
-                    "text": f"*Item {item.number}: {escape(item.title)}*\n{escape(meeting.title)}",
-                },
-            },
-            {
-                "type": "input",
-                "block_id": OUTCOME_BLOCK,
-                "label": _plain("Outcome"),
-                "element": {
-                    "type": "radio_buttons",
-                    "action_id": OUTCOME_ACTION,
-                    "options": options,
-                    "initial_option": options[0],
-                },
-            },
-            {
-                "type": "input",
-                "block_id": TEXT_BLOCK,
-                "label": _plain("Decision"),
-                "element": {
-                    "type": "plain_text_input",
-                    "action_id": TEXT_ACTION,
-                    "multiline": True,
-                    "max_length": 3000,
-                    "initial_value": item.proposal,
-                },
-                "hint": _plain("Recorded as written; a later decision supersedes it."),
-            },
-        ],
+        "blocks": blocks,
     }
+
+
+def long_proposal_note(item: AgendaItem) -> str:
+    """Under the decision form's field when the proposal is longer than the field holds."""
+    length = len(item.proposal or "")
+    return (
+        f":warning: The proposed decision has {length:,} characters, more than this field holds "
+        f"({INPUT_LIMIT:,}), so it is not filled in. Write the decision here, or record it with "
+        f"its full wording: `/approve {item.number} The PTC …`. The proposal is in full on the "
+        "item's message, or in its thread when very long."
+    )
 
 
 def read_decision_form(
@@ -120,12 +145,10 @@ def agenda_blocks(
             if item.deadline_at
             else ""
         )
+        title = shorten(escape(item.title), 2_500)  # a section holds 3,000 characters
         block: dict[str, Any] = {
             "type": "section",
-            "text": {
-                "type": "mrkdwn",
-                "text": f"*{item.number}. {escape(item.title)}*\n{status}{deadline}",
-            },
+            "text": {"type": "mrkdwn", "text": f"*{item.number}. {title}*\n{status}{deadline}"},
         }
         if can_post:
             action = POST_ITEM if item.post_ts is None else ANNOUNCE_ITEM

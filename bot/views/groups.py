@@ -21,6 +21,7 @@ from bot.domain.groups import (
     SetUpStep,
 )
 from bot.parse.group import GroupParseError, GroupRequest
+from bot.views.fit import sections
 from bot.views.messages import SlackMessage, escape
 from bot.views.refusals import refusal_text
 from models import AgendaItem, Delegation, DraftingGroup, Meeting, Participant
@@ -95,7 +96,7 @@ def welcome_message(
     return SlackMessage(
         text=f"Drafting group “{group.name}”: {group.purpose or 'welcome'}",
         blocks=[
-            {"type": "section", "text": {"type": "mrkdwn", "text": text[:3000]}},
+            *sections(text),
             {"type": "context", "elements": [{"type": "mrkdwn", "text": note}]},
         ],
     )
@@ -117,7 +118,7 @@ def link_message(
         text += f"\n*Purpose:* {escape(group.purpose)}"
     return SlackMessage(
         text=f"Drafting group “{group.name}” set up in a private channel.",
-        blocks=[{"type": "section", "text": {"type": "mrkdwn", "text": text[:3000]}}],
+        blocks=sections(text),
     )
 
 

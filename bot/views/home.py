@@ -21,6 +21,7 @@ from bot.domain.home import (
     MeetingHome,
     SilenceLine,
 )
+from bot.views.fit import split_mrkdwn
 from bot.views.messages import date_token, document_link, escape
 
 MAX_BLOCKS = 100  # Slack's limit for a Home view
@@ -70,10 +71,11 @@ def meeting_blocks(meeting: MeetingHome, home: Home) -> list[Block]:
     if meeting.secretariat is not None:
         roles.append("secretariat")
     status = " · :checkered_flag: session closed" if meeting.closed else ""
+    who = f"{escape(meeting.viewer_name)}, " if meeting.viewer_name else ""  # with the delegation
     blocks: list[Block] = [
         _header(meeting.title),
         _context(
-            f"<#{meeting.channel}> · you are {' and '.join(roles)}{status} · "
+            f"<#{meeting.channel}> · you are {who}{' and '.join(roles)}{status} · "
             f"as of {date_token(home.now, meeting.timezone)}"
         ),
     ]
@@ -286,8 +288,9 @@ def _sections(heading: str, lines: list[str]) -> list[Block]:
         lines = [*lines[:LINES_PER_LIST], f"… and {more} more: see the meeting's channel."]
     blocks: list[Block] = []
     text = heading
-    for line in lines:
-        line = _clip(line, SECTION_LIMIT)
+    # A line longer than a section (a title of thousands of characters) is split, not cut.
+    pieces = [piece for line in lines for piece in split_mrkdwn(line, SECTION_LIMIT)]
+    for line in pieces:
         if len(text) + 1 + len(line) > SECTION_LIMIT:
             blocks.append(_section(text))
             text = line

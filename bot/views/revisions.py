@@ -19,6 +19,7 @@ from bot.domain.revisions import (
 )
 from bot.parse.revise import ReviseCommand
 from bot.parse.timeparse import parse_moment
+from bot.views.fit import sections, shorten
 from bot.views.messages import SlackMessage, date_token, document_link, escape, local_time
 from bot.views.refusals import refusal_text
 from models import AgendaItem, Meeting, RevisedDocument
@@ -55,7 +56,8 @@ def _plain(text: str, limit: int = 150) -> dict[str, Any]:
 
 
 def _section(text: str) -> dict[str, Any]:
-    return {"type": "section", "text": {"type": "mrkdwn", "text": text[:3000]}}
+    """One section (in the form): a text too long for it is shortened between words."""
+    return {"type": "section", "text": {"type": "mrkdwn", "text": shorten(text, 3000)}}
 
 
 def _document(revision: RevisedDocument) -> str:
@@ -158,7 +160,7 @@ def revision_notice(meeting: Meeting, item: AgendaItem, revision: RevisedDocumen
         )
     return SlackMessage(
         text=f"Item {item.number}: revised document {revision.code} published.",
-        blocks=[_section("\n".join(lines))],
+        blocks=sections("\n".join(lines)),
     )
 
 
@@ -185,7 +187,7 @@ def revision_direct_message(
         body += f"\nIt is posted in {where}."
     return SlackMessage(
         text=f"Item {item.number}: revised document {revision.code} published.",
-        blocks=[_section(body)],
+        blocks=sections(body),
     )
 
 
@@ -196,13 +198,11 @@ def concerns_reminder(
     when = date_token(revision.concerns_deadline_at, meeting.timezone)
     return SlackMessage(
         text=f"Reminder: final concerns on item {item.number} close soon.",
-        blocks=[
-            _section(
-                f":alarm_clock: *Final concerns closing soon* on *{item.number}: "
-                f"{escape(item.title)}* (revised document {_document(revision)}): reply in "
-                f"the item's thread by {when}."
-            )
-        ],
+        blocks=sections(
+            f":alarm_clock: *Final concerns closing soon* on *{item.number}: "
+            f"{escape(item.title)}* (revised document {_document(revision)}): reply in "
+            f"the item's thread by {when}."
+        ),
     )
 
 
@@ -213,13 +213,11 @@ def concerns_closed_notice(
     when = date_token(revision.concerns_deadline_at, meeting.timezone)
     return SlackMessage(
         text=f"Final concerns on item {item.number} are closed.",
-        blocks=[
-            _section(
-                f":lock: *Final concerns on item {item.number} closed* at {when} (revised "
-                f"document {_document(revision)}). A reply here is still recorded, marked "
-                "late, for the chair and the secretariat to consider."
-            )
-        ],
+        blocks=sections(
+            f":lock: *Final concerns on item {item.number} closed* at {when} (revised "
+            f"document {_document(revision)}). A reply here is still recorded, marked "
+            "late, for the chair and the secretariat to consider."
+        ),
     )
 
 

@@ -7,13 +7,13 @@ Pure functions of `bot.domain.silence` and `bot.domain.deadlines` outcomes.
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.domain.deadlines import ExtendOutcome
 from bot.domain.silence import SilenceOutcome
 from bot.parse.approve import ExtendRequest, ObjectRequest
 from bot.parse.timeparse import format_duration, parse_moment
+from bot.views.fit import fallback, message, quote, sections, shorten
 from bot.views.messages import SlackMessage, date_token, decision_summary, escape, local_time
 from bot.views.refusals import refusal_text
 from models import AgendaItem, Decision, Meeting, SilenceProcedure
@@ -32,10 +32,6 @@ EXTEND_USAGE = (
 )
 
 
-def _section(text: str) -> dict[str, Any]:
-    return {"type": "section", "text": {"type": "mrkdwn", "text": text}}
-
-
 def moment_problem(text: str, timezone: str) -> str:
     """Why `text` is no moment, in the parser's own words (which start with the text quoted).
 
@@ -52,8 +48,25 @@ def moment_problem(text: str, timezone: str) -> str:
 # -- notices ------------------------------------------------------------------------------------
 
 
+CHANNEL_QUOTE = 2_000  # of a procedure's text in the channel notice, updated in place later
+
+
 def silence_notice(meeting: Meeting, item: AgendaItem, procedure: SilenceProcedure) -> SlackMessage:
-    """Posted in the thread and in the channel when the chair starts a silence procedure."""
+    """The channel's notice of a procedure: one message, updated in place as it ends; a long
+    text is shortened there (the notice in the item's thread has it whole)."""
+    return _silence_notice(meeting, item, procedure, full=False)
+
+
+def silence_thread_notice(
+    meeting: Meeting, item: AgendaItem, procedure: SilenceProcedure
+) -> SlackMessage:
+    """Posted in the item's thread when the chair starts or ends a procedure: the whole text."""
+    return _silence_notice(meeting, item, procedure, full=True)
+
+
+def _silence_notice(
+    meeting: Meeting, item: AgendaItem, procedure: SilenceProcedure, *, full: bool
+) -> SlackMessage:
     when = date_token(procedure.deadline_at, meeting.timezone)
     status = {
         "running": f"adopted unless a member delegation objects by {when}.",
@@ -61,37 +74,50 @@ def silence_notice(meeting: Meeting, item: AgendaItem, procedure: SilenceProcedu
         "adopted": "adopted by silence procedure.",
         "cancelled": "the chair ended the procedure.",
     }[procedure.status]
+    text = escape(procedure.text)
+    if not full:
+        text = shorten(text, CHANNEL_QUOTE, "full text in the item's thread")
     body = (
         f":shushing_face: *Silence procedure on item {item.number}: {escape(item.title)}*\n"
-        f">{escape(procedure.text)}\n"
+        f"{quote(text)}\n"
         f"Status: {status}"
     )
     if procedure.status == "running":
         body += f"\nTo break silence, a member delegate types `/object {item.number} your reason`."
-    return SlackMessage(
-        text=f"Silence procedure on item {item.number}: {status}", blocks=[_section(body)]
-    )
+    headline = f"Silence procedure on item {item.number}: {status}"
+    if full:
+        return message(
+            fallback(headline, ""),
+            sections(body),
+            continued=f"Silence procedure on item {item.number}, continued",
+        )
+    blocks = sections(body)
+    if len(blocks) > 1:  # a very long item title: the channel notice stays one short message
+        blocks = sections(shorten(body, 2_900, "full text in the item's thread"))
+    return SlackMessage(text=fallback(headline, ""), blocks=blocks)
 
 
 def objection_notice(
     item: AgendaItem, delegation: str, user_id: str, reason: str, first: bool
 ) -> SlackMessage:
+    """In the item's thread and to the chair and secretariat: the whole reason, quoted."""
     lead = "*Silence broken*" if first else "*Further objection*"
-    return SlackMessage(
-        text=f"Item {item.number}: {delegation} objects; silence is broken.",
-        blocks=[
-            _section(
-                f":no_entry: {lead} on item {item.number}: {escape(delegation)} (<@{user_id}>) "
-                f"objects.\n>{escape(reason)}"
-            )
-        ],
+    return message(
+        fallback(f"Item {item.number}: {delegation} objects; silence is broken.", ""),
+        sections(
+            f":no_entry: {lead} on item {item.number}: {escape(delegation)} (<@{user_id}>) "
+            f"objects.\n{quote(escape(reason))}"
+        ),
+        continued=f"Item {item.number}: the objection of {delegation}, continued",
     )
 
 
 def adoption_notice(meeting: Meeting, item: AgendaItem, decision: Decision) -> SlackMessage:
-    return SlackMessage(
-        text=f"Item {item.number}: adopted by silence procedure. {escape(decision.text)}",
-        blocks=[_section(decision_summary(decision, meeting.timezone))],
+    """In the item's thread: the decision adopted, its whole text."""
+    return message(
+        fallback(f"Item {item.number}: adopted by silence procedure. {escape(decision.text)}"),
+        sections(decision_summary(decision, meeting.timezone)),
+        continued=f"Item {item.number}: the decision, continued",
     )
 
 
@@ -105,7 +131,7 @@ def extension_notice(
     fallback = local_time(item.deadline_at, meeting.timezone)
     return SlackMessage(
         text=f"Item {item.number}: comments now due by {fallback}.",
-        blocks=[_section(f"{lead}: comments on item {item.number} are now due by {new}{was}.")],
+        blocks=sections(f"{lead}: comments on item {item.number} are now due by {new}{was}."),
     )
 
 
@@ -125,6 +151,7 @@ def silence_notices(outcome: SilenceOutcome) -> SilenceNotices | None:
     if item is None or procedure is None:
         return None
     channel = silence_notice(outcome.meeting, item, procedure)
+    thread = silence_thread_notice(outcome.meeting, item, procedure)
     if outcome.kind == "objected":
         assert outcome.request is not None
         reason = outcome.request.reason
@@ -133,7 +160,7 @@ def silence_notices(outcome: SilenceOutcome) -> SilenceNotices | None:
         )
         return SilenceNotices(thread=objection, channel=channel, alert=objection)
     if outcome.kind in ("started", "ended"):
-        return SilenceNotices(thread=channel, channel=channel)
+        return SilenceNotices(thread=thread, channel=channel)
     return None
 
 

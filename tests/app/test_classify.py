@@ -163,7 +163,7 @@ def test_author_classifies_their_comment_through_the_shortcut_and_modal(
 
     rows = export_csv(bot, tmp_path / "record.csv")
     header = (tmp_path / "record.csv").read_text(encoding="utf-8").splitlines()[0].split(",")
-    assert header == [*CONTRACT_COLUMNS, "kind", "phase"]  # the contract's columns first
+    assert header == [*CONTRACT_COLUMNS, "kind", "phase", "author"]  # the contract's columns first
     [row] = rows
     assert (row["comment_id"], row["kind"]) == (f"{meeting.channel}-{ts}", "drafting")
 

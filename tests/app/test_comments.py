@@ -1,7 +1,9 @@
 """Replies in an agenda item's thread become formal comments, exactly once, whatever Slack does."""
 
 import json
+import logging
 
+import pytest
 from sqlmodel import col, select
 
 from bot.core.db import session_scope
@@ -426,3 +428,117 @@ def test_same_reply_delivered_concurrently_is_recorded_once(bot: Bot, meeting: M
     assert comment.ts == ts
     assert versions(bot, comment)[0] == "Racing."  # the original is kept whatever arrived first
     assert comment.text == "Racing, edited." and comment.revisions == 2  # two distinct edits
+
+
+# -- events with fields of the wrong type ---------------------------------------------------------
+
+
+def envelope(event: object) -> bytes:
+    return json.dumps(
+        {
+            "token": "legacy",
+            "team_id": "T0DOCKET01",
+            "api_app_id": "A0DOCKET01",
+            "event": event,
+            "type": "event_callback",
+            "event_id": "Ev0MALFORMED",
+            "event_time": 1594375300,
+        }
+    ).encode()
+
+
+def malformed_events(meeting: Meeting) -> dict[str, object]:
+    def reply(**changes: object) -> dict[str, object]:
+        event: dict[str, object] = {
+            "type": "message",
+            "user": "U0AU00001",
+            "text": "Australia supports.",
+            "ts": "1594375300.000100",
+            "thread_ts": meeting.roots[3],
+            "channel": meeting.channel,
+            "event_ts": "1594375300.000100",
+            "channel_type": "channel",
+        }
+        event.update(changes)
+        return event
+
+    edit = reply(subtype="message_changed", ts="1594375300.000200")
+    return {
+        "user-a-number": reply(user=12345),
+        "user-a-list": reply(user=["U0AU00001"]),
+        "ts-a-number": reply(ts=1594375300.0001),
+        "ts-not-a-timestamp": reply(ts="yesterday"),
+        "thread-ts-a-number": reply(thread_ts=1.5),
+        "text-a-list": reply(text=["Australia supports."]),
+        "channel-a-number": reply(channel=5),
+        "event-a-string": "a message",
+        "event-a-list": [reply()],
+        "event-null": None,
+        "event-type-a-number": reply(type=7),
+        "edited-message-a-string": {**edit, "message": "Australia supports."},
+        "edited-mark-a-string": {
+            **edit,
+            "message": {**reply(), "edited": "yes"},
+        },
+        "deleted-previous-a-string": reply(
+            subtype="message_deleted", deleted_ts="1594375300.000100", previous_message="gone"
+        ),
+        "home-user-a-number": {
+            "type": "app_home_opened",
+            "user": 5,
+            "channel": "D0AU00001",
+            "tab": "home",
+            "event_ts": "1594375300.000100",
+        },
+    }
+
+
+MALFORMED = [
+    "user-a-number",
+    "user-a-list",
+    "ts-a-number",
+    "ts-not-a-timestamp",
+    "thread-ts-a-number",
+    "text-a-list",
+    "channel-a-number",
+    "event-a-string",
+    "event-a-list",
+    "event-null",
+    "event-type-a-number",
+    "edited-message-a-string",
+    "edited-mark-a-string",
+    "deleted-previous-a-string",
+    "home-user-a-number",
+]
+
+
+@pytest.mark.parametrize("case", MALFORMED)
+def test_an_event_with_fields_of_the_wrong_type_is_answered_200_ignored_and_logged(
+    bot: Bot, meeting: Meeting, caplog: pytest.LogCaptureFixture, case: str
+):
+    caplog.set_level(logging.WARNING)
+    body = envelope(malformed_events(meeting)[case])
+    delivery = bot.sender.send(body, content_type="application/json")
+    bot.settle()
+    assert delivery.status == 200, delivery.body  # Slack does not send it again
+    assert comments(bot) == [] and strays(bot) == []
+    assert bot.standin.calls_to("reactions.add") == []
+    assert [r for r in caplog.records if "event ignored" in r.getMessage()], caplog.text
+    assert not [r for r in caplog.records if r.exc_info], "no traceback"
+
+
+def test_a_malformed_event_without_a_valid_signature_is_refused(bot: Bot, meeting: Meeting):
+    body = envelope(malformed_events(meeting)["user-a-number"])
+    forged = bot.sender.send(body, content_type="application/json", signature="v0=" + "0" * 64)
+    assert forged.status == 401
+
+
+def test_a_well_formed_reply_after_a_malformed_one_is_recorded(bot: Bot, meeting: Meeting):
+    bot.sender.send(
+        envelope(malformed_events(meeting)["ts-a-number"]), content_type="application/json"
+    )
+    delivery = bot.sender.reply(
+        channel=meeting.channel, user="U0AU00001", text="Supports.", thread_ts=meeting.roots[3]
+    )
+    assert delivery.status == 200
+    assert [c.text for c in comments(bot)] == ["Supports."]

@@ -14,12 +14,12 @@ from sqlmodel import select
 from bot.clock.posting import post_items
 from bot.core.db import session_scope
 from bot.domain.home import build_homes, viewers_concerned
-from bot.domain.meetings import load_meeting
+from bot.domain.meetings import load_meeting, update_names
 from bot.parse.meeting_file import read_meeting_file
 from bot.slack.api import make_client
 from bot.views.home import MAX_BLOCKS, home_view
 from handlers.home import refresh_home_calls
-from models import AuditEntry, Delegation, Meeting
+from models import AuditEntry, Delegation, HomeViewer, Meeting
 from tests.conftest import DATA, IN_SESSION, Bot
 from tests.conftest import Meeting as Posted
 
@@ -374,6 +374,9 @@ def test_many_meetings_share_the_hundred_blocks_and_each_keeps_its_header(
 
 def test_refresh_reaches_the_delegation_and_the_secretariat_of_a_comment(bot: Bot, meeting: Posted):
     test_ptc = meeting_id(bot)
+    # Only Homes someone opened are republished: everyone here has opened theirs.
+    for user in ("U0AU00001", "U0AUJANE1", "U0SEC0001", "U0SEC0002", "U0CI00001", CHAIR):
+        open_home(bot, user)
     with session_scope(bot.database.engine) as session:
         australia = session.exec(select(Delegation).where(Delegation.name == "Australia")).one()
         users = viewers_concerned(session, meeting_id=test_ptc, delegation_id=australia.id)
@@ -382,6 +385,28 @@ def test_refresh_reaches_the_delegation_and_the_secretariat_of_a_comment(bot: Bo
     assert [c.method for c in calls] == ["views_publish"] * 4
     assert {c.args["user_id"] for c in calls} == set(users)
     assert all(c.args["view"]["type"] == "home" for c in calls)
+
+
+def test_a_change_for_everyone_republishes_only_the_homes_people_opened(bot: Bot, meeting: Posted):
+    assert open_home(bot, "U0AU00001") is not None
+    assert open_home(bot, SECRETARIAT) is not None
+    bot.standin.clear_calls()
+    command(bot, "/approve", "3 silence 2020-07-14T17:00", CHAIR)  # concerns the whole roster
+    bot.settle()
+    published = {c.params["user_id"] for c in bot.standin.calls_to("views.publish")}
+    assert published == {"U0AU00001", SECRETARIAT}  # of seven on the roster
+    with session_scope(bot.database.engine) as session:
+        viewers = set(session.exec(select(HomeViewer.user_id)))
+    assert viewers == {"U0AU00001", SECRETARIAT}
+
+
+def test_a_home_names_its_viewer_with_the_delegation(bot: Bot, meeting: Posted):
+    with session_scope(bot.database.engine) as session:
+        names = {"U0AU00001": "Alex Adler"}
+        update_names(session, meeting_id=meeting_id(bot), profiles=names, now=IN_SESSION)
+    view = open_home(bot, "U0AU00001")
+    assert view is not None
+    assert "you are Alex Adler, delegate of Australia" in home_text(view)
 
 
 def count_queries(bot: Bot, build: Callable[[], object]) -> int:

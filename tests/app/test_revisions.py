@@ -409,7 +409,7 @@ def test_final_concerns_are_recorded_with_their_phase_and_late_flags(
         rows = list(csv.DictReader(handle))
     header = (tmp_path / "record.csv").read_text(encoding="utf-8").splitlines()[0].split(",")
     assert header[: len(CONTRACT_COLUMNS)] == CONTRACT_COLUMNS  # the contract's, unchanged
-    assert header[len(CONTRACT_COLUMNS) :] == ["kind", "phase"]
+    assert header[len(CONTRACT_COLUMNS) :] == ["kind", "phase", "author"]
     phases = {row["comment_id"].split("-", 1)[1]: (row["phase"], row["late"]) for row in rows}
     assert phases == {
         during: ("comments", "false"),
@@ -513,7 +513,7 @@ def test_the_record_has_a_section_for_revised_documents_and_final_concerns(
     rows = list(sheet.iter_rows(values_only=True))
     assert rows[1][:3] == (3, "PC0601E1/Rev.1", "Disaster management, revised")
     header = [c.value for c in book["Comments"][1]]
-    assert header[-1] == "phase"
+    assert header[-2:] == ["phase", "author"]  # the author's name after, as in the CSV
 
 
 def test_the_digest_marks_final_concerns(bot: Bot, meeting: PostedMeeting):
@@ -555,10 +555,11 @@ def test_a_delegates_home_shows_the_open_window_from_the_moment_it_is_published(
     bot: Bot, meeting: PostedMeeting
 ):
     commenters(bot, meeting)
+    open_home(bot, IVORY)  # once: only Homes someone opened are republished
     bot.clock.now = AFTER_DEADLINE
     command(bot, ONE_LINE)
 
-    # Republished after /revise, without the delegate opening anything.
+    # Republished after /revise, without the delegate opening it again.
     home = home_text(bot, IVORY)
     assert "Final concerns open" in home and "PC0601E1/Rev.1" in home and URL in home
     assert f"<!date^{int(WINDOW_END.timestamp())}^" in home

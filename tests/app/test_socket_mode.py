@@ -266,6 +266,7 @@ def test_connections_open_hands_out_a_local_websocket_and_hello_greets(
     assert call.status == 200
 
 
+@pytest.mark.expect_refusals("not_allowed_token_type", "invalid_auth")
 def test_connections_open_refuses_a_bot_token_and_a_wrong_app_token(
     standin: SlackStandIn, web: WebClient
 ):

@@ -147,3 +147,31 @@ def test_export_writes_every_format_from_the_command_line(
     assert book["Comments"].max_row == 1 + 6
     assert zipfile.is_zipfile(tmp_path / "record.xlsx")
     assert "## " in (tmp_path / "record.md").read_text(encoding="utf-8")
+
+
+def test_the_record_names_people_and_shows_their_mentions_and_links_as_text(
+    bot: Bot, meeting: Posted, tmp_path: Path
+):
+    from bot.domain.meetings import update_names
+    from bot.record.export import write_all
+
+    with session_scope(bot.database.engine) as session:
+        meeting_id = session.exec(select(Meeting)).one().id or 0
+        names = {"U0AU00001": "Alex Adler", "U0SEC0001": "Sam Banda", "U0CHAIR01": "Ravi Kaur"}
+        update_names(
+            session, meeting_id=meeting_id, profiles=names, channel_name="ptc-test", now=IN_SESSION
+        )
+    text = (
+        "<@U0SEC0001> see <https://example.org/a.pdf|the annex> in <#C0TEST0001|ptc-test> R&amp;D"
+    )
+    say(bot, meeting, "U0AU00001", text, 3, IN_SESSION + minutes(5))
+    record = summary(bot)
+    [comment] = record.items[0].comments
+    assert comment.author == "Alex Adler" and comment.user == "U0AU00001"
+    readable = "@Sam Banda see the annex (https://example.org/a.pdf) in #ptc-test R&D"
+    assert comment.text == readable
+    written = write_all(record, tmp_path, "record")
+    for fmt in ("md", "html"):
+        page = unescape(written[fmt].read_text(encoding="utf-8"))
+        assert "Alex Adler" in page and "Ravi Kaur" in page and "#ptc-test" in page
+        assert "<@U" not in page and "U0AU00001" not in page and "U0SEC0001" not in page

@@ -41,6 +41,7 @@ CSV_HEADER = (
     "item,comment_id,delegation,delegation_kind,user,role,posted_at,status,late,text,revisions"
     ",kind"  # after the contract's columns: the comment's classification
     ",phase"  # then whether it is a comment or a final concern on a revised document
+    ",author"  # then the person's name (their user id when no name is known)
 )
 
 
@@ -160,6 +161,26 @@ def test_load_creates_the_meeting_and_prints_what_it_created(cli: Cli, standin: 
     assert item(cli, 3).opens_at == datetime(2020, 7, 3, 7, 0, tzinfo=UTC)
 
 
+def test_load_reads_names_from_slack_profiles_and_again_only_when_they_change(
+    cli: Cli, standin: SlackStandIn
+):
+    load_small(cli)
+    names = cli.query(lambda s: {p.user_id: p.profile_name for p in s.exec(select(Participant))})
+    assert names["U0AU00001"] == "Alex Adler" and names["U0AUJANE1"] == "Jane Doe"
+    assert cli.query(lambda s: s.exec(select(Meeting)).one().channel_name) is not None
+    asked = len(standin.calls_to("users.info"))
+    assert asked == 7  # once per person at load; never on a reply
+    standin.add_user("U0AU00001", real_name="Alex Adler-Berg")  # renamed in Slack
+    again = cli("load", str(DATA / "small.yaml"))
+    assert again.returncode == 0, again.stderr
+    assert "test-ptc: unchanged" in again.stdout
+    assert "names from Slack: 1 new or changed" in again.stdout
+    renamed = cli.query(
+        lambda s: s.exec(select(Participant).where(Participant.user_id == "U0AU00001")).one()
+    )
+    assert renamed.profile_name == "Alex Adler-Berg"
+
+
 def test_loading_the_same_file_again_is_unchanged_and_writes_nothing(cli: Cli):
     load_small(cli)
     before = cli.counts()
@@ -194,6 +215,7 @@ def test_load_prints_unknown_keys_as_warnings_and_loads(cli: Cli):
     assert cli.count(Meeting) == 1
 
 
+@pytest.mark.expect_refusals("invalid_auth")
 def test_load_with_a_token_slack_rejects_exits_2_saying_so(cli: Cli):
     result = cli("load", str(DATA / "small.yaml"), SLACK_BOT_TOKEN="xoxb-revoked")
     assert result.returncode == 2
@@ -269,6 +291,7 @@ def test_bad_file_exits_2_lists_every_problem_and_loads_nothing(cli: Cli):
     assert cli.count(Meeting) == 0 and cli.count(AgendaItem) == 0
 
 
+@pytest.mark.expect_refusals("users_not_found")
 def test_load_with_an_email_nobody_has_exits_2_naming_it(cli: Cli, standin: SlackStandIn):
     path = cli.write("nobody.yaml", variant("jane.doe@customs.example", "nobody@customs.example"))
     result = cli("load", str(path))
@@ -539,6 +562,7 @@ def test_export_csv_rows_hold_each_comments_record(cli: Cli, recorded: Recorded)
         "revisions": "0",
         "kind": "",
         "phase": "comments",
+        "author": "U0AU00001",  # loaded without Slack's names: the id stands in
     }
     edited = rows[recorded.edited]
     assert (edited["item"], edited["delegation"], edited["text"], edited["revisions"]) == (
@@ -579,3 +603,62 @@ def test_export_comment_ids_are_stable_across_exports(cli: Cli, recorded: Record
     assert (cli.cwd / "out" / "first.csv").read_bytes() == (
         cli.cwd / "out" / "second.csv"
     ).read_bytes()
+
+
+# -- the bot's place in the meeting channel ------------------------------------------------------
+
+NO_BOT = "C0NOBOT001"  # a channel nobody invited Docket to
+
+
+def load_in_channel_without_the_bot(cli: Cli, standin: SlackStandIn) -> Any:
+    standin.add_channel(NO_BOT, name="ptc-nobot")
+    path = cli.write("nobot.yaml", variant(f"channel: {CHANNEL}", f"channel: {NO_BOT}"))
+    return cli("load", str(path))
+
+
+def test_load_in_a_channel_without_docket_loads_and_warns_to_invite_it(
+    cli: Cli, standin: SlackStandIn
+):
+    result = load_in_channel_without_the_bot(cli, standin)
+    assert result.returncode == 0, result.stderr
+    assert "warning: Docket is not in the meeting channel #ptc-nobot" in result.stderr
+    assert "invite @Docket to #ptc-nobot" in result.stderr
+    assert cli.count(Meeting) == 1
+
+
+def test_load_in_a_channel_with_docket_says_nothing_about_inviting(cli: Cli):
+    result = cli("load", str(DATA / "small.yaml"))
+    assert result.returncode == 0, result.stderr
+    assert "invite" not in result.stderr
+
+
+def test_post_in_a_channel_without_docket_posts_nothing_and_says_to_invite_it(
+    cli: Cli, standin: SlackStandIn
+):
+    assert load_in_channel_without_the_bot(cli, standin).returncode == 0
+    standin.clear_calls()
+    result = cli("post")
+    assert result.returncode == 1
+    assert "invite @Docket to #ptc-nobot" in result.stderr
+    assert "nothing was posted" in result.stderr
+    assert standin.calls_to("chat.postMessage") == []
+    assert item(cli, 3).post_ts is None
+
+    standin.add_bot_to(NO_BOT)  # someone typed /invite @Docket in the channel
+    again = cli("post")
+    assert again.returncode == 0, again.stderr
+    assert "invite" not in again.stderr
+    assert item(cli, 3).post_ts is not None
+
+
+@pytest.mark.expect_refusals("missing_scope")
+def test_post_when_slack_will_not_say_whether_docket_is_in_the_channel_warns_and_posts(
+    cli: Cli, standin: SlackStandIn
+):
+    load_small(cli)
+    standin.fail("conversations.info", error="missing_scope")
+    result = cli("post")
+    assert result.returncode == 0, result.stderr
+    assert "warning: could not check that Docket is in the meeting channel" in result.stderr
+    assert "missing_scope" in result.stderr
+    assert item(cli, 3).post_ts is not None

@@ -920,3 +920,121 @@ def test_adoption_by_silence_in_a_server_error_storm_is_announced_once(
     assert shown is not None and "adopted by silence procedure" in str(shown["blocks"])
     adopted = [c for c in thread_posts(standin, root) if "adopted by silence" in c.params["text"]]
     assert len(adopted) == 1  # the thread hears it once
+
+
+# -- 12. Slack refusing for good -----------------------------------------------------------------
+
+
+def failure_notices(standin: SlackStandIn) -> list[Call]:
+    """Direct messages to the secretariat about a delivery Slack refused for good."""
+    return [
+        c
+        for c in standin.calls_to("chat.postMessage")
+        if str(c.params["channel"]).startswith("U0SEC")
+        and "could not deliver" in str(c.params["text"])
+    ]
+
+
+@pytest.mark.expect_refusals("not_in_channel")
+def test_a_reminder_slack_refuses_for_good_is_not_retried_and_the_secretariat_is_told_once(
+    bot: Bot, meeting: PostedMeeting, out: Outbound
+):
+    engine = bot.database.engine
+    standin = bot.standin
+    due = DEADLINE_4 - 7 * DAY
+    run_due(engine, out, now=due - MINUTE)
+    standin.clear_calls()
+    standin.fail("chat.postMessage", error="not_in_channel")
+
+    done = run_due(engine, out, now=due)
+    assert not [line for line in done if "reminded" in line]
+    [row] = [d for d in deliveries(engine, kind="reminder") if d.due_at == due]
+    assert row.note == "failed: not_in_channel" and row.skipped_at == due and row.sent_at is None
+    told = failure_notices(standin)
+    assert sorted(c.params["channel"] for c in told) == ["U0SEC0001", "U0SEC0002"]
+    for call in told:
+        assert "the reminder for item 4" in call.params["text"]
+        assert f"Invite @Docket to <#{CHANNEL}>" in call.params["text"]
+
+    run_due(engine, out, now=due + MINUTE)
+    run_due(engine, out, now=due + HOUR)
+    assert len(reminder_calls(standin)) == 1  # never tried again
+    assert len(failure_notices(standin)) == 2  # told once
+    assert all(d.sent_at == due for d in deliveries(engine, kind="failure_notice"))
+
+
+@pytest.mark.expect_refusals("invalid_blocks")
+def test_an_item_slack_refuses_for_good_waits_for_a_person_who_can_post_it_again(
+    settings: Settings, database: Database, standin: SlackStandIn, out: Outbound
+):
+    engine = database.engine
+    load_file(settings, engine, DATA / "small.yaml", post_at=None)
+    standin.clear_calls()
+    standin.fail("chat.postMessage", error="invalid_blocks")
+
+    done = run_due(engine, out, now=OPENS)
+    assert "test-ptc: item 3 failed invalid_blocks" in done
+    assert item(engine, 3).post_ts is None and item(engine, 4).post_ts is not None
+    run_due(engine, out, now=OPENS + MINUTE)
+    run_due(engine, out, now=OPENS + HOUR)
+    attempts = [
+        c for c in standin.calls_to("chat.postMessage") if c.params["text"].startswith("Item 3:")
+    ]
+    assert len(attempts) == 1  # not at every beat
+    told = failure_notices(standin)
+    assert len(told) == 2
+    assert "the agenda item for item 3" in told[0].params["text"]
+    assert "`python -m bot post 3`" in told[0].params["text"]
+
+    [result] = post_items(
+        engine, make_client(settings), meeting_key="test-ptc", numbers=[3], now=OPENS + 2 * HOUR
+    )
+    assert result.outcome == "posted" and item(engine, 3).post_ts is not None
+    run_due(engine, out, now=OPENS + 3 * HOUR)
+    assert len(failure_notices(standin)) == 2
+
+
+@pytest.mark.expect_refusals("msg_too_long")
+def test_a_closing_notice_refused_for_good_still_redraws_the_root_and_is_reported_once(
+    bot: Bot, meeting: PostedMeeting, out: Outbound
+):
+    engine = bot.database.engine
+    standin = bot.standin
+    root = meeting.roots[3]
+    standin.fail("chat.postMessage", error="msg_too_long")
+
+    done = run_due(engine, out, now=DEADLINE_3)
+    assert "test-ptc: closed item 3" in done
+    notice_row, root_row = sorted(deliveries(engine, kind="close"), key=lambda d: d.key)
+    assert notice_row.note == "failed: msg_too_long" and root_row.sent_at == DEADLINE_3
+    assert len(root_updates(standin, root)) == 1
+    shown = standin.message(CHANNEL, root)
+    assert shown is not None and "Comments closed" in str(shown["blocks"])
+    told = failure_notices(standin)
+    assert len(told) == 2 and "the closing notice for item 3" in told[0].params["text"]
+
+    run_due(engine, out, now=DEADLINE_3 + MINUTE)
+    closing = [c for c in standin.calls_to("chat.postMessage") if c.params.get("thread_ts") == root]
+    assert len(closing) == 1 and len(failure_notices(standin)) == 2
+
+
+@pytest.mark.expect_refusals("not_in_channel", "user_not_found")
+def test_a_failure_notice_slack_refuses_for_good_is_not_itself_reported(
+    bot: Bot, meeting: PostedMeeting, out: Outbound
+):
+    engine = bot.database.engine
+    standin = bot.standin
+    due = DEADLINE_4 - 7 * DAY
+    run_due(engine, out, now=due - MINUTE)
+    standin.clear_calls()
+    standin.fail("chat.postMessage", error="not_in_channel")  # the reminder
+    standin.fail("chat.postMessage", error="user_not_found", times=2)  # both notices
+
+    run_due(engine, out, now=due)
+    notices = deliveries(engine, kind="failure_notice")
+    assert len(notices) == 2 and all(d.note == "failed: user_not_found" for d in notices)
+    calls = len(standin.calls_to("chat.postMessage"))
+    run_due(engine, out, now=due + MINUTE)
+    run_due(engine, out, now=due + HOUR)
+    assert len(standin.calls_to("chat.postMessage")) == calls  # no notice about the notices
+    assert len(deliveries(engine, kind="failure_notice")) == 2

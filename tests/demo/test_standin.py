@@ -4,9 +4,10 @@ small signature-checking receiver. Other tests trust both halves to behave like 
 from __future__ import annotations
 
 import json
+import socket
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -21,6 +22,7 @@ from slack_sdk.signature import SignatureVerifier
 from slack_sdk.webhook import WebhookClient
 
 from bot.demo.standin import Call, Delivery, SlackSender, SlackStandIn
+from bot.demo.standin.triggers import TriggerIds
 
 CHANNEL = "C0PTC2020"
 DELEGATE = "U0AU00001"
@@ -33,6 +35,7 @@ FROZEN_EPOCH = 1589533200.0  # 2020-05-15 09:00 UTC, when the demo meeting opens
 @pytest.fixture
 def standin() -> Iterator[SlackStandIn]:
     with SlackStandIn(clock=lambda: FROZEN_EPOCH) as running:
+        running.add_bot_to(CHANNEL)  # the meeting channel, as `/invite @Docket` does
         yield running
 
 
@@ -102,6 +105,7 @@ def test_thread_reply_is_stored_with_its_thread_ts(
     assert stored["thread_ts"] == parent["ts"]
 
 
+@pytest.mark.expect_refusals("channel_not_found")
 def test_post_message_without_channel_is_channel_not_found(client: WebClient) -> None:
     with pytest.raises(SlackApiError) as excinfo:
         client.chat_postMessage(channel="", text="lost")
@@ -109,6 +113,7 @@ def test_post_message_without_channel_is_channel_not_found(client: WebClient) ->
     assert slack_error(excinfo) == "channel_not_found"
 
 
+@pytest.mark.expect_refusals("no_text")
 def test_post_message_without_text_or_blocks_is_no_text(client: WebClient) -> None:
     with pytest.raises(SlackApiError) as excinfo:
         # api_call, because chat_postMessage itself already warns about the missing text.
@@ -141,6 +146,7 @@ def test_update_marks_the_message_edited(standin: SlackStandIn, client: WebClien
     assert stored["edited"]["user"] == BOT_USER
 
 
+@pytest.mark.expect_refusals("message_not_found")
 def test_update_unknown_message_is_message_not_found(client: WebClient) -> None:
     with pytest.raises(SlackApiError) as excinfo:
         client.chat_update(channel=CHANNEL, ts="1589533200.999999", text="nothing there")
@@ -163,6 +169,7 @@ def test_permalink_has_slack_shape(client: WebClient) -> None:
     )
 
 
+@pytest.mark.expect_refusals("already_reacted")
 def test_reaction_twice_is_already_reacted(standin: SlackStandIn, client: WebClient) -> None:
     client.reactions_add(channel=CHANNEL, timestamp="1589533200.000042", name="white_check_mark")
 
@@ -175,6 +182,7 @@ def test_reaction_twice_is_already_reacted(standin: SlackStandIn, client: WebCli
     assert standin.reactions(CHANNEL, "1589533200.000042") == {"white_check_mark"}
 
 
+@pytest.mark.expect_refusals("no_reaction")
 def test_removing_a_missing_reaction_is_no_reaction(
     standin: SlackStandIn, client: WebClient
 ) -> None:
@@ -201,6 +209,7 @@ def test_users_info_returns_the_directory_entry(standin: SlackStandIn, client: W
     assert user["profile"]["email"] == "jane.doe@customs.example"
 
 
+@pytest.mark.expect_refusals("user_not_found")
 def test_users_info_unknown_is_user_not_found(client: WebClient) -> None:
     with pytest.raises(SlackApiError) as excinfo:
         client.users_info(user="U0NOBODY01")
@@ -216,6 +225,7 @@ def test_lookup_by_email_ignores_case(standin: SlackStandIn, client: WebClient) 
     assert answer["user"]["id"] == DELEGATE
 
 
+@pytest.mark.expect_refusals("users_not_found")
 def test_lookup_by_email_unknown_is_users_not_found(client: WebClient) -> None:
     with pytest.raises(SlackApiError) as excinfo:
         client.users_lookupByEmail(email="nobody@customs.example")
@@ -283,6 +293,7 @@ def test_upload_url_also_accepts_multipart(standin: SlackStandIn, client: WebCli
     assert standin.uploaded_files[upload["file_id"]] == b"ab\r\ncd"
 
 
+@pytest.mark.expect_refusals("unknown_method")
 def test_unknown_method_is_answered_and_recorded(standin: SlackStandIn, client: WebClient) -> None:
     with pytest.raises(SlackApiError) as excinfo:
         client.api_call("pins.add", params={"channel": CHANNEL})
@@ -291,6 +302,7 @@ def test_unknown_method_is_answered_and_recorded(standin: SlackStandIn, client: 
     assert standin.calls_to("pins.add")[0].params == {"channel": CHANNEL}
 
 
+@pytest.mark.expect_refusals("not_authed")
 def test_missing_token_is_not_authed(standin: SlackStandIn) -> None:
     with pytest.raises(SlackApiError) as excinfo:
         WebClient(base_url=standin.api_url, retry_handlers=[]).auth_test()
@@ -298,6 +310,7 @@ def test_missing_token_is_not_authed(standin: SlackStandIn) -> None:
     assert slack_error(excinfo) == "not_authed"
 
 
+@pytest.mark.expect_refusals("invalid_auth")
 def test_invalid_token_is_invalid_auth(standin: SlackStandIn) -> None:
     stranger = WebClient(base_url=standin.api_url, token="xoxb-wrong", retry_handlers=[])
 
@@ -383,6 +396,7 @@ def test_response_url_is_recorded(standin: SlackStandIn) -> None:
     assert call.params == {"text": "Decision recorded", "response_type": "ephemeral", "url": url}
 
 
+@pytest.mark.expect_refusals("expired_url")
 def test_unknown_response_url_is_404_and_recorded(standin: SlackStandIn) -> None:
     url = standin.base_url + "/response/never-issued"
 
@@ -422,6 +436,7 @@ def test_clear_calls_forgets_what_was_recorded(standin: SlackStandIn, client: We
     assert standin.calls == []
 
 
+@pytest.mark.expect_refusals("invalid_json", "invalid_form_data")
 def test_malformed_body_is_answered_and_the_server_keeps_serving(
     standin: SlackStandIn, client: WebClient
 ) -> None:
@@ -740,11 +755,16 @@ def test_stale_timestamp_is_not_valid(sender: SlackSender, receiver: Receiver) -
     assert receiver.received[0].signature_valid is False
 
 
+@pytest.mark.expect_refusals("name_taken", "invalid_trigger_id")
 def test_views_open_publish_and_private_channels_answer_like_slack(
     client: WebClient, standin: SlackStandIn
 ) -> None:
-    modal = {"type": "modal", "title": {"type": "plain_text", "text": "Decide"}, "blocks": []}
-    opened = client.views_open(trigger_id="1.2.abc", view=modal)
+    modal = {
+        "type": "modal",
+        "title": {"type": "plain_text", "text": "Decide"},
+        "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": "Item 3"}}],
+    }
+    opened = client.views_open(trigger_id=standin.trigger_ids.issue(), view=modal)
     assert opened["view"]["id"].startswith("V")
     updated = client.views_update(view_id=opened["view"]["id"], view=modal)
     assert updated["ok"]
@@ -767,6 +787,12 @@ def test_views_open_publish_and_private_channels_answer_like_slack(
     assert no_trigger.value.response["error"] == "invalid_trigger_id"
 
 
+@pytest.mark.expect_refusals(
+    "invalid_name_required",
+    "invalid_name_maxlength",
+    "invalid_name_specials",
+    "invalid_name_punctuation",
+)
 @pytest.mark.parametrize(
     ("name", "error"),
     [
@@ -796,6 +822,7 @@ def test_a_created_private_channel_is_private_and_has_the_bot_in_it(
     assert standin.members(channel["id"]) == {standin.bot_user_id}
 
 
+@pytest.mark.expect_refusals("already_in_channel", "cant_invite_self", "channel_not_found")
 def test_inviting_someone_already_in_the_channel_fails_the_whole_call_unless_forced(
     client: WebClient, standin: SlackStandIn
 ) -> None:
@@ -817,3 +844,315 @@ def test_inviting_someone_already_in_the_channel_fails_the_whole_call_unless_for
     with pytest.raises(SlackApiError) as unknown:
         client.conversations_invite(channel="C0NOSUCH01", users="U0AU00001")
     assert slack_error(unknown) == "channel_not_found"
+
+
+# -- as strict as Slack: Block Kit, limits, trigger_ids, membership, events ------------------
+
+
+def section(text: str, block_id: str | None = None) -> dict[str, Any]:
+    block: dict[str, Any] = {"type": "section", "text": {"type": "mrkdwn", "text": text}}
+    if block_id is not None:
+        block["block_id"] = block_id
+    return block
+
+
+def modal(blocks: list[dict[str, Any]]) -> dict[str, Any]:
+    return {"type": "modal", "title": {"type": "plain_text", "text": "Decide"}, "blocks": blocks}
+
+
+def refused(call: Callable[[], Any]) -> str:
+    with pytest.raises(SlackApiError) as excinfo:
+        call()
+    return slack_error(excinfo)
+
+
+def test_legal_block_kit_is_accepted_and_nothing_is_refused(
+    standin: SlackStandIn, client: WebClient
+) -> None:
+    blocks = [
+        {"type": "header", "text": {"type": "plain_text", "text": "Item 3"}},
+        section("x" * 3000),
+        {"type": "context", "elements": [{"type": "mrkdwn", "text": "Deadline Friday"}]},
+        {
+            "type": "actions",
+            "elements": [
+                {
+                    "type": "button",
+                    "action_id": "approve",
+                    "text": {"type": "plain_text", "text": "Approve"},
+                }
+            ],
+        },
+    ]
+
+    client.chat_postMessage(channel=CHANNEL, text="Item 3", blocks=blocks)
+
+    assert standin.refusals() == []
+
+
+@pytest.mark.expect_refusals("invalid_blocks")
+@pytest.mark.parametrize(
+    "block",
+    [
+        section("x" * 3001),  # section text: 3,000 characters at most
+        {"type": "header", "text": {"type": "plain_text", "text": "x" * 151}},
+        {"type": "carousel"},  # a type Slack does not know
+        {  # a nested element over its own limit: a button's text is 75 characters at most
+            "type": "section",
+            "text": {"type": "mrkdwn", "text": "Item 3"},
+            "accessory": {
+                "type": "button",
+                "action_id": "open",
+                "text": {"type": "plain_text", "text": "x" * 76},
+            },
+        },
+    ],
+    ids=["long-section", "long-header", "unknown-type", "long-nested-button"],
+)
+def test_a_block_slack_kit_refuses_is_invalid_blocks_and_nothing_is_posted(
+    standin: SlackStandIn, client: WebClient, block: dict[str, Any]
+) -> None:
+    error = refused(lambda: client.chat_postMessage(channel=CHANNEL, text="Item", blocks=[block]))
+
+    assert error == "invalid_blocks"
+    assert standin.messages.get(CHANNEL, []) == []
+    (call,) = standin.refusals()
+    assert (call.method, call.error) == ("chat.postMessage", "invalid_blocks")
+
+
+@pytest.mark.expect_refusals("invalid_blocks")
+def test_more_than_50_blocks_or_a_repeated_block_id_is_invalid_blocks(client: WebClient) -> None:
+    many = [section(f"part {n}") for n in range(51)]
+    twice = [section("one", block_id="item-3"), section("two", block_id="item-3")]
+
+    assert refused(lambda: client.chat_postMessage(channel=CHANNEL, blocks=many)) == (
+        "invalid_blocks"
+    )
+    assert refused(lambda: client.chat_postMessage(channel=CHANNEL, blocks=twice)) == (
+        "invalid_blocks"
+    )
+    assert client.chat_postMessage(channel=CHANNEL, blocks=many[:50])["ok"]
+
+
+@pytest.mark.expect_refusals("msg_too_long", "msg_blocks_too_long")
+def test_text_over_40000_or_block_text_over_12000_characters_is_refused(
+    client: WebClient,
+) -> None:
+    five_full_sections = [section("x" * 2500) for _ in range(5)]  # 12,500 characters
+
+    assert refused(lambda: client.chat_postMessage(channel=CHANNEL, text="x" * 40_001)) == (
+        "msg_too_long"
+    )
+    assert refused(
+        lambda: client.chat_postMessage(channel=CHANNEL, text="Digest", blocks=five_full_sections)
+    ) == ("msg_blocks_too_long")
+    assert client.chat_postMessage(channel=CHANNEL, text="x" * 40_000)["ok"]
+    assert client.chat_postMessage(channel=CHANNEL, blocks=five_full_sections[:4])["ok"]
+
+
+@pytest.mark.expect_refusals("invalid_blocks")
+def test_an_update_with_refused_blocks_leaves_the_message_as_it_was(
+    standin: SlackStandIn, client: WebClient
+) -> None:
+    posted = client.chat_postMessage(channel=CHANNEL, text="Item 3", blocks=[section("Item 3")])
+
+    error = refused(
+        lambda: client.chat_update(channel=CHANNEL, ts=posted["ts"], blocks=[section("x" * 3001)])
+    )
+
+    assert error == "invalid_blocks"
+    assert standin.message(CHANNEL, posted["ts"]) == posted["message"]
+
+
+@pytest.mark.expect_refusals("invalid_arguments")
+@pytest.mark.parametrize(
+    "view",
+    [
+        modal([]),  # a view holds 1 to 100 blocks
+        modal([section(f"part {n}") for n in range(101)]),
+        {**modal([section("x")]), "title": {"type": "plain_text", "text": "x" * 25}},
+        {**modal([section("x")]), "submit": {"type": "plain_text", "text": "x" * 25}},
+        {**modal([section("x")]), "close": {"type": "plain_text", "text": "x" * 25}},
+        {**modal([section("x")]), "private_metadata": "x" * 3001},
+        modal([section("x", block_id="b"), section("y", block_id="b")]),
+        modal([section("x" * 3001)]),
+        modal(
+            [
+                {
+                    "type": "input",
+                    "block_id": "text",
+                    "label": {"type": "plain_text", "text": "Decision"},
+                    "element": {
+                        "type": "plain_text_input",
+                        "action_id": "text",
+                        "max_length": 3000,
+                        "initial_value": "x" * 3001,
+                    },
+                }
+            ]
+        ),
+    ],
+    ids=[
+        "no-blocks",
+        "101-blocks",
+        "long-title",
+        "long-submit",
+        "long-close",
+        "long-metadata",
+        "repeated-block-id",
+        "long-section",
+        "prefilled-past-max-length",
+    ],
+)
+def test_a_view_slack_would_not_render_is_invalid_arguments_and_the_trigger_stays_good(
+    standin: SlackStandIn, client: WebClient, view: dict[str, Any]
+) -> None:
+    trigger_id = standin.trigger_ids.issue()
+
+    assert refused(lambda: client.views_open(trigger_id=trigger_id, view=view)) == (
+        "invalid_arguments"
+    )
+    assert refused(lambda: client.views_publish(user_id=DELEGATE, view={**view, "type": "home"}))
+    assert client.views_open(trigger_id=trigger_id, view=modal([section("ok")]))["ok"]
+
+
+@pytest.mark.expect_refusals("view_too_large")
+def test_a_view_over_250_kb_is_view_too_large(standin: SlackStandIn, client: WebClient) -> None:
+    heavy = modal([section("é" * 1500) for _ in range(90)])  # 90 x 3,000 bytes
+
+    error = refused(lambda: client.views_open(trigger_id=standin.trigger_ids.issue(), view=heavy))
+
+    assert error == "view_too_large"
+
+
+@pytest.mark.expect_refusals("exchanged_trigger_id", "expired_trigger_id", "invalid_trigger_id")
+def test_a_trigger_id_is_good_once_and_for_3_seconds() -> None:
+    now = [100.0]
+    triggers = TriggerIds(clock=lambda: now[0])
+    with SlackStandIn(trigger_ids=triggers) as standin:
+        client = WebClient(base_url=standin.api_url, token=standin.token, retry_handlers=[])
+        view = modal([section("Item 3")])
+        used, late = triggers.issue(), triggers.issue()
+
+        assert client.views_open(trigger_id=used, view=view)["ok"]
+        assert refused(lambda: client.views_open(trigger_id=used, view=view)) == (
+            "exchanged_trigger_id"
+        )
+        now[0] += 3.5
+        assert refused(lambda: client.views_open(trigger_id=late, view=view)) == (
+            "expired_trigger_id"
+        )
+        assert refused(lambda: client.views_open(trigger_id="1.2.abc", view=view)) == (
+            "invalid_trigger_id"
+        )
+
+
+def test_the_sender_hands_out_trigger_ids_the_stand_in_accepts(
+    standin: SlackStandIn, receiver: Receiver, client: WebClient
+) -> None:
+    sender = SlackSender(receiver.url, SIGNING_SECRET, slack=standin)
+
+    sender.command(text="3", user=CHAIR, channel=CHANNEL)
+    sender.button(action_id="decide", value="3", user=CHAIR, channel=CHANNEL, message_ts="1.2")
+
+    triggers = [receiver.received[0].form()["trigger_id"]]
+    triggers.append(json.loads(receiver.received[1].form()["payload"])["trigger_id"])
+    for trigger_id in triggers:
+        assert client.views_open(trigger_id=trigger_id, view=modal([section("Item 3")]))["ok"]
+
+
+@pytest.mark.expect_refusals("not_in_channel")
+def test_posting_where_the_bot_was_not_added_is_not_in_channel(
+    standin: SlackStandIn, client: WebClient
+) -> None:
+    elsewhere = "C0ELSEWHERE"
+    standin.add_channel(elsewhere, name="general", members=[DELEGATE])
+
+    assert refused(lambda: client.chat_postMessage(channel=elsewhere, text="hi")) == (
+        "not_in_channel"
+    )
+    assert client.conversations_info(channel=elsewhere)["channel"]["is_member"] is False
+    assert client.chat_postMessage(channel=DELEGATE, text="a DM needs no invitation")["ok"]
+    standin.add_bot_to(elsewhere)
+    assert client.chat_postMessage(channel=elsewhere, text="hi")["ok"]
+
+
+def test_events_in_a_private_channel_carry_channel_type_group(
+    standin: SlackStandIn, receiver: Receiver, client: WebClient
+) -> None:
+    private = client.conversations_create(name="drafting", is_private=True)["channel"]["id"]
+    sender = SlackSender(receiver.url, SIGNING_SECRET, slack=standin)
+
+    sender.post(channel=private, user=DELEGATE, text="Draft 2 attached")
+    sender.post(channel=CHANNEL, user=DELEGATE, text="Good morning")
+
+    types = [got.envelope()["event"]["channel_type"] for got in receiver.received]
+    assert types == ["group", "channel"]
+
+
+def test_the_sender_gives_up_on_an_ack_after_slacks_3_seconds() -> None:
+    with socket.create_server(("127.0.0.1", 0)) as silent:  # accepts, never answers
+        sender = SlackSender(f"http://127.0.0.1:{silent.getsockname()[1]}/", SIGNING_SECRET)
+        started = time.monotonic()
+
+        with pytest.raises(TimeoutError):
+            sender.post(channel=CHANNEL, user=DELEGATE, text="anyone there?")
+
+    assert 2.9 <= time.monotonic() - started < 6
+
+
+@dataclass
+class Sink:
+    """An app that takes every event the stand-in sends it."""
+
+    events: list[dict[str, Any]]
+
+    def event(self, event: dict[str, Any]) -> Delivery:
+        self.events.append(event)
+        return Delivery(status=200, body="", headers={}, elapsed=0.0, event_id=None, ts=None)
+
+
+def test_the_bots_own_channel_posts_come_back_as_message_events_like_slacks(
+    standin: SlackStandIn, client: WebClient
+) -> None:
+    sink = Sink([])
+    standin.deliver_events_to(sink)
+    root = client.chat_postMessage(channel=CHANNEL, text="Item 3", blocks=[section("Item 3")])
+    client.chat_postMessage(channel=CHANNEL, text="Reminder", thread_ts=root["ts"])
+    client.chat_postMessage(channel=DELEGATE, text="A nudge, in a DM")  # message.im: not subscribed
+
+    standin.wait_for_events()
+    first, reply = sink.events
+    assert "subtype" not in first
+    assert (first["user"], first["bot_id"], first["app_id"]) == (
+        BOT_USER,
+        "B0DOCKETBT",
+        "A0DOCKET01",
+    )
+    assert first["bot_profile"]["id"] == "B0DOCKETBT"
+    assert (first["channel"], first["channel_type"], first["ts"]) == (
+        CHANNEL,
+        "channel",
+        root["ts"],
+    )
+    assert first["blocks"] == [section("Item 3")]
+    assert (reply["thread_ts"], reply["parent_user_id"]) == (root["ts"], BOT_USER)
+    assert [d.status for d in standin.event_deliveries] == [200, 200]
+
+
+@pytest.mark.expect_refusals("channel_not_found")
+def test_refusals_are_listed_but_failures_a_test_injected_are_not(
+    standin: SlackStandIn, client: WebClient
+) -> None:
+    standin.fail("users.info", error="user_not_found")
+    with pytest.raises(SlackApiError):
+        client.users_info(user=DELEGATE)
+    with pytest.raises(SlackApiError):
+        client.chat_postMessage(channel="", text="lost")
+
+    assert [(call.method, call.error) for call in standin.refusals()] == [
+        ("chat.postMessage", "channel_not_found")
+    ]
+    assert standin.unexpected_refusals() == standin.refusals()
+    standin.expect_refusals("channel_not_found")
+    assert standin.unexpected_refusals() == []

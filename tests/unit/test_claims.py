@@ -53,13 +53,13 @@ def test_a_sent_delivery_is_marked_and_never_sent_again(engine: Engine):
     assert row(engine, "a").sent_at == NOW
 
 
-def test_a_slack_refusal_releases_the_claim_for_the_next_beat(engine: Engine):
+def test_a_passing_slack_refusal_releases_the_claim_for_the_next_beat(engine: Engine):
     def refuse() -> None:
-        raise SlackApiError("refused", {"ok": False, "error": "channel_not_found"})
+        raise SlackApiError("refused", {"ok": False, "error": "internal_error"})
 
     failed = deliver_one(engine, due("b"), refuse, now=NOW)
-    assert (failed.outcome, failed.error) == ("failed", "channel_not_found")
-    assert row(engine, "b").claimed_at is None and row(engine, "b").note == "channel_not_found"
+    assert (failed.outcome, failed.error) == ("failed", "internal_error")
+    assert row(engine, "b").claimed_at is None and row(engine, "b").note == "internal_error"
     retried = deliver_one(engine, due("b"), lambda: None, now=NOW + timedelta(minutes=1))
     assert retried.outcome == "sent"
 

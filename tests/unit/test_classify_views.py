@@ -74,7 +74,7 @@ def test_modal_shows_item_author_and_clipped_text_and_names_the_comment():
     view = classify_modal(long)
     assert view["blocks"][0]["elements"][0]["text"] == "Item 3: Budget"
     shown = view["blocks"][1]["text"]["text"]
-    assert shown.startswith("Chile: ") and shown.endswith("…")
+    assert shown.startswith("Chile: ") and shown.endswith("… (the whole comment is in the thread)")
     assert len(shown) == len("Chile: ") + EXCERPT
     assert json.loads(view["private_metadata"]) == {"channel": "C0MEET", "ts": "1.2"}
 

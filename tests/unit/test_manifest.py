@@ -13,6 +13,8 @@ ROOT = Path(__file__).resolve().parents[2]
 NEEDED_SCOPES = {
     "channels:history",
     "groups:history",
+    "channels:read",  # conversations.info at load and post: is the bot in the channel?
+    "groups:read",
     "chat:write",
     "commands",
     "reactions:write",

@@ -774,3 +774,75 @@ def test_digest_is_the_same_when_the_calendar_means_the_same(lines: str):
 )
 def test_digest_changes_when_the_calendar_changes(lines: str):
     assert parse(with_calendar(lines)).digest() != parse(SMALL).digest()
+
+
+# -- impossible dates and values, in every spelling YAML allows ---------------------------------
+
+
+@pytest.mark.parametrize(
+    ("anchor", "written", "key"),
+    [
+        ("deadline: 2020-07-17T17:00", "2020-13-01T17:00:00+00:00", "agenda[0].deadline"),
+        ("deadline: 2020-07-17T17:00", "2020-13-01 17:00:00", "agenda[0].deadline"),
+        ("deadline: 2020-07-17T17:00", "2020-02-30T17:00", "agenda[0].deadline"),
+        ("deadline: 2020-07-17T17:00", "2020-07-17T25:00:00Z", "agenda[0].deadline"),
+        ("deadline: 2020-07-17T17:00", "2020-07-17T17:00:00+25:00", "agenda[0].deadline"),
+        ("opens: 2020-07-03T09:00", "2020-02-30", "agenda[0].opens"),
+        ("opens: 2020-07-03T09:00", "2020-02-30 09:00:00.5 +2", "agenda[0].opens"),
+        ("opens: 2020-07-03T09:00", "'2020-02-30T09:00'", "agenda[0].opens"),
+    ],
+    ids=[
+        "month-13-seconds-offset",
+        "month-13-yaml-timestamp",
+        "february-30",
+        "hour-25",
+        "offset-25h",
+        "bare-impossible-date",
+        "yaml-timestamp-fraction-short-offset",
+        "quoted",
+    ],
+)
+def test_an_impossible_date_is_named_with_its_line_and_key_never_a_traceback(
+    anchor: str, written: str, key: str
+):
+    text = variant(anchor, f"{anchor.split(':')[0]}: {written}")
+    assert_names(
+        the_error(text),
+        key=key,
+        line=line_of(text, f"{anchor.split(':')[0]}: {written}"),
+        expected="expected e.g. 2020-07-24T17:00",
+    )
+
+
+@pytest.mark.parametrize(
+    ("written", "instant"),
+    [
+        ("2020-7-31 17:00:00", utc(2020, 7, 31, 15, 0)),  # one-digit month: a YAML timestamp
+        ("2020-07-31 17:00:00.25 +2", utc(2020, 7, 31, 15, 0) + timedelta(seconds=0.25)),
+        ("2020-07-31t15:00:00Z", utc(2020, 7, 31, 15, 0)),
+    ],
+)
+def test_yaml_timestamps_pyyaml_used_to_read_are_still_accepted(written: str, instant: datetime):
+    spec = parse(variant("deadline: 2020-07-31T17:00", f"deadline: {written}"))
+    assert spec.agenda[1].deadline_at == instant
+
+
+def test_a_date_as_a_title_is_text_not_a_date():
+    spec = parse(variant("title: E-commerce package annexes", "title: 2020-07-31"))
+    assert spec.agenda[1].title == "2020-07-31"
+
+
+@pytest.mark.parametrize(
+    "written",
+    ["!!timestamp 2020-02-30", "!!int 2020-01-01", "!!float abc"],
+)
+def test_an_explicit_yaml_tag_that_cannot_be_read_is_an_error_with_its_line(written: str):
+    text = variant("deadline: 2020-07-31T17:00", f"deadline: {written}")
+    [error] = errors_of(text)
+    assert error.startswith(f"{NAME}: line {line_of(text, written)}: not valid YAML: "), error
+
+
+def test_an_anchor_inside_its_own_value_is_an_error_not_a_traceback():
+    text = variant("chair: [U0CHAIR01]", "chair: &a [*a]")
+    [error] = errors_of(text)
+    assert "not valid YAML" in error and "contains itself" in error

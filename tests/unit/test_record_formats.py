@@ -405,7 +405,7 @@ def test_html_states_facts_participation_and_roster(written: dict[str, Path]) ->
     assert facts["Late comments"] == "1"
     assert facts["Replies kept aside (not on the roster)"] == "2"
     roster = table(root, "roster")
-    assert roster[0] == ["Delegation", "Kind", "User", "E-mail", "Took part"]
+    assert roster[0] == ["Delegation", "Kind", "Name", "E-mail", "Took part"]
     assert roster[1] == ["Australia", "member", "U0AU00001", "jane.doe@customs.example", "yes"]
     assert roster[3] == ["China", "member", "U0CN00001", "", "no"]
 
@@ -508,10 +508,10 @@ def test_xlsx_comments_sheet_has_contract_columns_and_every_comment(
     assert workbook.sheetnames == ["Comments", "Figures", "Roster", "Revised documents"]
     sheet = workbook["Comments"]
     rows = [list(r) for r in sheet.iter_rows(values_only=True)]
-    assert rows[0] == [*CONTRACT_COLUMNS, "kind", "phase"]  # classification, phase after
+    assert rows[0] == [*CONTRACT_COLUMNS, "kind", "phase", "author"]  # as in the CSV
     assert len(rows) == 1 + 9  # withdrawn included
     assert sheet.freeze_panes == "A2"
-    assert sheet.auto_filter.ref == "A1:M10"
+    assert sheet.auto_filter.ref == "A1:N10"
     assert sheet["A1"].font.b
     assert rows[1] == [
         3,
@@ -527,6 +527,7 @@ def test_xlsx_comments_sheet_has_contract_columns_and_every_comment(
         2,
         None,  # not classified
         "comments",  # not a final concern
+        "U0AU00001",  # the author: by user id, as no name is known
     ]
     assert [r[7] for r in rows[1:]].count("withdrawn") == 1
     assert next(r for r in rows[1:] if r[7] == "withdrawn")[9] == WITHDRAWN
@@ -654,7 +655,7 @@ def test_empty_meeting_gives_a_sensible_record(tmp_path: Path) -> None:
     assert len(root.find_all("img")) == 2
     workbook = openpyxl.load_workbook(paths["xlsx"])
     rows = list(workbook["Comments"].iter_rows(values_only=True))
-    assert [list(r) for r in rows] == [[*CONTRACT_COLUMNS, "kind", "phase"]]
+    assert [list(r) for r in rows] == [[*CONTRACT_COLUMNS, "kind", "phase", "author"]]
     assert figures_table(workbook["Figures"], "Comments by kind")[-1] == ["Total", 0]
     markdown = paths["md"].read_text(encoding="utf-8")
     assert "No decisions recorded." in markdown and "| **Total** | **0** |" in markdown

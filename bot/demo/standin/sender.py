@@ -22,7 +22,8 @@ from http.client import HTTPConnection, HTTPSConnection
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
-from bot.demo.standin.server import TsMinter, random_id
+from bot.demo.standin.server import SlackStandIn, TsMinter, random_id
+from bot.demo.standin.triggers import TRIGGER_IDS, TriggerIds
 
 # Slash commands still carry the legacy verification token; Bolt ignores it but apps may log it.
 LEGACY_VERIFICATION_TOKEN = "standinVerificationT0ken"
@@ -33,6 +34,8 @@ FILES_HOST = "https://files.standin.slack.local"
 SLACK_USER_AGENT = "Slackbot 1.0 (+https://api.slack.com/robots)"
 _URL_IN_TEXT = re.compile(r"<(https?://[^|>]+)(?:\|[^>]*)?>|(https?://\S+)")
 _BLOCK_ID_ALPHABET = string.ascii_letters + string.digits
+# Slack gives an app 3 seconds to acknowledge a request, then gives up (and retries events).
+ACK_WINDOW = 3.0
 
 
 @dataclass(frozen=True)
@@ -96,9 +99,12 @@ class SlackSender:
         api_app_id: str = "A0DOCKET01",
         bot_user_id: str = "U0DOCKETBT",
         clock: Callable[[], float] = time.time,
-        timeout: float = 10.0,
+        timeout: float = ACK_WINDOW,
         ts_source: Callable[[], str] | None = None,
+        slack: SlackStandIn | None = None,
     ) -> None:
+        """`slack`, the stand-in the app talks to, lends its ts sequence, its trigger_ids and
+        what it knows of channels (a private channel's events say channel_type "group")."""
         self.url = url
         self._signing_secret = signing_secret
         self._team_id = team_id
@@ -106,7 +112,11 @@ class SlackSender:
         self._bot_user_id = bot_user_id
         self._clock = clock
         self._timeout = timeout
-        self._ts_source = ts_source or TsMinter(clock).next_ts
+        self._slack = slack
+        if ts_source is None:
+            ts_source = slack.next_ts if slack is not None else TsMinter(clock).next_ts
+        self._ts_source = ts_source
+        self._trigger_ids: TriggerIds = slack.trigger_ids if slack is not None else TRIGGER_IDS
         # An edit or deletion names the same client_msg_id as the message it changes, as in Slack.
         self._client_msg_ids: dict[tuple[str, str], str] = {}
 
@@ -308,7 +318,7 @@ class SlackSender:
             "is_enterprise_install": "false",
             "response_url": response_url
             or f"{RESPONSE_URL_HOST}/commands/{self._team_id}/{digits}/{secrets.token_hex(12)}",
-            "trigger_id": f"{digits}.{digits[:9]}.{secrets.token_hex(16)}",
+            "trigger_id": self._trigger_id(),
         }
         return self.send(urlencode(form).encode(), content_type="application/x-www-form-urlencoded")
 
@@ -323,8 +333,8 @@ class SlackSender:
         }
 
     def _trigger_id(self) -> str:
-        digits = "".join(secrets.choice(string.digits) for _ in range(13))
-        return f"{digits}.{digits[:9]}.{secrets.token_hex(16)}"
+        # Issued where views.open will look for it: good once, for 3 seconds from now.
+        return self._trigger_ids.issue()
 
     def interaction(self, payload: dict[str, Any]) -> Delivery:
         """Any interactivity payload, form-encoded as `payload=<json>` as Slack sends it."""
@@ -582,7 +592,12 @@ class SlackSender:
         """Add the keys a message event carries beyond the message itself."""
         event["channel"] = channel
         event["event_ts"] = event["ts"]
-        event["channel_type"] = "im" if channel.startswith("D") else "channel"
+        if channel.startswith("D"):
+            event["channel_type"] = "im"
+        elif self._slack is not None:
+            event["channel_type"] = self._slack.channel_type(channel)
+        else:
+            event["channel_type"] = "channel"
         return event
 
     def _changed(

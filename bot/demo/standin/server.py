@@ -5,6 +5,12 @@ outbound calls are exercised down to the wire format. It answers like Slack (sam
 error codes), keeps the little state those answers depend on (posted messages, reactions, uploaded
 files), records every call for assertions, and can be told to rate-limit or fail.
 
+It is as strict as Slack: blocks, attachments and views go through slack_sdk's own models and
+Slack's documented limits (limits.py), a trigger_id is good once and for 3 seconds (triggers.py),
+the bot posts only in channels it was added to (`not_in_channel`), and, once told where the app
+listens (`deliver_events_to`), the bot's own channel posts come back to it as message events.
+Every refusal is recorded (`refusals()`), so a test fails on one it did not announce.
+
 It also plays Socket Mode: `apps.connections.open` (with the app-level token) hands out the URL of
 a local WebSocket server, started on first use, over which `socket_send` delivers envelopes and
 waits for the app's acknowledgement (see bot/demo/standin/socket_server.py).
@@ -18,24 +24,27 @@ import hashlib
 import json
 import logging
 import mimetypes
+import queue
 import secrets
 import string
 import threading
 import time
 import uuid
 from collections import deque
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from email import policy
 from email.parser import BytesParser
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import parse_qsl, urlsplit
 from zoneinfo import ZoneInfo
 
+from bot.demo.standin.limits import Refusal, check_message, check_view
 from bot.demo.standin.socket_server import SocketModeServer
+from bot.demo.standin.triggers import TRIGGER_IDS, TriggerError, TriggerIds
 
 logger = logging.getLogger(__name__)
 
@@ -53,12 +62,59 @@ Params = dict[str, Any]
 
 @dataclass(frozen=True)
 class Call:
-    """One request the stand-in answered: a Web API method, or "response_url"."""
+    """One request the stand-in answered: a Web API method, or "response_url".
+
+    `error` is Slack's error code when the call was refused (ok: false or an HTTP error), and
+    `injected` says the refusal was one a test asked for with fail() or rate_limit().
+    """
 
     method: str
     params: dict[str, Any]
     status: int
     at: float
+    error: str | None = None
+    injected: bool = False
+
+    @property
+    def refused(self) -> bool:
+        """Refused by the stand-in's own rules (not by a failure a test injected)."""
+        return self.error is not None and not self.injected
+
+
+class _Answered(Protocol):
+    @property
+    def status(self) -> int: ...
+
+
+class EventSink(Protocol):
+    """Where the stand-in delivers events it originates (SlackSender.event fits)."""
+
+    def event(self, event: dict[str, Any]) -> _Answered: ...
+
+
+@dataclass(frozen=True)
+class EventDelivery:
+    """An event the stand-in delivered to the app by itself, and the app's HTTP answer."""
+
+    event: dict[str, Any]
+    status: int | None  # None: the app did not answer (the sender gave up after 3 s)
+
+
+_watchers: list[list[SlackStandIn]] = []
+_watchers_lock = threading.Lock()
+
+
+@contextlib.contextmanager
+def watch_standins() -> Iterator[list[SlackStandIn]]:
+    """Collect every stand-in created inside the block (the test fixture checks their refusals)."""
+    created: list[SlackStandIn] = []
+    with _watchers_lock:
+        _watchers.append(created)
+    try:
+        yield created
+    finally:
+        with _watchers_lock:
+            _watchers.remove(created)
 
 
 class TsMinter:
@@ -95,10 +151,12 @@ def dm_channel_id(user_ids: list[str]) -> str:
 class _SlackError(Exception):
     """A logical Slack error: answered as HTTP 200 with ok:false, as Slack does."""
 
-    def __init__(self, error: str) -> None:
+    def __init__(self, error: str, messages: list[str] | None = None) -> None:
         super().__init__(error)
         self.error = error
         self.extra: dict[str, Any] = {}
+        if messages:
+            self.extra["response_metadata"] = {"messages": messages}
 
 
 class _SlackInviteError(_SlackError):
@@ -130,12 +188,27 @@ class _Response:
     body: bytes
     content_type: str = JSON_CONTENT_TYPE
     headers: tuple[tuple[str, str], ...] = ()
+    error: str | None = None  # the refusal's error code, kept for the recorded Call
+    injected: bool = False
 
 
 def _json_response(
-    status: int, payload: Mapping[str, Any], headers: tuple[tuple[str, str], ...] = ()
+    status: int,
+    payload: Mapping[str, Any],
+    headers: tuple[tuple[str, str], ...] = (),
+    *,
+    injected: bool = False,
 ) -> _Response:
-    return _Response(status=status, body=json.dumps(payload).encode(), headers=headers)
+    error = None
+    if payload.get("ok") is False or status >= 400:
+        error = str(payload.get("error") or status)
+    return _Response(
+        status=status,
+        body=json.dumps(payload).encode(),
+        headers=headers,
+        error=error,
+        injected=injected,
+    )
 
 
 def _text(params: Params, key: str) -> str:
@@ -284,6 +357,7 @@ class SlackStandIn:
         team_id: str = "T0DOCKET01",
         clock: Callable[[], float] = time.time,
         port: int = 0,
+        trigger_ids: TriggerIds = TRIGGER_IDS,
     ) -> None:
         self._token = token
         self._app_token = app_token
@@ -310,6 +384,16 @@ class SlackStandIn:
         self._response_ids: set[str] = set()
         self._pending_files: dict[str, dict[str, Any]] = {}
         self._uploads: dict[str, bytes] = {}
+        self._trigger_ids = trigger_ids
+        # Refusals a test announced (expect_refusals); None: none; empty set: any.
+        self._expected: set[str] | None = None
+        # The bot's own channel posts go back to the app as events, as Slack delivers them.
+        self._sink: EventSink | None = None
+        self._outbox: queue.Queue[dict[str, Any] | None] = queue.Queue()
+        self._pending_events = 0
+        self._events_done = threading.Condition(self._lock)
+        self._event_deliveries: list[EventDelivery] = []
+        self._event_thread: threading.Thread | None = None
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
         self._socket_mode = self._new_socket_mode()
@@ -335,6 +419,9 @@ class SlackStandIn:
             "files.getUploadURLExternal": self._files_get_upload_url_external,
             "files.completeUploadExternal": self._files_complete_upload_external,
         }
+        with _watchers_lock:
+            for watcher in _watchers:
+                watcher.append(self)
 
     # -- lifecycle --------------------------------------------------------------------------
 
@@ -351,6 +438,8 @@ class SlackStandIn:
             daemon=True,
         )
         self._thread.start()
+        with self._lock:
+            self._start_event_thread()  # a restarted stand-in delivers to the same app
         return self
 
     def stop(self) -> None:
@@ -362,6 +451,10 @@ class SlackStandIn:
         server.server_close()
         if thread is not None:
             thread.join()
+        events, self._event_thread = self._event_thread, None
+        if events is not None:
+            self._outbox.put(None)
+            events.join()
         # After the Web API, so an app that loses its connection cannot open another one.
         self._socket_mode.stop()
 
@@ -431,10 +524,49 @@ class SlackStandIn:
                 "is_bot": is_bot,
             }
 
-    def add_channel(self, channel_id: str, *, name: str) -> None:
-        """Name a channel for conversations.info (unnamed channels answer with their id)."""
+    def add_channel(
+        self,
+        channel_id: str,
+        *,
+        name: str | None = None,
+        members: Iterable[str] = (),
+        private: bool = False,
+        with_bot: bool = False,
+    ) -> None:
+        """A channel of the workspace: its name, who is in it, whether it is private.
+
+        The bot can post only where it was added (`with_bot`, as someone types `/invite @Docket`);
+        anywhere else chat.postMessage answers `not_in_channel`, as Slack does.
+        """
         with self._lock:
-            self._channel_names[channel_id] = name
+            if name is not None:
+                self._channel_names[channel_id] = name
+            channel_members = self._members.setdefault(channel_id, set())
+            channel_members.update(members)
+            if with_bot:
+                channel_members.add(self._bot_user_id)
+            if private:
+                self._private.add(channel_id)
+
+    def add_bot_to(self, channel_id: str) -> None:
+        """The bot is invited to `channel_id` (a test's or the demo's meeting channel)."""
+        self.add_channel(channel_id, with_bot=True)
+
+    def is_private(self, channel_id: str) -> bool:
+        """Whether `channel_id` is a private channel (its events carry channel_type "group")."""
+        with self._lock:
+            return channel_id in self._private
+
+    def channel_type(self, channel_id: str) -> str:
+        """The `channel_type` Slack puts on a message event in `channel_id`."""
+        if channel_id.startswith("D"):
+            return "im"
+        return "group" if self.is_private(channel_id) else "channel"
+
+    @property
+    def trigger_ids(self) -> TriggerIds:
+        """The trigger_ids views.open accepts (a sender issues them; see triggers.py)."""
+        return self._trigger_ids
 
     def new_response_url(self) -> str:
         response_id = uuid.uuid4().hex
@@ -463,6 +595,94 @@ class SlackStandIn:
         fault = _Fault(status=status, error=error)
         with self._lock:
             self._faults.setdefault(method, deque()).extend([fault] * times)
+
+    # -- refusals ---------------------------------------------------------------------------
+
+    def expect_refusals(self, *errors: str) -> None:
+        """Announce that this test provokes refusals: these error codes, or any when none given.
+
+        Without it, the test fixture fails a test whose calls the stand-in refused.
+        """
+        with self._lock:
+            if not errors:
+                self._expected = set()
+            elif self._expected is None:
+                self._expected = set(errors)
+            elif self._expected:
+                self._expected.update(errors)
+
+    def refusals(self) -> list[Call]:
+        """Calls the stand-in refused by its own rules (injected failures excluded)."""
+        with self._lock:
+            return [call for call in self._calls if call.refused]
+
+    def unexpected_refusals(self, allowed: Iterable[str] = ()) -> list[Call]:
+        """Refusals neither announced with expect_refusals() nor among the `allowed` codes."""
+        also = set(allowed)
+        with self._lock:
+            expected = self._expected
+            return [
+                call
+                for call in self._calls
+                if call.refused
+                and call.error not in also
+                and not (expected is not None and (not expected or call.error in expected))
+            ]
+
+    # -- events the stand-in originates -----------------------------------------------------
+
+    def deliver_events_to(self, sink: EventSink) -> None:
+        """Deliver the bot's own channel posts back to the app as message events, as Slack does.
+
+        Slack sends a bot's chat.postMessage in a channel (message.channels / message.groups)
+        to every app subscribed, its author included; the app must recognise and ignore its own.
+        Delivery is asynchronous, as in Slack; `wait_for_events()` waits until all were answered.
+        """
+        with self._lock:
+            self._sink = sink
+            self._start_event_thread()
+
+    def _start_event_thread(self) -> None:
+        """Start delivering queued events (once per start); the caller holds the lock."""
+        if self._event_thread is None and self._sink is not None:
+            self._event_thread = threading.Thread(
+                target=self._deliver_events, name="slack-standin-events", daemon=True
+            )
+            self._event_thread.start()
+
+    def wait_for_events(self, timeout: float = 10.0) -> int:
+        """Wait until every event queued so far was answered; return how many were pending."""
+        with self._events_done:
+            pending = self._pending_events
+            if not self._events_done.wait_for(lambda: self._pending_events == 0, timeout):
+                raise TimeoutError(f"{self._pending_events} event(s) still undelivered")
+            return pending
+
+    @property
+    def event_deliveries(self) -> list[EventDelivery]:
+        with self._lock:
+            return list(self._event_deliveries)
+
+    def _deliver_events(self) -> None:
+        while (event := self._outbox.get()) is not None:
+            sink = self._sink
+            status: int | None = None
+            try:
+                if sink is not None:
+                    status = sink.event(event).status
+            except OSError:
+                logger.warning("the app did not answer an event within the ack window")
+            with self._lock:
+                self._event_deliveries.append(EventDelivery(copy.deepcopy(event), status))
+                self._pending_events -= 1
+                self._events_done.notify_all()
+
+    def _queue_event(self, event: dict[str, Any]) -> None:
+        """Queue an event for the app; the caller holds the lock."""
+        if self._sink is None:
+            return
+        self._pending_events += 1
+        self._outbox.put(event)
 
     # -- recording --------------------------------------------------------------------------
 
@@ -571,9 +791,18 @@ class SlackStandIn:
             return self._handle_upload(path.removeprefix("/upload/"), request)
         return _json_response(404, {"ok": False, "error": "not_found"})
 
-    def _record(self, method: str, params: Params, status: int) -> None:
+    def _record(
+        self,
+        method: str,
+        params: Params,
+        status: int,
+        *,
+        error: str | None = None,
+        injected: bool = False,
+    ) -> None:
         """Record a call; the caller holds the lock."""
-        self._calls.append(Call(method, copy.deepcopy(params), status, time.monotonic()))
+        call = Call(method, copy.deepcopy(params), status, time.monotonic(), error, injected)
+        self._calls.append(call)
         self._recorded.notify_all()
 
     def _take_fault(self, method: str) -> _Response | None:
@@ -583,21 +812,29 @@ class SlackStandIn:
             return None
         fault = faults.popleft()
         headers = () if fault.retry_after is None else (("Retry-After", str(fault.retry_after)),)
-        return _json_response(fault.status, {"ok": False, "error": fault.error}, headers)
+        return _json_response(
+            fault.status, {"ok": False, "error": fault.error}, headers, injected=True
+        )
 
     def _handle_api(self, method: str, request: _Request) -> _Response:
         try:
             params = _read_params(request)
         except _SlackError as exc:
             with self._lock:
-                self._record(method, {}, 200)
+                self._record(method, {}, 200, error=exc.error)
             return _json_response(200, {"ok": False, "error": exc.error})
         token = _bearer_token(request.headers.get("authorization")) or _text(params, "token")
         # The token is a secret: it must not end up in recorded calls or test failure output.
         params.pop("token", None)
         with self._lock:
             response = self._answer(method, params, token)
-            self._record(method, params, response.status)
+            self._record(
+                method,
+                params,
+                response.status,
+                error=response.error,
+                injected=response.injected,
+            )
         return response
 
     def _answer(self, method: str, params: Params, token: str) -> _Response:
@@ -637,7 +874,13 @@ class SlackStandIn:
                 response = _json_response(404, {"ok": False, "error": "expired_url"})
             elif response.status == 200:
                 response = self._take_fault("response_url") or response
-            self._record("response_url", params, response.status)
+            self._record(
+                "response_url",
+                params,
+                response.status,
+                error=response.error,
+                injected=response.injected,
+            )
         return response
 
     def _handle_upload(self, file_id: str, request: _Request) -> _Response:
@@ -693,12 +936,60 @@ class SlackStandIn:
         }
 
     @staticmethod
-    def _check_content(params: Params) -> None:
-        if not (_text(params, "text") or params.get("blocks") or params.get("attachments")):
+    def _check_content(params: Params, *, required: bool = True) -> None:
+        if required and not (
+            _text(params, "text") or params.get("blocks") or params.get("attachments")
+        ):
             raise _SlackError("no_text")
         for key in ("blocks", "attachments"):
             if key in params and not isinstance(params[key], list | type(None)):
                 raise _SlackError(f"invalid_{key}")
+        try:
+            check_message(params)
+        except Refusal as refusal:
+            raise _SlackError(refusal.error, refusal.messages) from refusal
+
+    def _check_member(self, channel: str) -> None:
+        """The bot posts only in DMs and in channels it was added to; the caller holds the lock."""
+        if channel.startswith("D"):
+            return
+        if self._bot_user_id not in self._members.get(channel, set()):
+            raise _SlackError("not_in_channel")
+
+    def _bot_profile(self) -> Params:
+        return {
+            "id": self._bot_id,
+            "deleted": False,
+            "name": "Docket",
+            "updated": int(self._clock()),
+            "app_id": self._app_id,
+            "icons": {"image_36": f"{STANDIN_HOST}/img/docket_36.png"},
+            "team_id": self._team_id,
+        }
+
+    def _echo(self, channel: str, message: Params) -> None:
+        """Queue the bot's channel post as the message event Slack sends every subscribed app.
+
+        A post made with chat.postMessage and a bot token arrives with no subtype, the bot's
+        user id, `bot_id`, `app_id` and `bot_profile` (docs.slack.dev/reference/events/message);
+        only channels are subscribed (message.channels, message.groups), not DMs.
+        """
+        if channel.startswith("D"):
+            return
+        event = copy.deepcopy(message)
+        event["app_id"] = self._app_id
+        event["bot_profile"] = self._bot_profile()
+        if "thread_ts" in event:
+            event["parent_user_id"] = self._parent_user(channel, event["thread_ts"])
+        event["channel"] = channel
+        event["event_ts"] = event["ts"]
+        event["channel_type"] = "group" if channel in self._private else "channel"
+        event.pop("metadata", None)  # sent only to apps subscribed to metadata events
+        self._queue_event(event)
+
+    def _parent_user(self, channel: str, thread_ts: str) -> str:
+        root = self._find_message(channel, thread_ts)
+        return str(root.get("user", self._bot_user_id)) if root else self._bot_user_id
 
     def _auth_test(self, params: Params) -> Params:
         return {
@@ -719,6 +1010,7 @@ class SlackStandIn:
         channel = self._resolve_channel(_text(params, "channel"))
         if not channel:
             raise _SlackError("channel_not_found")
+        self._check_member(channel)
         self._check_content(params)
         message: Params = {
             "type": "message",
@@ -735,6 +1027,7 @@ class SlackStandIn:
         if thread_ts:
             message["thread_ts"] = thread_ts
         self._messages.setdefault(channel, []).append(message)
+        self._echo(channel, message)
         return {
             "ok": True,
             "channel": channel,
@@ -749,9 +1042,7 @@ class SlackStandIn:
         message = self._find_message(channel, _text(params, "ts"))
         if message is None:
             raise _SlackError("message_not_found")
-        for key in ("blocks", "attachments"):
-            if key in params and not isinstance(params[key], list | type(None)):
-                raise _SlackError(f"invalid_{key}")
+        self._check_content(params, required=False)
         if "text" in params:
             message["text"] = _text(params, "text")
         # Fields left out of an update keep their value, as in Slack.
@@ -848,24 +1139,30 @@ class SlackStandIn:
                 "is_im": is_im,
                 "is_private": channel in self._private,
                 "is_archived": False,
-                "is_member": True,
+                "is_member": is_im or self._bot_user_id in self._members.get(channel, set()),
             },
         }
 
     # -- views and conversations (App Home, modals, private groups) -----------------------------
 
     def _view_object(self, view: Any, view_id: str, **extra: Any) -> Params:
-        if not isinstance(view, dict) or "type" not in view:
-            raise _SlackError("invalid_arguments")
-        if view["type"] == "modal" and not view.get("title"):
-            raise _SlackError("invalid_arguments")
+        try:
+            check_view(view)
+        except Refusal as refusal:
+            raise _SlackError(refusal.error, refusal.messages) from refusal
         return {"id": view_id, "team_id": self._team_id, **view, **extra}
 
     def _views_open(self, params: Params) -> Params:
-        if not _text(params, "trigger_id"):
+        trigger_id = _text(params, "trigger_id")
+        if not trigger_id:
             raise _SlackError("invalid_trigger_id")
+        # The view is checked before the trigger is spent: a refused view leaves it usable.
         view_id = random_id("V")
         view = self._view_object(params.get("view"), view_id)
+        try:
+            self._trigger_ids.exchange(trigger_id)
+        except TriggerError as exc:
+            raise _SlackError(exc.error) from exc
         self._views[view_id] = view
         return {"ok": True, "view": view}
 

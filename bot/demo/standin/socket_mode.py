@@ -13,6 +13,11 @@ from urllib.parse import parse_qsl
 from bot.demo.standin.sender import Delivery, SlackSender
 from bot.demo.standin.server import SlackStandIn
 
+# Longer than Slack's 3-second ack window on purpose: right after a `disconnect` the stand-in
+# sends on the app's new connection at once, and slack_sdk's built-in client was measured taking
+# up to ~3 s to read its first envelope there (a reconnection artefact, not the app's latency).
+SOCKET_ACK_TIMEOUT = 10.0
+
 
 class SocketModeSender(SlackSender):
     """A SlackSender that delivers over the stand-in's Socket Mode connection.
@@ -31,7 +36,7 @@ class SocketModeSender(SlackSender):
         standin: SlackStandIn,
         *,
         clock: Callable[[], float] = time.time,
-        timeout: float = 10.0,
+        timeout: float = SOCKET_ACK_TIMEOUT,
         ts_source: Callable[[], str] | None = None,
     ) -> None:
         super().__init__(
@@ -43,6 +48,7 @@ class SocketModeSender(SlackSender):
             clock=clock,
             timeout=timeout,
             ts_source=ts_source,
+            slack=standin,
         )
         self._standin = standin
         self._envelope_ids: dict[str, str] = {}  # event_id -> the envelope it first came in
