@@ -39,6 +39,8 @@ CLAIM_TIMEOUT = timedelta(minutes=5)
 FAILED = "failed: "  # the note's prefix on a delivery Slack refused for good
 
 T = TypeVar("T")
+# What became of a delivery made in steps (see deliver_in_steps).
+StepsOutcome = Literal["finished", "already_done", "held_elsewhere"]
 
 
 @dataclass(frozen=True)
@@ -275,18 +277,22 @@ def deliver_one(engine: Engine, due: Due, send: Callable[[], T], *, now: datetim
 
 def deliver_in_steps(
     engine: Engine, base: Due, steps: list[tuple[str, Callable[[], object]]], *, now: datetime
-) -> bool:
+) -> StepsOutcome:
     """Make a delivery of several Slack calls, each step its own delivery (base key + suffix).
 
     A notice already posted is never posted again because a later step (redrawing the root
-    message, say) failed: only the failed step is retried at the next beat.  Returns True when
-    every step is settled (sent, or failed for good: the later steps are still made, since a
-    notice Slack refuses need not stop the root's redraw); False when another clock holds a
-    step.  A transient SlackApiError propagates after the failed step's claim is released.
+    message, say) failed: only the failed step is retried at the next beat.  A step that fails
+    for good counts as settled and the later steps are still made, since a notice Slack refuses
+    need not stop the root's redraw.  Returns "finished" when this call settled the last steps,
+    "already_done" when every step was settled before it (another clock finished it: not to be
+    reported twice), "held_elsewhere" when another clock holds a step.  A transient
+    SlackApiError propagates after the failed step's claim is released.
     """
     keys = [base.key + suffix for suffix, _ in steps]
     with session_scope(engine) as session:
         settled = settled_keys(session, keys=keys)
+    if settled.issuperset(keys):
+        return "already_done"
     for key, (_, action) in zip(keys, steps, strict=True):
         if key in settled:
             continue
@@ -294,5 +300,5 @@ def deliver_in_steps(
         if attempt.exception is not None:
             raise attempt.exception
         if attempt.outcome not in ("sent", "gave_up"):
-            return False
-    return True
+            return "held_elsewhere"
+    return "finished"

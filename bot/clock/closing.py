@@ -68,6 +68,6 @@ def close_passed_deadlines(engine: Engine, out: Outbound, *, now: datetime) -> l
         except SlackApiError as exc:
             log.warning("closing item %s failed, will retry: %s", item.number, exc)
             continue
-        if finished:
+        if finished == "finished":
             done.append(f"{meeting.key}: closed item {item.number}")
     return done

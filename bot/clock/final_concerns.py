@@ -167,6 +167,6 @@ def close_final_concerns(engine: Engine, out: Outbound, *, now: datetime) -> lis
         except SlackApiError as exc:
             log.warning("closing final concerns on item %s failed: %s", item.number, exc)
             continue
-        if finished:
+        if finished == "finished":
             done.append(f"{meeting.key}: closed final concerns on item {item.number}")
     return done

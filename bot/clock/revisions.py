@@ -64,7 +64,7 @@ def announce_revision(engine: Engine, out: Outbound, *, revision_id: int, now: d
             ],
             now=now,
         )
-        if not posted:
+        if posted == "held_elsewhere":
             raise StepHeldElsewhere
         link = out.permalink(channel, ts) if found.delegates else None
         for user_id, delegation in found.delegates:

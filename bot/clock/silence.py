@@ -77,6 +77,6 @@ def adopt_unbroken(engine: Engine, out: Outbound, *, now: datetime) -> list[str]
         except SlackApiError as exc:
             log.warning("announcing adoption on item %s failed, will retry: %s", item.number, exc)
             continue
-        if finished:
+        if finished == "finished":
             done.append(f"{meeting.key}: item {item.number} adopted by silence procedure")
     return done

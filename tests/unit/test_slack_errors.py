@@ -175,14 +175,14 @@ def test_a_step_refused_for_good_does_not_stop_the_later_steps(engine: Engine):
     finished = deliver_in_steps(
         engine, due("close:1"), [("", notice), (":root", lambda: made.append("root"))], now=NOW
     )
-    assert finished and made == ["root"]
+    assert finished == "finished" and made == ["root"]
     assert row(engine, "close:1").note == "failed: msg_too_long"
     assert row(engine, "close:1:root").sent_at == NOW
     # Settled: a later beat makes neither step again.
     again = deliver_in_steps(
         engine, due("close:1"), [("", notice), (":root", lambda: made.append("root"))], now=NOW
     )
-    assert again and made == ["root"]
+    assert again == "already_done" and made == ["root"]
 
 
 def test_a_transient_step_failure_still_propagates_for_the_next_beat(engine: Engine):
