@@ -1,48 +1,19 @@
 """The one claim helper: claim, send, mark sent or release; retake what a dead process left."""
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from slack_sdk.errors import SlackApiError
 from sqlalchemy import Engine
-from sqlmodel import select
 
-from bot.clock.claims import CLAIM_TIMEOUT, Due, claim, deliver, deliver_one
-from bot.core.db import create_schema, make_engine, session_scope
-from models import Delivery, Meeting
-
-NOW = datetime(2020, 7, 10, 9, 0, tzinfo=UTC)
+from bot.clock.claims import CLAIM_TIMEOUT, claim, deliver, deliver_one
+from tests.unit.deliveries import NOW, delivery_database, due, row
 
 
 @pytest.fixture
 def engine(tmp_path: Path) -> Engine:
-    engine = make_engine(f"sqlite:///{tmp_path / 'claims.db'}")
-    create_schema(engine)
-    with session_scope(engine) as session:  # deliveries belong to a meeting
-        session.add(
-            Meeting(
-                id=1,
-                key="k",
-                title="PTC",
-                channel="C0TEST0001",
-                timezone="UTC",
-                created_at=NOW,
-                updated_at=NOW,
-            )
-        )
-    return engine
-
-
-def due(key: str) -> Due:
-    return Due(key, "reminder", meeting_id=1, item_id=None, due_at=NOW)
-
-
-def row(engine: Engine, key: str) -> Delivery:
-    with session_scope(engine) as session:
-        found = session.exec(select(Delivery).where(Delivery.key == key)).one()
-        session.expunge(found)
-        return found
+    return delivery_database(tmp_path / "claims.db")
 
 
 def test_a_sent_delivery_is_marked_and_never_sent_again(engine: Engine):

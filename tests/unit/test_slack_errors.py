@@ -1,21 +1,17 @@
 """Slack's errors sorted: passing ones retried at the next beat, lasting ones reported once."""
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web import SlackResponse
 from sqlalchemy import Engine
-from sqlmodel import select
 
 from bot.clock.claims import Due, deliver, deliver_in_steps, deliver_one
-from bot.core.db import create_schema, make_engine, session_scope
 from bot.slack.api import PERMANENT_ERRORS, classify_error, error_code, error_detail
 from bot.views.failures import failure_notice, invite_text, not_a_member_text
-from models import Delivery, Meeting
-
-NOW = datetime(2020, 7, 10, 9, 0, tzinfo=UTC)
+from tests.unit.deliveries import NOW, delivery_database, due, row
 
 
 def slack_error(error: str | None, *, status: int = 200, **extra: object) -> SlackApiError:
@@ -36,32 +32,7 @@ def slack_error(error: str | None, *, status: int = 200, **extra: object) -> Sla
 
 @pytest.fixture
 def engine(tmp_path: Path) -> Engine:
-    engine = make_engine(f"sqlite:///{tmp_path / 'errors.db'}")
-    create_schema(engine)
-    with session_scope(engine) as session:
-        session.add(
-            Meeting(
-                id=1,
-                key="k",
-                title="PTC",
-                channel="C0TEST0001",
-                timezone="UTC",
-                created_at=NOW,
-                updated_at=NOW,
-            )
-        )
-    return engine
-
-
-def due(key: str) -> Due:
-    return Due(key, "reminder", meeting_id=1, item_id=None, due_at=NOW)
-
-
-def row(engine: Engine, key: str) -> Delivery:
-    with session_scope(engine) as session:
-        found = session.exec(select(Delivery).where(Delivery.key == key)).one()
-        session.expunge(found)
-        return found
+    return delivery_database(tmp_path / "errors.db")
 
 
 # -- classification -------------------------------------------------------------------------
