@@ -143,9 +143,12 @@ def cmd_load(settings: Settings, args: argparse.Namespace) -> int:
         assert meeting_id is not None
         wanted = profiles_wanted(session, meeting_id=meeting_id)
     renamed: list[str] = []
-    if client is not None:
+    check = check_membership(client, spec.channel) if client is not None else None
+    if client is not None and check is not None:
         # Names are read here, at load, and stored: replying to a comment never asks Slack.
-        profiles, channel_name = slack_names(client, wanted, channel=spec.channel)
+        # One conversations.info gives both the channel's name and whether the bot is in it.
+        profiles = slack_profiles(client, wanted)
+        channel_name = check.name if check.name != spec.channel else None
         with session_scope(database.engine) as session:
             renamed = update_names(
                 session,
@@ -170,26 +173,17 @@ def cmd_load(settings: Settings, args: argparse.Namespace) -> int:
                 print(f"  {change}")
     if renamed:
         print(f"  names from Slack: {len(renamed)} new or changed")
-    if client is not None:  # a warning, not a failure: the meeting is loaded either way
-        problem = channel_problem(client, spec.channel)
+    if check is not None:  # a warning, not a failure: the meeting is loaded either way
+        problem = membership_text(member=check.member, name=check.name, error=check.error)
         if problem is not None:
             print(f"warning: {problem}", file=sys.stderr)
     return 0
 
 
-def channel_problem(client: WebClient, channel: str) -> str | None:
-    """What keeps the bot from posting in (or hearing) the meeting channel, if anything."""
-    check = check_membership(client, channel)
-    return membership_text(member=check.member, name=check.name, error=check.error)
-
-
-def slack_names(
-    client: WebClient, user_ids: Sequence[str], *, channel: str
-) -> tuple[dict[str, str | None], str | None]:
-    """Each person's Slack profile name (users.info) and the meeting channel's name
-    (conversations.info).  A name Slack will not give is None and is logged (after an error
-    that is not about the one user, no more are asked): the record then shows that person by
-    name as last stored, else by user id, and the load goes on."""
+def slack_profiles(client: WebClient, user_ids: Sequence[str]) -> dict[str, str | None]:
+    """Each person's Slack profile name (users.info).  A name Slack will not give is None and
+    is logged (after an error that is not about the one user, no more are asked): the record
+    then shows that person by name as last stored, else by user id, and the load goes on."""
     profiles: dict[str, str | None] = {}
     for user_id in user_ids:
         try:
@@ -200,13 +194,7 @@ def slack_names(
             if error != "user_not_found":  # a scope or token problem: every call would fail
                 break
             profiles[user_id] = None
-    channel_name: str | None = None
-    try:
-        name = client.conversations_info(channel=channel)["channel"].get("name")
-        channel_name = str(name) if name else None
-    except SlackApiError as exc:
-        log.warning("conversations.info %s: %s", channel, exc.response.get("error"))
-    return profiles, channel_name
+    return profiles
 
 
 def cmd_post(settings: Settings, args: argparse.Namespace) -> int:
