@@ -146,6 +146,11 @@ def quote(text: str) -> str:
 # -- blocks ---------------------------------------------------------------------------------------
 
 
+def plain(text: str, limit: int = HEADER_LIMIT) -> dict[str, Any]:
+    """Plain text for a modal's title, a button or an option (cut at `limit`, 150 by default)."""
+    return {"type": "plain_text", "text": text[:limit], "emoji": True}
+
+
 def section(text: str) -> Block:
     return {"type": "section", "text": {"type": "mrkdwn", "text": text}}
 

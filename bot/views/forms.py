@@ -7,7 +7,7 @@ import json
 from typing import Any
 
 from bot.domain.items import PostOutcome
-from bot.views.fit import INPUT_LIMIT, shorten
+from bot.views.fit import INPUT_LIMIT, plain, shorten
 from bot.views.labels import DECISION_LABELS, decision_label
 from bot.views.messages import OPEN_DECISION_FORM, date_token, escape
 from models import DECISION_KINDS, AgendaItem, Decision, DecisionKind, Meeting
@@ -24,17 +24,13 @@ FORM_OUT_OF_DATE = "This form is out of date."
 REFUSAL_LIMIT = 300  # a refusal shown under the form's text field is cut to this
 
 
-def _plain(text: str) -> dict[str, Any]:
-    return {"type": "plain_text", "text": text[:150], "emoji": True}
-
-
 def decision_form(meeting: Meeting, item: AgendaItem) -> dict[str, Any]:
     """The chair's decision on one item, prefilled with the proposed decision.
 
     Slack's text field holds at most 3,000 characters, and so does what it is prefilled with:
     a longer proposal is not prefilled, and the form says so under the field.
     """
-    options = [{"text": _plain(label), "value": kind} for kind, label in DECISION_LABELS.items()]
+    options = [{"text": plain(label), "value": kind} for kind, label in DECISION_LABELS.items()]
     proposal = item.proposal or ""
     element: dict[str, Any] = {
         "type": "plain_text_input",
@@ -53,7 +49,7 @@ def decision_form(meeting: Meeting, item: AgendaItem) -> dict[str, Any]:
         {
             "type": "input",
             "block_id": OUTCOME_BLOCK,
-            "label": _plain("Outcome"),
+            "label": plain("Outcome"),
             "element": {
                 "type": "radio_buttons",
                 "action_id": OUTCOME_ACTION,
@@ -64,9 +60,9 @@ def decision_form(meeting: Meeting, item: AgendaItem) -> dict[str, Any]:
         {
             "type": "input",
             "block_id": TEXT_BLOCK,
-            "label": _plain("Decision"),
+            "label": plain("Decision"),
             "element": element,
-            "hint": _plain("Recorded as written; a later decision supersedes it."),
+            "hint": plain("Recorded as written; a later decision supersedes it."),
         },
     ]
     if len(proposal) > INPUT_LIMIT:
@@ -80,9 +76,9 @@ def decision_form(meeting: Meeting, item: AgendaItem) -> dict[str, Any]:
         "type": "modal",
         "callback_id": DECISION_FORM,
         "private_metadata": json.dumps({"meeting_id": meeting.id, "number": item.number}),
-        "title": _plain("Record a decision"),
-        "submit": _plain("Record"),
-        "close": _plain("Cancel"),
+        "title": plain("Record a decision"),
+        "submit": plain("Record"),
+        "close": plain("Cancel"),
         "blocks": blocks,
     }
 
@@ -126,7 +122,7 @@ def agenda_blocks(
     """The agenda, privately: each item's status and deadline; posting buttons for the
     secretariat."""
     blocks: list[dict[str, Any]] = [
-        {"type": "header", "text": _plain(f"Agenda: {meeting.title}")},
+        {"type": "header", "text": plain(f"Agenda: {meeting.title}")},
     ]
     for item in items[:45]:  # Slack allows 50 blocks in a message
         decision = decisions.get(item.id or 0)
@@ -156,7 +152,7 @@ def agenda_blocks(
             block["accessory"] = {
                 "type": "button",
                 "action_id": action,
-                "text": _plain(label),
+                "text": plain(label),
                 "value": json.dumps({"meeting_id": meeting.id, "number": item.number}),
             }
         blocks.append(block)

@@ -21,7 +21,7 @@ from bot.domain.groups import (
     SetUpStep,
 )
 from bot.parse.group import GroupParseError, GroupRequest
-from bot.views.fit import sections
+from bot.views.fit import plain, sections
 from bot.views.messages import SlackMessage, escape
 from bot.views.refusals import refusal_text
 from models import AgendaItem, Delegation, DraftingGroup, Meeting, Participant
@@ -51,10 +51,6 @@ class GroupMemberName:
 def member_name(participant: Participant, delegation: Delegation | None) -> GroupMemberName:
     name, _ = attribution(participant.role, delegation)
     return GroupMemberName(participant.user_id, name, participant.role)
-
-
-def _plain(text: str, limit: int = 150) -> dict[str, Any]:
-    return {"type": "plain_text", "text": text[:limit], "emoji": True}
 
 
 def _about(group: DraftingGroup, item: AgendaItem | None) -> str:
@@ -307,13 +303,13 @@ def group_modal(
 ) -> dict[str, Any]:
     """The secretariat's form: name, item (or a topic), members, purpose."""
     options = [
-        {"text": _plain(f"{i.number}. {i.title}", 75), "value": str(i.number)}
+        {"text": plain(f"{i.number}. {i.title}", 75), "value": str(i.number)}
         for i in items[:ITEM_OPTIONS]
     ]
     item_select: dict[str, Any] = {
         "type": "static_select",
         "action_id": ITEM,
-        "placeholder": _plain("An agenda item"),
+        "placeholder": plain("An agenda item"),
         "options": options,
     }
     chosen = [o for o in options if o["value"] == str(item_number)]
@@ -325,7 +321,7 @@ def group_modal(
             "type": "input",
             "block_id": block,
             "optional": optional,
-            "label": _plain(label),
+            "label": plain(label),
             "element": {
                 "type": "plain_text_input",
                 "action_id": block,
@@ -341,7 +337,7 @@ def group_modal(
             "type": "input",
             "block_id": ITEM,
             "optional": True,
-            "label": _plain("Agenda item"),
+            "label": plain("Agenda item"),
             "element": item_select,
         },
         text_input(
@@ -349,14 +345,14 @@ def group_modal(
             "Topic",
             limit=160,
             optional=True,
-            placeholder=_plain("Without an item: what the group drafts"),
+            placeholder=plain("Without an item: what the group drafts"),
         ),
         {
             "type": "input",
             "block_id": MEMBERS,
-            "label": _plain("Members"),
+            "label": plain("Members"),
             "element": {"type": "multi_users_select", "action_id": MEMBERS},
-            "hint": _plain("Registered participants; you are invited too."),
+            "hint": plain("Registered participants; you are invited too."),
         },
         text_input(PURPOSE, "Purpose", limit=1000, optional=True, multiline=True),
     ]
@@ -364,9 +360,9 @@ def group_modal(
         "type": "modal",
         "callback_id": GROUP_FORM,
         "private_metadata": json.dumps({"meeting_id": meeting.id}),
-        "title": _plain("Drafting group", 24),
-        "submit": _plain("Set up"),
-        "close": _plain("Cancel"),
+        "title": plain("Drafting group", 24),
+        "submit": plain("Set up"),
+        "close": plain("Cancel"),
         "blocks": blocks,
     }
 

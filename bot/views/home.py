@@ -21,7 +21,7 @@ from bot.domain.home import (
     MeetingHome,
     SilenceLine,
 )
-from bot.views.fit import split_mrkdwn
+from bot.views.fit import context, section, split_mrkdwn
 from bot.views.messages import date_token, document_link, escape
 
 MAX_BLOCKS = 100  # Slack's limit for a Home view
@@ -45,13 +45,13 @@ def home_view(home: Home) -> dict[str, Any]:
 def no_role_blocks() -> list[Block]:
     return [
         _header("Docket"),
-        _section(
+        section(
             "Docket runs written (document-based) meetings in Slack: it posts each agenda item "
             "to the meeting's channel, records every reply in an item's thread as a formal "
             "comment of the writer's delegation, keeps the deadlines, and gives the chair and "
             "the secretariat what they need to decide and to write the record."
         ),
-        _section(
+        section(
             ":information_source: *You are not on the roster of any meeting.* If you should "
             "take part for your delegation, ask the meeting's secretariat to add you; this tab "
             "then shows what concerns you."
@@ -74,7 +74,7 @@ def meeting_blocks(meeting: MeetingHome, home: Home) -> list[Block]:
     who = f"{escape(meeting.viewer_name)}, " if meeting.viewer_name else ""  # with the delegation
     blocks: list[Block] = [
         _header(meeting.title),
-        _context(
+        context(
             f"<#{meeting.channel}> · you are {who}{' and '.join(roles)}{status} · "
             f"as of {date_token(home.now, meeting.timezone)}"
         ),
@@ -124,7 +124,7 @@ def delegate_blocks(section: DelegateSection, meeting: MeetingHome) -> list[Bloc
         blocks += _sections("*Silence procedures running*", silence_lines)
     if items or section.concerns:
         blocks.append(
-            _context(
+            context(
                 "Reply in an item's thread to comment (or to raise a final concern) for your "
                 "delegation; one comment from any delegate counts. A deleted (withdrawn) comment "
                 "does not."
@@ -165,7 +165,7 @@ def chair_blocks(section: ChairSection, meeting: MeetingHome) -> list[Block]:
         blocks += _sections("*Silence procedures*", silence_lines)
     if section.awaiting:
         blocks.append(
-            _context(
+            context(
                 "Decide with `/approve N [text]`, or start a silence procedure with "
                 "`/approve N silence DATETIME`; `/approve help` shows every form."
             )
@@ -219,7 +219,7 @@ def secretariat_blocks(figures: Figures, meeting: MeetingHome) -> list[Block]:
     )
     value = str(meeting.meeting_id)
     return [
-        _section(text),
+        section(text),
         {
             "type": "actions",
             "block_id": f"home_secretariat_{meeting.meeting_id}",
@@ -228,7 +228,7 @@ def secretariat_blocks(figures: Figures, meeting: MeetingHome) -> list[Block]:
                 _button("Send me the record", "home_record", value),
             ],
         },
-        _context("The digest and the summary record (HTML and XLSX) arrive in your messages."),
+        context("The digest and the summary record (HTML and XLSX) arrive in your messages."),
     ]
 
 
@@ -270,10 +270,10 @@ def fit(groups: list[list[Block]], limit: int) -> list[Block]:
         if len(group) <= share:
             blocks += group
         else:
-            blocks += [*group[: share - 1], _context(_MORE_NOTE)]
+            blocks += [*group[: share - 1], context(_MORE_NOTE)]
     if len(shown) < len(groups):
         blocks.append(
-            _context(f"{len(groups) - len(shown)} more meeting(s) not shown: the Home is full.")
+            context(f"{len(groups) - len(shown)} more meeting(s) not shown: the Home is full.")
         )
     return blocks
 
@@ -292,11 +292,11 @@ def _sections(heading: str, lines: list[str]) -> list[Block]:
     pieces = [piece for line in lines for piece in split_mrkdwn(line, SECTION_LIMIT)]
     for line in pieces:
         if len(text) + 1 + len(line) > SECTION_LIMIT:
-            blocks.append(_section(text))
+            blocks.append(section(text))
             text = line
         else:
             text = f"{text}\n{line}"
-    blocks.append(_section(text))
+    blocks.append(section(text))
     return blocks
 
 
@@ -314,11 +314,3 @@ def _clip(text: str, limit: int) -> str:
 
 def _header(text: str) -> Block:
     return {"type": "header", "text": {"type": "plain_text", "text": _clip(text, 150)}}
-
-
-def _section(text: str) -> Block:
-    return {"type": "section", "text": {"type": "mrkdwn", "text": text}}
-
-
-def _context(text: str) -> Block:
-    return {"type": "context", "elements": [{"type": "mrkdwn", "text": text}]}

@@ -16,6 +16,7 @@ from bot.views.fit import (
     SlackMessage,
     block_id,
     block_text_length,
+    context,
     escape,
     fallback,
     header,
@@ -49,10 +50,6 @@ def date_token(moment: datetime, timezone: str) -> str:
         f"<!date^{int(moment.timestamp())}^{{date_short_pretty}} {{time}}"
         f"|{local_time(moment, timezone)}>"
     )
-
-
-def _context(text: str) -> dict[str, Any]:
-    return {"type": "context", "elements": [{"type": "mrkdwn", "text": text}]}
 
 
 def _document_lines(documents: list[Document]) -> list[str]:
@@ -169,21 +166,21 @@ def item_message(state: ItemState) -> SlackMessage:
     elif closed and concerns_until is not None:
         when = date_token(concerns_until, meeting.timezone)
         blocks.append(
-            _context(
+            context(
                 f":memo: *Final concerns* on the revised document: reply in this thread by {when}."
             )
         )
         status = f"Final concerns open until {when}."
     elif closed:
         blocks.append(
-            _context(
+            context(
                 ":lock: Comments are closed. A reply in this thread is still recorded, marked late."
             )
         )
         status = "Comments closed."
     else:
         blocks.append(
-            _context(
+            context(
                 ":speech_balloon: *Reply in this thread* to comment on behalf of your "
                 f"delegation. {RECEIPT_MARK} on your reply means it was recorded; "
                 "edits and deletions are recorded too."

@@ -19,7 +19,7 @@ from bot.domain.revisions import (
 )
 from bot.parse.revise import ReviseCommand
 from bot.parse.timeparse import parse_moment
-from bot.views.fit import sections, shorten
+from bot.views.fit import plain, sections, shorten
 from bot.views.messages import SlackMessage, date_token, document_link, escape, local_time
 from bot.views.refusals import refusal_text
 from models import AgendaItem, Meeting, RevisedDocument
@@ -51,10 +51,6 @@ USAGE = (
 )
 
 
-def _plain(text: str, limit: int = 150) -> dict[str, Any]:
-    return {"type": "plain_text", "text": text[:limit], "emoji": True}
-
-
 def _section(text: str) -> dict[str, Any]:
     """One section (in the form): a text too long for it is shortened between words."""
     return {"type": "section", "text": {"type": "mrkdwn", "text": shorten(text, 3000)}}
@@ -75,7 +71,7 @@ def revise_form(meeting: Meeting, item: AgendaItem, *, suggested_code: str) -> d
             "type": "input",
             "block_id": block,
             "optional": optional,
-            "label": _plain(label),
+            "label": plain(label),
             "element": {"type": "plain_text_input", "action_id": VALUE, **element},
         }
 
@@ -86,9 +82,9 @@ def revise_form(meeting: Meeting, item: AgendaItem, *, suggested_code: str) -> d
         "type": "modal",
         "callback_id": REVISE_FORM,
         "private_metadata": json.dumps({"meeting_id": meeting.id, "number": item.number}),
-        "title": _plain("Revised document", 24),
-        "submit": _plain("Publish", 24),
-        "close": _plain("Cancel", 24),
+        "title": plain("Revised document", 24),
+        "submit": plain("Publish", 24),
+        "close": plain("Cancel", 24),
         "blocks": [
             _section(f"*Item {item.number}: {escape(item.title)}*\n{escape(meeting.title)}"),
             code,
@@ -96,7 +92,7 @@ def revise_form(meeting: Meeting, item: AgendaItem, *, suggested_code: str) -> d
             {
                 "type": "input",
                 "block_id": URL_BLOCK,
-                "label": _plain("Link to the document"),
+                "label": plain("Link to the document"),
                 "element": {"type": "url_text_input", "action_id": VALUE},
             },
             text_input(NOTE_BLOCK, "What changed", optional=True, multiline=True, max_length=2000),
@@ -104,9 +100,9 @@ def revise_form(meeting: Meeting, item: AgendaItem, *, suggested_code: str) -> d
                 "type": "input",
                 "block_id": UNTIL_BLOCK,
                 "optional": True,
-                "label": _plain("Final concerns until (optional)"),
+                "label": plain("Final concerns until (optional)"),
                 "element": {"type": "datetimepicker", "action_id": VALUE},
-                "hint": _plain(
+                "hint": plain(
                     "Leave empty to publish without a final-concerns window. Replies in the "
                     "item's thread until then are recorded as final concerns."
                 ),
