@@ -24,6 +24,11 @@ CommentKind = Literal["general", "drafting", "support", "reservation"]
 CommentStatus = Literal["active", "withdrawn"]
 SilenceStatus = Literal["running", "broken", "adopted", "cancelled"]
 AuditOutcome = Literal["ok", "refused"]
+EnrolmentStatus = Literal["pending", "approved", "declined"]
+# Where a person or delegation on the roster came from: the meeting file, a roster spreadsheet
+# (`roster import`), or a request to join approved in Slack.  A reload of the meeting file keeps
+# what came from a spreadsheet or a request unless the file names it otherwise.
+RosterSource = Literal["file", "roster", "enrolled"]
 
 ROLES: tuple[Role, ...] = get_args(Role)
 DELEGATION_KINDS: tuple[DelegationKind, ...] = get_args(DelegationKind)
@@ -75,6 +80,10 @@ class Meeting(SQLModel, table=True):
     digest_horizon_seconds: int = 259200
     quiet_digest: str = "line"
     secretariat_channel: str | None = None
+    # The meeting's languages, comma-separated, the main one first ("en,fr"); and the meeting
+    # file's texts in the other languages, as JSON: {"fr": {"title": "..."}}.
+    languages: str = "en"
+    translations: str = Field(default="", sa_type=Text)
     # The meeting channel's name as Slack gave it at the last load (conversations.info); None
     # when Slack would not say.  The record shows it as #name.
     channel_name: str | None = None
@@ -92,6 +101,8 @@ class Delegation(SQLModel, table=True):
     kind: str  # member | observer
     position: int = 0
     active: bool = True  # false once dropped from the meeting file; its comments stay
+    language: str | None = None  # the language the file gives the delegation, if any
+    source: str = "file"  # file | roster (see RosterSource)
 
 
 class Participant(SQLModel, table=True):
@@ -108,6 +119,12 @@ class Participant(SQLModel, table=True):
     role: str  # member | observer | chair | secretariat
     delegation_id: int | None = Field(default=None, foreign_key="delegation.id")
     active: bool = True
+    # The language they read Docket in: `language` as the file (delegate, else delegation) or
+    # the roster gives it, else the one their Slack `locale` (users.info, read at load) names,
+    # else the meeting's main language (bot/domain/languages.py decides).
+    language: str | None = None
+    locale: str | None = None
+    source: str = "file"  # file | roster | enrolled (see RosterSource)
 
 
 class AgendaItem(SQLModel, table=True):
@@ -125,6 +142,7 @@ class AgendaItem(SQLModel, table=True):
     deadline_at: datetime | None = _utc(nullable=True)
     position: int = 0
     active: bool = True
+    translations: str = Field(default="", sa_type=Text)  # {"fr": {"title": .., "proposal": ..}}
     # Posting is claimed before the Web API call so two posters never both post the item.
     post_claimed_at: datetime | None = _utc(nullable=True)
     post_channel: str | None = None
@@ -139,6 +157,7 @@ class Document(SQLModel, table=True):
     title: str = ""
     url: str = ""
     position: int = 0
+    translations: str = Field(default="", sa_type=Text)  # {"fr": {"title": ..}}
 
 
 class Comment(SQLModel, table=True):
@@ -413,3 +432,44 @@ class HomeViewer(SQLModel, table=True):
     user_id: str = Field(unique=True, index=True)  # Slack user id
     first_opened_at: datetime = _utc()
     opened_at: datetime = _utc()  # the latest opening
+
+
+class PendingPerson(SQLModel, table=True):
+    """A roster entry Slack could not match to anyone (an e-mail users.lookupByEmail does not
+    find, as for a delegate from another organisation's workspace), kept when the file was
+    loaded with --allow-unresolved.  Matched when that person's request to join is approved."""
+
+    __tablename__ = "pending_person"
+    __table_args__ = (UniqueConstraint("meeting_id", "email"),)
+    id: int | None = Field(default=None, primary_key=True)
+    meeting_id: int = Field(foreign_key="meeting.id", index=True)
+    email: str
+    name: str | None = None
+    role: str  # member | observer | chair | secretariat
+    delegation_id: int | None = Field(default=None, foreign_key="delegation.id")
+    language: str | None = None
+    active: bool = True  # false once the file no longer names them
+    matched_user_id: str | None = None  # set when an approved request matched them
+    created_at: datetime = _utc()
+
+
+class EnrolmentRequest(SQLModel, table=True):
+    """Someone not on the roster asking, from Slack, to join a delegation: one per person and
+    meeting (asking again updates it), decided by the secretariat, audited."""
+
+    __tablename__ = "enrolment_request"
+    __table_args__ = (UniqueConstraint("meeting_id", "user_id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    meeting_id: int = Field(foreign_key="meeting.id", index=True)
+    user_id: str  # Slack user id
+    user_team: str | None = None  # their own workspace, when they come through Slack Connect
+    delegation_id: int = Field(foreign_key="delegation.id")
+    name: str  # who they say they are
+    about: str = Field(default="", sa_type=Text)  # their organisation and function, in their words
+    language: str | None = None
+    status: str = "pending"  # pending | approved | declined (see EnrolmentStatus)
+    requested_at: datetime = _utc()
+    decided_by: str | None = None
+    decided_at: datetime | None = _utc(nullable=True)
+    # The secretariat's direct messages about it (JSON list of [channel, ts]), updated once decided.
+    notices: str = Field(default="", sa_type=Text)

@@ -7,7 +7,6 @@ Deadlines use Slack's date token so every reader sees their own local time; the 
 import json
 from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from bot.domain.items import ItemState
 from bot.views.fit import (
@@ -25,6 +24,7 @@ from bot.views.fit import (
     sections,
     shorten,
 )
+from bot.views.i18n import local_datetime
 from bot.views.labels import decision_label, procedure_label
 from models import AgendaItem, Decision, Document, Meeting, RevisedDocument, SilenceProcedure
 
@@ -41,8 +41,8 @@ ROOT_FIXED_ROOM = 700  # the header, deadline, status line and button
 
 
 def local_time(moment: datetime, timezone: str) -> str:
-    local = moment.astimezone(ZoneInfo(timezone))
-    return local.strftime("%a %d %b %Y %H:%M ") + (local.tzname() or timezone)
+    """`moment` in the meeting's zone, as the active language writes it (Babel)."""
+    return local_datetime(moment, timezone)
 
 
 def date_token(moment: datetime, timezone: str) -> str:

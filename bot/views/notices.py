@@ -2,22 +2,26 @@
 that found no meeting; and what the command line says when it finds no meeting.
 
 Pure functions of domain values: the domain says what happened (a `Capture`, a `NoMeeting`,
-a `MeetingNotFound`), these say it in words.
+a `MeetingNotFound`), these say it in words, in the active language (bot/views/i18n.py).
 """
 
 from datetime import datetime
 
 from bot.domain.meetings import MeetingNotFound, NoMeeting
+from bot.views.i18n import _
 from bot.views.messages import date_token, escape
 
 
 def stray_notice(meeting_title: str, item_number: int | None, secretariat: tuple[str, ...]) -> str:
     """Told privately to someone who replied but is not on the roster."""
-    contacts = ", ".join(f"<@{user}>" for user in secretariat) or "the secretariat"
-    return (
-        f"Your reply on item {item_number} was kept, but it is not recorded as a formal comment: "
-        f"you are not on the roster of {escape(meeting_title)}. Ask the secretariat "
-        f"({contacts}) to add you to your delegation, then reply again."
+    contacts = ", ".join(f"<@{user}>" for user in secretariat) or _("the secretariat")
+    return _(
+        "Your reply on item {number} was kept, but it is not recorded as a formal comment: "
+        "you are not on the roster of {meeting}. Ask the secretariat ({contacts}) to add you "
+        "to your delegation, then reply again.",
+        number=item_number,
+        meeting=escape(meeting_title),
+        contacts=contacts,
     )
 
 
@@ -26,25 +30,35 @@ def late_reply_notice(
 ) -> str:
     """Told privately to the author of a reply written after the deadline (the comment
     deadline, or the final-concerns window's for a reply written in one)."""
-    closed = "final concerns" if final_concern else "comments"
-    return (
-        f"Your reply on item {item_number} was recorded, but {closed} closed at "
-        f"{date_token(deadline, timezone)}, so it is marked late. The chair and the secretariat "
-        "will see it in the record."
+    if final_concern:
+        return _(
+            "Your reply on item {number} was recorded, but final concerns closed at {deadline}, "
+            "so it is marked late. The chair and the secretariat will see it in the record.",
+            number=item_number,
+            deadline=date_token(deadline, timezone),
+        )
+    return _(
+        "Your reply on item {number} was recorded, but comments closed at {deadline}, so it is "
+        "marked late. The chair and the secretariat will see it in the record.",
+        number=item_number,
+        deadline=date_token(deadline, timezone),
     )
 
 
 def choose_meeting_notice(command: str, meeting_keys: list[str]) -> str:
-    return (
-        f"You have a role in several meetings ({', '.join(meeting_keys)}). "
-        f"Use `{command}` in the channel of the meeting you mean."
+    return _(
+        "You have a role in several meetings ({keys}). Use `{command}` in the channel of the "
+        "meeting you mean.",
+        keys=", ".join(meeting_keys),
+        command=command,
     )
 
 
 def no_meeting_notice(command: str) -> str:
-    return (
-        f"`{command}` works in a meeting's channel, or anywhere for a member of a meeting, "
-        "and this channel has no meeting and you have no role in one."
+    return _(
+        "`{command}` works in a meeting's channel, or anywhere for a member of a meeting, "
+        "and this channel has no meeting and you have no role in one.",
+        command=command,
     )
 
 
@@ -57,7 +71,7 @@ def no_meeting_text(command: str, found: NoMeeting) -> str:
 
 def meeting_not_found_text(error: MeetingNotFound) -> str:
     """The command line's answer when `--meeting` names no meeting, or none or several are
-    loaded and it names none."""
+    loaded and it names none.  The command line speaks English: it is the operators' tool."""
     match error.reason:
         case "unknown_key":
             return f"no meeting with key {error.key!r}; loaded: {', '.join(error.loaded) or 'none'}"

@@ -29,7 +29,7 @@ NOW = datetime(2020, 7, 10, 10, 0, tzinfo=UTC)
 TABLES = set(SQLModel.metadata.tables)
 # The newest migration this release ships (0003: revised documents, 0004: drafting groups,
 # 0005: handled_event dropped, 0006: people's names and App Home viewers).
-HEAD = "0006"
+HEAD = "0007"
 NEXT = f"{int(HEAD) + 1:04d}"  # a revision only a newer release would know
 
 
