@@ -450,6 +450,7 @@ class PendingPerson(SQLModel, table=True):
     language: str | None = None
     active: bool = True  # false once the file no longer names them
     matched_user_id: str | None = None  # set when an approved request matched them
+    source: str = "file"  # file | roster: a file load leaves a spreadsheet's entries alone
     created_at: datetime = _utc()
 
 

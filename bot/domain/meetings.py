@@ -2,7 +2,10 @@
 
 Loading is an in-place update keyed by the meeting's `key`, delegations by name, people by
 Slack user id and items by number, so comments always keep pointing at the same rows.  What
-disappears from the file is marked inactive, never deleted: the record must stay whole.
+disappears from the file is marked inactive, never deleted: the record must stay whole.  People
+and delegations that came from elsewhere (a roster spreadsheet, a request to join approved in
+Slack) stay when the file does not name them; when it does, the file wins.  Entries whose
+e-mail Slack does not know are kept pending (`PendingPerson`) until a load finds them.
 """
 
 from collections.abc import Mapping
@@ -14,8 +17,12 @@ from sqlmodel import Session, col, select
 
 from bot.domain.audit import record_audit
 from bot.domain.concern_phase import rejudge_item
+from bot.domain.languages import encode_translations, meeting_languages, reader_language
 from bot.parse.meeting_file import MeetingSpec, Person
-from models import AgendaItem, Delegation, Document, Meeting, Participant
+from models import AgendaItem, Delegation, Document, Meeting, Participant, PendingPerson
+
+# Where a roster entry came from when it is not the meeting file: kept when the file is silent.
+KEPT_SOURCES = ("roster", "enrolled")
 
 
 @dataclass
@@ -56,10 +63,21 @@ def load_meeting(session: Session, *, spec: MeetingSpec, now: datetime) -> LoadR
         "quiet_digest": spec.quiet_digest,
         "secretariat_channel": spec.secretariat_channel,
     }
-    settings = {"title": spec.title, "channel": spec.channel, "timezone": spec.timezone, **calendar}
+    settings = {
+        "title": spec.title,
+        "channel": spec.channel,
+        "timezone": spec.timezone,
+        "languages": ",".join(spec.languages),
+        "translations": encode_translations(spec.translations),
+        **calendar,
+    }
     if not created:
         for attr, value in settings.items():
-            if getattr(meeting, attr) != value:
+            if getattr(meeting, attr) == value:
+                pass
+            elif attr == "translations":
+                changes.append("translations of the title changed")
+            else:
                 changes.append(f"{attr}: {getattr(meeting, attr)} -> {value}")
     for attr, value in settings.items():
         setattr(meeting, attr, value)
@@ -67,6 +85,7 @@ def load_meeting(session: Session, *, spec: MeetingSpec, now: datetime) -> LoadR
     meeting.updated_at = now
     assert meeting.id is not None
     changes += _sync_delegations_and_people(session, meeting.id, spec)
+    changes += _sync_pending(session, meeting.id, spec, now)
     changes += _sync_agenda(session, meeting.id, spec)
     record_audit(
         session,
@@ -85,11 +104,12 @@ def _sync_delegations_and_people(session: Session, meeting_id: int, spec: Meetin
         d.name: d
         for d in session.exec(select(Delegation).where(Delegation.meeting_id == meeting_id))
     }
-    wanted: dict[str, tuple[str, int | None, Person]] = {}  # user id -> role, delegation, person
+    # user id -> role, delegation, person, language (the delegate's, else the delegation's)
+    wanted: dict[str, tuple[str, int | None, Person, str | None]] = {}
     for person in spec.chair:
-        wanted[person.user_id] = ("chair", None, person)
+        wanted[person.user_id] = ("chair", None, person, person.language)
     for person in spec.secretariat:
-        wanted[person.user_id] = ("secretariat", None, person)
+        wanted[person.user_id] = ("secretariat", None, person, person.language)
     for position, dspec in enumerate(spec.delegations):
         delegation = delegations.get(dspec.name)
         if delegation is None:
@@ -97,15 +117,19 @@ def _sync_delegations_and_people(session: Session, meeting_id: int, spec: Meetin
             session.add(delegation)
             delegations[dspec.name] = delegation
             changes.append(f"added delegation {dspec.name}")
-        elif (delegation.kind, delegation.active) != (dspec.kind, True):
+        elif (delegation.kind, delegation.active, delegation.source) != (dspec.kind, True, "file"):
             changes.append(f"updated delegation {dspec.name}")
+        elif delegation.language != dspec.language:
+            changes.append(f"language of delegation {dspec.name}: {dspec.language or 'none'}")
         delegation.kind, delegation.position, delegation.active = dspec.kind, position, True
+        delegation.language, delegation.source = dspec.language, "file"
         session.flush()
         for person in dspec.delegates:
-            wanted[person.user_id] = (dspec.kind, delegation.id, person)
+            language = person.language or dspec.language
+            wanted[person.user_id] = (dspec.kind, delegation.id, person, language)
     names = {d.name for d in spec.delegations}
     for name, delegation in delegations.items():
-        if name not in names and delegation.active:
+        if name not in names and delegation.active and delegation.source not in KEPT_SOURCES:
             delegation.active = False
             changes.append(f"retired delegation {name}")
 
@@ -113,28 +137,100 @@ def _sync_delegations_and_people(session: Session, meeting_id: int, spec: Meetin
         p.user_id: p
         for p in session.exec(select(Participant).where(Participant.meeting_id == meeting_id))
     }
-    for user_id, (role, delegation_id, person) in wanted.items():
+    for user_id, (role, delegation_id, person, language) in wanted.items():
         participant = existing.get(user_id)
         if participant is None:
             participant = Participant(meeting_id=meeting_id, user_id=user_id, role=role)
             session.add(participant)
             changes.append(f"added {user_id} as {role}")
-        elif (participant.role, participant.delegation_id, participant.active) != (
-            role,
-            delegation_id,
-            True,
-        ):
+        elif (
+            participant.role,
+            participant.delegation_id,
+            participant.active,
+            participant.source,
+        ) != (role, delegation_id, True, "file"):
             changes.append(f"updated {user_id}: {role}")
         elif participant.name != person.name:
             changes.append(f"renamed {user_id}: {person.name or 'name from Slack'}")
+        elif participant.language != language:
+            changes.append(f"language of {user_id}: {language or 'from Slack'}")
         participant.role, participant.delegation_id = role, delegation_id
         participant.email, participant.active = person.email, True
-        participant.name = person.name
+        participant.name, participant.language, participant.source = person.name, language, "file"
     for user_id, participant in existing.items():
-        if user_id not in wanted and participant.active:
+        kept = participant.source in KEPT_SOURCES  # not the file's: the file does not retire it
+        if user_id not in wanted and participant.active and not kept:
             participant.active = False
             changes.append(f"removed {user_id} from the roster (comments kept)")
     return changes
+
+
+def _sync_pending(session: Session, meeting_id: int, spec: MeetingSpec, now: datetime) -> list[str]:
+    """The entries no Slack user was found for, kept pending; one a load now finds is marked
+    matched (its person is on the roster), one the file no longer names is made inactive.  An
+    entry already matched (by a request to join) stays as it is."""
+    changes: list[str] = []
+    rows = {
+        p.email: p
+        for p in session.exec(select(PendingPerson).where(PendingPerson.meeting_id == meeting_id))
+    }
+    delegation_ids = {
+        d.name: d.id
+        for d in session.exec(select(Delegation).where(Delegation.meeting_id == meeting_id))
+    }
+    found = {
+        person.email: person.user_id
+        for person in (
+            *spec.chair,
+            *spec.secretariat,
+            *(p for d in spec.delegations for p in d.delegates),
+        )
+        if person.email
+    }
+    for entry in spec.pending:
+        row = rows.get(entry.email)
+        if row is not None and row.matched_user_id is not None:
+            continue  # matched already: that person is on the roster
+        if row is None:
+            row = PendingPerson(
+                meeting_id=meeting_id, email=entry.email, role=entry.role, created_at=now
+            )
+            session.add(row)
+            rows[entry.email] = row
+            changes.append(f"pending {entry.email}: no Slack user has this e-mail yet")
+        elif not row.active:
+            changes.append(f"pending again {entry.email}")
+        row.name, row.role, row.language, row.active = entry.name, entry.role, entry.language, True
+        row.delegation_id = delegation_ids.get(entry.delegation) if entry.delegation else None
+        row.source = "file"
+    named = {entry.email for entry in spec.pending}
+    for email, row in rows.items():
+        if email in named or not row.active:
+            continue
+        if row.source != "file" and email not in found:
+            continue  # a roster spreadsheet's entry: the file does not speak for it
+        row.active = False
+        if email in found:
+            row.matched_user_id = found[email]
+            changes.append(f"matched pending {email}: {found[email]}")
+        else:
+            changes.append(f"dropped pending {email} (no longer in the file)")
+    return changes
+
+
+def pending_people(session: Session, *, meeting_id: int) -> list[PendingPerson]:
+    """The entries still waiting for a Slack user (active, not matched), in the file's order."""
+    return list(
+        session.exec(
+            select(PendingPerson)
+            .where(
+                PendingPerson.meeting_id == meeting_id,
+                col(PendingPerson.active),
+                col(PendingPerson.matched_user_id).is_(None),
+            )
+            .order_by(col(PendingPerson.id))
+        )
+    )
 
 
 # -- names from Slack ----------------------------------------------------------------------------
@@ -154,6 +250,54 @@ def profile_name(user: Mapping[str, Any]) -> str | None:
 def person_name(participant: Participant) -> str | None:
     """How a participant is named: the meeting file's name, else their Slack profile's."""
     return participant.name or participant.profile_name
+
+
+def people_wanted(session: Session, *, meeting_id: int) -> list[str]:
+    """The Slack user ids a load asks users.info about (once each): the whole active roster,
+    for everyone's locale; their profile names only for `profiles_wanted`."""
+    return list(
+        session.exec(
+            select(Participant.user_id)
+            .where(Participant.meeting_id == meeting_id, col(Participant.active))
+            .order_by(col(Participant.id))
+        )
+    )
+
+
+def update_locales(
+    session: Session, *, meeting_id: int, locales: Mapping[str, str | None], now: datetime
+) -> list[str]:
+    """Store each person's Slack locale (users.info include_locale, read at load; user id ->
+    locale, None: Slack gave none), when it changed.  Returns what changed.  Not audited."""
+    changes: list[str] = []
+    people = session.exec(
+        select(Participant).where(
+            Participant.meeting_id == meeting_id, col(Participant.user_id).in_(list(locales))
+        )
+    )
+    for participant in people:
+        locale = locales[participant.user_id]
+        if locale and participant.locale != locale:
+            changes.append(f"locale of {participant.user_id} from Slack: {locale}")
+            participant.locale = locale
+    return changes
+
+
+def language_counts(session: Session, *, meeting_id: int) -> dict[str, int]:
+    """How many people of the active roster read each of the meeting's languages."""
+    meeting = session.get(Meeting, meeting_id)
+    if meeting is None:
+        return {}
+    languages = meeting_languages(meeting)
+    counts = dict.fromkeys(languages, 0)
+    for participant in session.exec(
+        select(Participant).where(Participant.meeting_id == meeting_id, col(Participant.active))
+    ):
+        language = reader_language(
+            languages, explicit=participant.language, locale=participant.locale
+        )
+        counts[language] += 1
+    return counts
 
 
 def profiles_wanted(session: Session, *, meeting_id: int) -> list[str]:
@@ -216,6 +360,7 @@ def _sync_agenda(session: Session, meeting_id: int, spec: MeetingSpec) -> list[s
         values: dict[str, Any] = {
             "title": ispec.title,
             "proposal": ispec.proposal,
+            "translations": encode_translations(ispec.translations),
             "opens_at": ispec.opens_at,
             "deadline_at": ispec.deadline_at,
             "position": position,
@@ -241,14 +386,21 @@ def _sync_agenda(session: Session, meeting_id: int, spec: MeetingSpec) -> list[s
                 select(Document).where(Document.item_id == item.id).order_by(col(Document.position))
             )
         )
-        wanted = [(d.code, d.title, d.url) for d in ispec.documents]
-        if [(d.code, d.title, d.url) for d in docs] != wanted:
+        wanted = [
+            (d.code, d.title, d.url, encode_translations(d.translations)) for d in ispec.documents
+        ]
+        if [(d.code, d.title, d.url, d.translations) for d in docs] != wanted:
             for doc in docs:
                 session.delete(doc)
-            for doc_position, (code, title, url) in enumerate(wanted):
+            for doc_position, (code, title, url, translations) in enumerate(wanted):
                 session.add(
                     Document(
-                        item_id=item.id, code=code, title=title, url=url, position=doc_position
+                        item_id=item.id,
+                        code=code,
+                        title=title,
+                        url=url,
+                        translations=translations,
+                        position=doc_position,
                     )
                 )
             if item.number in items:

@@ -3,7 +3,15 @@
 Validation is complete before anything is written: the loader either applies a whole,
 consistent spec or reports each error with the file, the key (and line) and what was expected.
 E-mail addresses are resolved through an injected lookup (Slack's users.lookupByEmail in
-production) so this module stays free of I/O beyond reading the file.
+production) so this module stays free of I/O beyond reading the file.  With `allow_unresolved`,
+an e-mail nobody in Slack has (a delegate from another organisation's workspace) is no error:
+the entry is kept as a `PendingSpec`, to be matched later.
+
+Languages: `languages: [en, fr]` names the meeting's languages, the main one first (default
+`[en]`).  A text from the file (the meeting's title, an item's title and proposal, a document's
+title) is a string, or a map per language (`title: {en: ..., fr: ...}`) that must give the main
+language's text; a language it leaves out reads the main one.  `language:` on a delegation or a
+delegate (written as a mapping) says which of the meeting's languages its people read.
 """
 
 import hashlib
@@ -17,6 +25,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
+from babel import Locale, UnknownLocaleError
 
 from bot.parse.timeparse import DURATION_EXAMPLES, parse_duration, parse_moment, read_moment
 
@@ -25,6 +34,8 @@ CHANNEL_ID = re.compile(r"^[CG][A-Z0-9]{6,20}$")
 EMAIL = re.compile(r"^[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+$")
 TIME_OF_DAY = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 MEETING_KEY = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")
+LANGUAGE_CODE = re.compile(r"^[a-z]{2,3}$")
+DEFAULT_LANGUAGES: tuple[str, ...] = ("en",)
 
 TOP_KEYS = {
     "key",
@@ -43,11 +54,13 @@ TOP_KEYS = {
     "digest_horizon",
     "quiet_digest",
     "secretariat_channel",
+    "languages",
 }
-DELEGATION_KEYS = {"name", "kind", "delegates"}
+DELEGATION_KEYS = {"name", "kind", "delegates", "language"}
 ITEM_KEYS = {"number", "title", "proposal", "documents", "opens", "deadline"}
 DOCUMENT_KEYS = {"code", "title", "url"}
-PERSON_KEYS = {"id", "email", "name"}  # a person written as a mapping: {id or email, name}
+# A person written as a mapping: {id or email, name, language}.
+PERSON_KEYS = {"id", "email", "name", "language"}
 
 # The calendar, in seconds, when the file does not set it: channel reminders a week, two days
 # and a day before each deadline; silent member delegations nudged two days before; observers
@@ -60,14 +73,18 @@ DEFAULT_DIGEST_HORIZON = 3 * 86400
 REMINDERS_EXPECTED = "expected a list of durations such as [7d, 2d, 24h], or [] for no reminders"
 
 EmailLookup = Callable[[str], str | None]
+# Texts in the meeting's other languages: {"fr": {"title": "...", "proposal": "..."}}.
+Translations = dict[str, dict[str, str]]
 
 
 class MeetingFileError(Exception):
-    """The file cannot be loaded; `errors` lists every problem found."""
+    """The file cannot be loaded; `errors` lists every problem found, `unresolved` the e-mails
+    Slack does not know (which `allow_unresolved` would have kept pending instead)."""
 
-    def __init__(self, path: str, errors: list[str]) -> None:
+    def __init__(self, path: str, errors: list[str], unresolved: tuple[str, ...] = ()) -> None:
         self.path = path
         self.errors = errors
+        self.unresolved = unresolved
         super().__init__(f"{path}: {len(errors)} problem(s)\n" + "\n".join(errors))
 
 
@@ -76,6 +93,19 @@ class Person:
     user_id: str
     email: str | None = None  # set when the file named them by e-mail
     name: str | None = None  # set when the file gives their name ({id or email, name})
+    language: str | None = None  # set when the file gives theirs ({..., language: fr})
+
+
+@dataclass(frozen=True)
+class PendingSpec:
+    """An entry whose e-mail no Slack user has, kept (with allow_unresolved) to be matched later.
+    `language` is the entry's own, else its delegation's."""
+
+    email: str
+    name: str | None
+    role: str  # member | observer | chair | secretariat
+    delegation: str | None  # the delegation's name; None for the chair and secretariat
+    language: str | None = None
 
 
 @dataclass(frozen=True)
@@ -83,6 +113,7 @@ class DocumentSpec:
     code: str
     title: str
     url: str
+    translations: Translations = field(default_factory=dict, hash=False)
 
 
 @dataclass(frozen=True)
@@ -93,6 +124,7 @@ class ItemSpec:
     documents: tuple[DocumentSpec, ...]
     opens_at: datetime | None
     deadline_at: datetime
+    translations: Translations = field(default_factory=dict, hash=False)
 
 
 @dataclass(frozen=True)
@@ -100,6 +132,7 @@ class DelegationSpec:
     name: str
     kind: str
     delegates: tuple[Person, ...]
+    language: str | None = None
 
 
 @dataclass(frozen=True)
@@ -125,17 +158,57 @@ class MeetingSpec:
     digest_horizon: int = DEFAULT_DIGEST_HORIZON
     quiet_digest: str = "line"
     secretariat_channel: str | None = None
+    # The meeting's languages, the main one first; the title in the others; the entries whose
+    # e-mail Slack does not know, kept pending (only when loaded with allow_unresolved).
+    languages: tuple[str, ...] = DEFAULT_LANGUAGES
+    translations: Translations = field(default_factory=dict, hash=False)
+    pending: tuple[PendingSpec, ...] = ()
     warnings: tuple[str, ...] = field(default=(), compare=False)
 
     def digest(self) -> str:
-        """A fingerprint of what the file means (not how it is written)."""
-        data = asdict(self)
+        """A fingerprint of what the file means (not how it is written).  What a file that uses
+        no languages says the defaults (one language, no translations, no pending entry) leaves
+        out, so such a file keeps the fingerprint it had before languages existed."""
+        data = _without_defaults(asdict(self))
         data.pop("warnings")
         encoded = json.dumps(data, sort_keys=True, default=str).encode()
         return hashlib.sha256(encoded).hexdigest()
 
 
-def read_meeting_file(path: str | Path, lookup_email: EmailLookup | None = None) -> MeetingSpec:
+# Keys added with languages, and the values that mean "not used".
+_ADDED_DEFAULTS: dict[str, tuple[Any, ...]] = {
+    "languages": (DEFAULT_LANGUAGES,),
+    "translations": ({},),
+    "language": (None,),
+    "pending": ((),),
+}
+
+
+def _without_defaults(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {
+            key: _without_defaults(item)
+            for key, item in value.items()
+            if not (key in _ADDED_DEFAULTS and item in _ADDED_DEFAULTS[key])
+        }
+    if isinstance(value, list | tuple):
+        return [_without_defaults(item) for item in value]
+    return value
+
+
+def known_language(code: str) -> bool:
+    """Whether `code` is a language code (ISO 639, as CLDR knows it): "fr" yes, "xx" no."""
+    if not LANGUAGE_CODE.match(code):
+        return False
+    try:
+        return Locale.parse(code).language == code
+    except (UnknownLocaleError, ValueError):
+        return False
+
+
+def read_meeting_file(
+    path: str | Path, lookup_email: EmailLookup | None = None, *, allow_unresolved: bool = False
+) -> MeetingSpec:
     """Parse and validate `path`; raise MeetingFileError listing every problem."""
     name = str(path)
     try:
@@ -144,7 +217,9 @@ def read_meeting_file(path: str | Path, lookup_email: EmailLookup | None = None)
         raise MeetingFileError(name, [f"{name}: cannot read the file ({exc.strerror})"]) from None
     except UnicodeDecodeError:
         raise MeetingFileError(name, [f"{name}: the file is not UTF-8 text"]) from None
-    return parse_meeting(text, name=name, lookup_email=lookup_email)
+    return parse_meeting(
+        text, name=name, lookup_email=lookup_email, allow_unresolved=allow_unresolved
+    )
 
 
 class _Loader(yaml.SafeLoader):
@@ -208,7 +283,13 @@ def _read_moment(text: str, zone: ZoneInfo | None) -> datetime | None:
     return moment.astimezone(UTC) if moment.tzinfo is not None else None
 
 
-def parse_meeting(text: str, *, name: str, lookup_email: EmailLookup | None = None) -> MeetingSpec:
+def parse_meeting(
+    text: str,
+    *,
+    name: str,
+    lookup_email: EmailLookup | None = None,
+    allow_unresolved: bool = False,
+) -> MeetingSpec:
     try:
         node = yaml.compose(text, Loader=_Loader)
         data = yaml.load(text, Loader=_Loader)  # a SafeLoader: no arbitrary objects
@@ -218,7 +299,7 @@ def parse_meeting(text: str, *, name: str, lookup_email: EmailLookup | None = No
         problem = getattr(exc, "problem", None) or str(exc)
         raise MeetingFileError(name, [f"{name}:{where}: not valid YAML: {problem}"]) from None
     try:
-        return _Validator(name, _line_map(node), lookup_email).validate(data)
+        return _Validator(name, _line_map(node), lookup_email, allow_unresolved).validate(data)
     except RecursionError:  # an anchor that contains itself (`&a [*a]`) nests without end
         problem = "a value contains itself (a YAML anchor used inside its own value)"
         raise MeetingFileError(name, [f"{name}: not valid YAML: {problem}"]) from None
@@ -242,12 +323,23 @@ def _line_map(node: yaml.Node | None, path: str = "") -> dict[str, int]:
 
 
 class _Validator:
-    def __init__(self, name: str, lines: dict[str, int], lookup: EmailLookup | None) -> None:
+    def __init__(
+        self,
+        name: str,
+        lines: dict[str, int],
+        lookup: EmailLookup | None,
+        allow_unresolved: bool = False,
+    ) -> None:
         self.name = name
         self.lines = lines
         self.lookup = lookup
+        self.allow_unresolved = allow_unresolved
         self.errors: list[str] = []
         self.warnings: list[str] = []
+        self.languages: tuple[str, ...] = DEFAULT_LANGUAGES
+        self.seats: dict[str, str] = {}  # user id (or "email:" and an e-mail) -> where first seen
+        self.pending: list[PendingSpec] = []
+        self.unresolved: list[str] = []  # e-mails Slack does not know, as written
 
     def error(self, path: str, message: str) -> None:
         self.errors.append(self._where(path) + message)
@@ -275,6 +367,56 @@ class _Validator:
             self.error(path, f"expected text, got {type(value).__name__}")
             return ""
         return str(value).strip()
+
+    def texts(
+        self, data: Mapping[str, Any], key: str, path: str, *, required: bool = True
+    ) -> tuple[str, dict[str, str]]:
+        """A text from the file, a string or a map per language: the main language's text, and
+        the others' ({lang: text}; a language left out reads the main one)."""
+        value = data.get(key)
+        if not isinstance(value, dict) or not value:
+            return self.text(data, key, path, required=required), {}
+        main = self.languages[0]
+        found: dict[str, str] = {}
+        for written, text in value.items():
+            where = f"{path}.{written}"
+            code = written.strip().lower() if isinstance(written, str) else None
+            if code is None or code not in self.languages:
+                self.error(
+                    where,
+                    f"{written!r} is not one of the meeting's languages "
+                    f"({', '.join(self.languages)}); add it to languages: or leave it out",
+                )
+                continue
+            if code in found:
+                self.error(where, f"the text in {code} is given twice")
+                continue
+            if isinstance(text, dict | list):
+                self.error(where, f"expected text, got {type(text).__name__}")
+                continue
+            if text is not None and str(text).strip():
+                found[code] = str(text).strip()
+        if main not in found:
+            self.error(
+                path,
+                f"has no text in {main}, the meeting's main language; "
+                f"expected {{{main}: ...}} beside the other languages",
+            )
+        return found.pop(main, ""), found
+
+    def language(self, data: Mapping[str, Any], path: str) -> str | None:
+        """`language:` on a delegation or a delegate: one of the meeting's languages, or None."""
+        if "language" not in data:
+            return None
+        value = data["language"]
+        code = value.strip().lower() if isinstance(value, str) else None
+        if code is not None and code in self.languages:
+            return code
+        self.error(
+            f"{path}.language",
+            f"{value!r} is not one of the meeting's languages ({', '.join(self.languages)})",
+        )
+        return None
 
     def moment(self, value: Any, path: str, zone: ZoneInfo | None) -> datetime | None:
         """A date and time: with an offset as given, without one in the meeting's zone."""
@@ -332,15 +474,16 @@ class _Validator:
         resolved: list[tuple[str, Person]] = []
         for path, entry in entries:
             name: str | None = None
+            language: str | None = None
             if isinstance(entry, dict):
-                entry, name = self.person_mapping(entry, path)
+                entry, name, language = self.person_mapping(entry, path)
                 if entry is None:
                     continue
             raw = str(entry).strip() if isinstance(entry, str) else None
             if raw is None:
                 self.error(path, "expected a Slack user id (U0123ABCD) or an e-mail address")
             elif USER_ID.match(raw):
-                resolved.append((path, Person(raw, name=name)))
+                resolved.append((path, Person(raw, name=name, language=language)))
             elif EMAIL.match(raw):
                 email = raw.lower()
                 if self.lookup is None:
@@ -350,10 +493,13 @@ class _Validator:
                     )
                     continue
                 user_id = self.lookup(email)
-                if user_id is None:
-                    self.error(path, f"no Slack user has the e-mail {raw} (users.lookupByEmail)")
+                if user_id is not None:
+                    resolved.append((path, Person(user_id, email, name, language)))
+                elif self.allow_unresolved:  # kept pending: the caller seats it by e-mail
+                    resolved.append((path, Person("", email, name, language)))
                 else:
-                    resolved.append((path, Person(user_id, email, name)))
+                    self.unresolved.append(raw)
+                    self.error(path, f"no Slack user has the e-mail {raw} (users.lookupByEmail)")
             else:
                 self.error(
                     path,
@@ -362,11 +508,15 @@ class _Validator:
                 )
         return resolved
 
-    def person_mapping(self, entry: Mapping[str, Any], path: str) -> tuple[str | None, str | None]:
-        """`{id: U0123ABCD, name: Jane Doe}` or `{email: ..., name: ...}`: the id or e-mail to
-        resolve (None when the entry gives neither, or both) and the name, if given."""
+    def person_mapping(
+        self, entry: Mapping[str, Any], path: str
+    ) -> tuple[str | None, str | None, str | None]:
+        """`{id: U0123ABCD, name: Jane Doe}` or `{email: ..., name: ..., language: fr}`: the id
+        or e-mail to resolve (None when the entry gives neither, or both), the name and the
+        language, if given."""
         self.unknown_keys(entry, PERSON_KEYS, path)
         name = self.text(entry, "name", f"{path}.name", required=False) or None
+        language = self.language(entry, path)
         given = [key for key in ("id", "email") if entry.get(key) is not None]
         if len(given) != 1:
             self.error(
@@ -374,12 +524,78 @@ class _Validator:
                 "expected either id (a Slack user id) or email, with an optional name, "
                 "like {id: U0123ABCD, name: Jane Doe}",
             )
-            return None, name
+            return None, name, language
         value = entry[given[0]]
         if not isinstance(value, str):
             self.error(f"{path}.{given[0]}", f"expected text, got {type(value).__name__}")
-            return None, name
-        return value, name
+            return None, name, language
+        return value, name, language
+
+    def seat(
+        self,
+        people: list[tuple[str, Person]],
+        *,
+        role: str,
+        delegation: str | None = None,
+        language: str | None = None,
+    ) -> tuple[Person, ...]:
+        """One seat per person: the people found in Slack, in order; an entry kept pending
+        (no user id) goes to `self.pending` with its role and delegation."""
+        kept: list[Person] = []
+        for path, person in people:
+            seat = person.user_id or f"email:{person.email}"
+            first = self.seats.get(seat)
+            if first is not None:
+                who = person.email or person.user_id
+                self.error(path, f"{who} is already listed at {first}; one seat per person")
+                continue
+            self.seats[seat] = path
+            if person.user_id:
+                kept.append(person)
+            else:
+                assert person.email is not None
+                self.pending.append(
+                    PendingSpec(
+                        email=person.email,
+                        name=person.name,
+                        role=role,
+                        delegation=delegation,
+                        language=person.language or language,
+                    )
+                )
+        return tuple(kept)
+
+    def meeting_languages(self, data: Mapping[str, Any]) -> tuple[str, ...]:
+        """`languages: [en, fr]`: known codes, each once, the main one first; default [en]."""
+        if "languages" not in data:
+            return DEFAULT_LANGUAGES
+        value = data["languages"]
+        if isinstance(value, str):
+            value = [value]  # "languages: fr" is the one-language list it looks like
+        if not isinstance(value, list) or not value:
+            self.error(
+                "languages",
+                f"expected a list of language codes, the main one first, such as [en, fr]; "
+                f"got {value!r}",
+            )
+            return DEFAULT_LANGUAGES
+        codes: dict[str, str] = {}  # code -> where it was first written
+        for index, entry in enumerate(value):
+            path = f"languages[{index}]"
+            code = entry.strip().lower() if isinstance(entry, str) else ""
+            if not known_language(code):
+                # YAML reads a bare no (Norwegian) as false.
+                hint = "; write it in quotes" if isinstance(entry, bool) else ""
+                self.error(
+                    path,
+                    f"{entry!r} is not a known language code; expected a two-letter code "
+                    f"such as en or fr{hint}",
+                )
+            elif code in codes:
+                self.error(path, f"{entry!r} is already listed at {codes[code]}; list each once")
+            else:
+                codes[code] = path
+        return tuple(codes) or DEFAULT_LANGUAGES
 
     # -- the file ---------------------------------------------------------------------------
 
@@ -388,10 +604,11 @@ class _Validator:
             self.error("", "expected a mapping with key, title, channel, timezone, agenda, ...")
             raise MeetingFileError(self.name, self.errors)
         self.unknown_keys(data, TOP_KEYS, "")
+        self.languages = self.meeting_languages(data)  # first: the texts below are read by it
         key = self.text(data, "key", "key")
         if key and not MEETING_KEY.match(key):
             self.error("key", f"{key!r}: expected lowercase letters, digits, '.', '_' or '-'")
-        title = self.text(data, "title", "title")
+        title, title_in = self.texts(data, "title", "title")
         channel = self.text(data, "channel", "channel")
         if channel and not CHANNEL_ID.match(channel):
             self.error("channel", f"{channel!r} is not a Slack channel id (like C0123ABCD)")
@@ -403,25 +620,14 @@ class _Validator:
             except (ZoneInfoNotFoundError, ValueError):
                 self.error("timezone", f"unknown time zone {timezone!r}; expected an IANA name")
 
-        seats: dict[str, str] = {}  # user id -> where it was first seen
-
-        def seat(people: list[tuple[str, Person]]) -> tuple[Person, ...]:
-            kept: list[Person] = []
-            for path, person in people:
-                first = seats.get(person.user_id)
-                if first is not None:
-                    who = person.email or person.user_id
-                    self.error(path, f"{who} is already listed at {first}; one seat per person")
-                    continue
-                seats[person.user_id] = path
-                kept.append(person)
-            return tuple(kept)
-
-        chair = seat(self.resolve(self.people(data.get("chair"), "chair", required=True)))
-        secretariat = seat(
-            self.resolve(self.people(data.get("secretariat"), "secretariat", required=True))
+        chair = self.seat(
+            self.resolve(self.people(data.get("chair"), "chair", required=True)), role="chair"
         )
-        delegations = self.delegations(data.get("delegations"), seat)
+        secretariat = self.seat(
+            self.resolve(self.people(data.get("secretariat"), "secretariat", required=True)),
+            role="secretariat",
+        )
+        delegations = self.delegations(data.get("delegations"))
         agenda = self.agenda(data.get("agenda"), zone)
         reminders = self.reminders(data)
         nudge = self.nudge(data)
@@ -429,7 +635,7 @@ class _Validator:
         silence_minimum = self.silence_minimum(data)
         digest_at, digest_horizon, quiet_digest, secretariat_channel = self.digest_settings(data)
         if self.errors:
-            raise MeetingFileError(self.name, self.errors)
+            raise MeetingFileError(self.name, self.errors, tuple(self.unresolved))
         return MeetingSpec(
             key=key,
             title=title,
@@ -447,12 +653,13 @@ class _Validator:
             digest_horizon=digest_horizon,
             quiet_digest=quiet_digest,
             secretariat_channel=secretariat_channel,
+            languages=self.languages,
+            translations={lang: {"title": text} for lang, text in title_in.items()},
+            pending=tuple(self.pending),
             warnings=tuple(self.warnings),
         )
 
-    def delegations(
-        self, value: Any, seat: Callable[[list[tuple[str, Person]]], tuple[Person, ...]]
-    ) -> tuple[DelegationSpec, ...]:
+    def delegations(self, value: Any) -> tuple[DelegationSpec, ...]:
         if value is None:
             value = []
         if not isinstance(value, list):
@@ -478,9 +685,17 @@ class _Validator:
                 self.error(
                     f"{path}.kind", f"unknown delegation kind {kind!r}; expected member or observer"
                 )
+            language = self.language(entry, path)
             people = self.people(entry.get("delegates"), f"{path}.delegates", required=False)
-            delegates = seat(self.resolve(people))
-            specs.append(DelegationSpec(name=name, kind=kind, delegates=delegates))
+            delegates = self.seat(
+                self.resolve(people),
+                role=kind if kind in ("member", "observer") else "member",
+                delegation=name,
+                language=language,
+            )
+            specs.append(
+                DelegationSpec(name=name, kind=kind, delegates=delegates, language=language)
+            )
         return tuple(specs)
 
     def agenda(self, value: Any, zone: ZoneInfo | None) -> tuple[ItemSpec, ...]:
@@ -505,8 +720,10 @@ class _Validator:
                 )
             else:
                 numbers[number] = f"{path}.number"
-            title = self.text(entry, "title", f"{path}.title")
-            proposal = self.text(entry, "proposal", f"{path}.proposal", required=False)
+            title, title_in = self.texts(entry, "title", f"{path}.title")
+            proposal, proposal_in = self.texts(
+                entry, "proposal", f"{path}.proposal", required=False
+            )
             documents = self.documents(entry.get("documents"), f"{path}.documents")
             opens = entry.get("opens")
             opens_at = self.moment(opens, f"{path}.opens", zone) if opens is not None else None
@@ -523,7 +740,12 @@ class _Validator:
                     "expected a deadline later than opens",
                 )
             if number is not None and deadline_at is not None:
-                items.append(ItemSpec(number, title, proposal, documents, opens_at, deadline_at))
+                translations = _merged({"title": title_in, "proposal": proposal_in})
+                items.append(
+                    ItemSpec(
+                        number, title, proposal, documents, opens_at, deadline_at, translations
+                    )
+                )
         return tuple(items)
 
     def documents(self, value: Any, path: str) -> tuple[DocumentSpec, ...]:
@@ -540,11 +762,11 @@ class _Validator:
                 continue
             self.unknown_keys(entry, DOCUMENT_KEYS, where)
             code = self.text(entry, "code", f"{where}.code")
-            title = self.text(entry, "title", f"{where}.title", required=False)
+            title, title_in = self.texts(entry, "title", f"{where}.title", required=False)
             url = self.text(entry, "url", f"{where}.url", required=False)
             if url and not url.startswith(("https://", "http://")):
                 self.error(f"{where}.url", f"{url!r}: expected an http(s) link")
-            docs.append(DocumentSpec(code, title, url))
+            docs.append(DocumentSpec(code, title, url, _merged({"title": title_in})))
         return tuple(docs)
 
     # -- the calendar -------------------------------------------------------------------------
@@ -640,3 +862,12 @@ class _Validator:
             return DEFAULT_SILENCE_MINIMUM
         seconds = self.duration(data["silence_minimum"], "silence_minimum")
         return DEFAULT_SILENCE_MINIMUM if seconds is None else seconds  # None: error reported
+
+
+def _merged(fields: Mapping[str, Mapping[str, str]]) -> Translations:
+    """{field: {lang: text}} turned to {lang: {field: text}}, as the tables store them."""
+    merged: Translations = {}
+    for name, texts in fields.items():
+        for lang, text in texts.items():
+            merged.setdefault(lang, {})[name] = text
+    return merged

@@ -8,6 +8,12 @@ Which Slack shape is which (all arrive as `message` events):
   edit;
 - a deletion: subtype message_deleted, `deleted_ts` and `previous_message`.
 
+People from other organisations are people like any other: a message from someone who reaches
+the channel through Slack Connect carries their own workspace in `user_team` (and often
+`source_team` and `team`), different from the envelope's `team_id`, and a guest's looks like a
+member's; both are read by their user id, with the workspace the message names as `user_team`
+(None when it names none, as for the host's own members).
+
 Only people's messages are read: bot posts (the bot's own included), joins, topic changes and
 every other subtype come back as None.  So does an event whose fields do not have the types
 Slack gives them (`user` a number, `ts` not a timestamp string): it is logged and ignored, and
@@ -36,6 +42,7 @@ class Posted:
     thread_ts: str | None
     user_id: str
     text: str
+    user_team: str | None = None  # the author's own workspace, when Slack says (Slack Connect)
 
     @property
     def is_reply(self) -> bool:
@@ -52,6 +59,7 @@ class Edited:
     edited_ts: str | None  # None: a link preview added, not an edit
     previous_text: str | None
     previous_edited_ts: str | None
+    user_team: str | None = None
 
     @property
     def is_reply(self) -> bool:
@@ -87,7 +95,12 @@ def read_message_event(event: dict[str, Any]) -> MessageChange | None:
         if not _by_a_person(event):
             return None
         return Posted(
-            channel, event["ts"], event.get("thread_ts"), event["user"], event.get("text") or ""
+            channel,
+            event["ts"],
+            event.get("thread_ts"),
+            event["user"],
+            event.get("text") or "",
+            user_team=_user_team(event),
         )
     if subtype == "message_changed":
         message = event.get("message") or {}
@@ -103,6 +116,7 @@ def read_message_event(event: dict[str, Any]) -> MessageChange | None:
             edited_ts=(message.get("edited") or {}).get("ts"),
             previous_text=previous.get("text"),
             previous_edited_ts=(previous.get("edited") or {}).get("ts"),
+            user_team=_user_team(message) or _user_team(event),
         )
     if subtype == "message_deleted":
         previous = event.get("previous_message") or {}
@@ -127,6 +141,15 @@ def _by_a_person(message: dict[str, Any]) -> bool:
         and not message.get("bot_id")
         and message.get("subtype") != "bot_message"
     )
+
+
+def _user_team(message: dict[str, Any]) -> str | None:
+    """The author's workspace as the message gives it: `user_team`, else `source_team`."""
+    for key in ("user_team", "source_team"):
+        value = message.get(key)
+        if isinstance(value, str) and value:
+            return value
+    return None
 
 
 def _is_reply(ts: str, thread_ts: str | None) -> bool:
@@ -194,7 +217,7 @@ def message_problem(event: dict[str, Any]) -> str | None:
         for key in ("ts", "thread_ts"):
             if (problem := _ts_problem(message, key, where)) is not None:
                 return problem
-        for key in ("user", "text", "bot_id", "subtype"):
+        for key in ("user", "text", "bot_id", "subtype", "user_team", "source_team"):
             value = message.get(key)
             if value is not None and not isinstance(value, str):
                 return f"{where}.{key} is {_type_name(value)}, not a string"

@@ -846,3 +846,239 @@ def test_an_anchor_inside_its_own_value_is_an_error_not_a_traceback():
     text = variant("chair: [U0CHAIR01]", "chair: &a [*a]")
     [error] = errors_of(text)
     assert "not valid YAML" in error and "contains itself" in error
+
+
+# -- languages and texts in each language ------------------------------------------------------
+
+BILINGUAL = (DATA / "bilingual.yaml").read_text(encoding="utf-8")
+
+
+def with_languages(languages: str, text: str = SMALL) -> str:
+    """`text` with a languages: line written just after the channel."""
+    return variant("channel: C0TEST0001\n", f"channel: C0TEST0001\nlanguages: {languages}\n", text)
+
+
+def test_a_file_without_languages_is_in_english_only_and_keeps_its_fingerprint():
+    spec = parse(SMALL)
+    assert spec.languages == ("en",) and spec.translations == {} and spec.pending == ()
+    assert all(i.translations == {} for i in spec.agenda)
+    assert all(d.language is None for d in spec.delegations)
+    # Said explicitly, the default means the same file.
+    assert parse(with_languages("[en]")).digest() == spec.digest()
+
+
+def test_bilingual_file_reads_languages_texts_and_who_reads_what():
+    spec = parse(BILINGUAL)
+    assert spec.languages == ("en", "fr") and spec.warnings == ()
+    assert spec.title == "Test Committee, written session"
+    assert spec.translations == {"fr": {"title": "Comité de test, session écrite"}}
+    first, second = spec.agenda
+    assert first.title == "COVID-19: the WCO's role in the disaster management cycle"
+    assert first.translations == {
+        "fr": {
+            "title": "COVID-19 : le rôle de l'OMD dans le cycle de gestion des catastrophes",
+            "proposal": "Le CTP est invité à approuver les propositions.",
+        }
+    }
+    assert [d.translations for d in first.documents] == [
+        {"fr": {"title": "Gestion des catastrophes"}},
+        {},  # a plain text: French readers read it as it is
+    ]
+    assert first.documents[0].title == "Disaster management"
+    # The proposal of item 4 is one text: French falls back to it.
+    assert second.translations == {
+        "fr": {"title": "Annexes du paquet sur le commerce électronique"}
+    }
+    ivoire = spec.delegations[1]
+    assert ivoire.language == "fr"
+    assert [(p.user_id, p.language) for p in ivoire.delegates] == [
+        ("U0CI00001", None),  # reads the delegation's language (the loader applies it)
+        ("U0CI00002", "en"),
+    ]
+    assert [(p.user_id, p.language) for p in spec.secretariat] == [
+        ("U0SEC0001", None),
+        ("U0SEC0002", "fr"),
+    ]
+
+
+def test_a_translation_changes_the_fingerprint_the_same_file_does_not():
+    spec = parse(BILINGUAL)
+    assert parse(BILINGUAL).digest() == spec.digest()
+    changed = variant("fr: Gestion des catastrophes", "fr: Gestion des risques", BILINGUAL)
+    assert parse(changed).digest() != spec.digest()
+
+
+@pytest.mark.parametrize("languages", ["[fr, en]", "[FR, en]", "fr"])
+def test_the_first_language_is_the_main_one(languages: str):
+    text = with_languages(languages)
+    spec = parse(text)
+    assert spec.languages[0] == "fr"
+    assert spec.title == "Test Committee, written session"  # a plain text is every language's
+
+
+@pytest.mark.parametrize(
+    ("languages", "entry", "expected"),
+    [
+        ("[en, xx]", "xx", "'xx' is not a known language code; expected a two-letter code"),
+        ("[en, french]", "french", "'french' is not a known language code"),
+        ("[en, fr-CA]", "fr-CA", "'fr-CA' is not a known language code"),
+        (
+            "[en, no]",
+            "no",
+            "False is not a known language code; expected a two-letter code "
+            "such as en or fr; write it in quotes",
+        ),
+    ],
+)
+def test_an_unknown_language_code_is_an_error_naming_its_line(
+    languages: str, entry: str, expected: str
+):
+    text = with_languages(languages)
+    assert_names(
+        the_error(text), key="languages[1]", line=line_of(text, "languages:"), expected=expected
+    )
+
+
+def test_a_language_listed_twice_is_an_error():
+    text = with_languages("\n  - en\n  - fr\n  - fr")
+    assert_names(
+        the_error(text),
+        key="languages[2]",
+        line=line_of(text, "  - fr") + 1,
+        expected="'fr' is already listed at languages[1]; list each once",
+    )
+
+
+@pytest.mark.parametrize("value", ["[]", "{en: yes}", "3"])
+def test_languages_that_are_no_list_of_codes_are_an_error(value: str):
+    text = with_languages(value)
+    error = the_error(text)
+    assert_names(
+        error, key="languages", line=line_of(text, "languages:"), expected="such as [en, fr]"
+    )
+
+
+def test_a_text_without_the_main_language_is_an_error():
+    text = variant(
+        "title: E-commerce package annexes",
+        "title: {fr: Annexes du paquet sur le commerce électronique}",
+        with_languages("[en, fr]"),
+    )
+    assert_names(
+        the_error(text),
+        key="agenda[1].title",
+        line=line_of(text, "title: {fr:"),
+        expected="has no text in en, the meeting's main language",
+    )
+
+
+def test_a_text_in_a_language_the_meeting_does_not_have_is_an_error():
+    text = variant(
+        "title: E-commerce package annexes",
+        "title: {en: E-commerce package annexes, de: E-Commerce-Paket}",
+        with_languages("[en, fr]"),
+    )
+    assert_names(
+        the_error(text),
+        key="agenda[1].title.de",
+        line=line_of(text, "de: E-Commerce"),
+        expected="'de' is not one of the meeting's languages (en, fr)",
+    )
+
+
+def test_a_text_map_in_a_one_language_meeting_must_stay_in_that_language():
+    text = variant(
+        "proposal: The PTC is invited to approve the three annexes.",
+        "proposal: {en: Approve the annexes., fr: Approuver les annexes.}",
+    )
+    assert_names(
+        the_error(text),
+        key="agenda[1].proposal.fr",
+        line=line_of(text, "proposal: {en"),
+        expected="'fr' is not one of the meeting's languages (en)",
+    )
+
+
+def test_a_text_map_with_the_main_language_alone_is_that_text():
+    text = variant("title: E-commerce package annexes", "title: {en: E-commerce package annexes}")
+    assert parse(text) == parse(SMALL) and parse(text).digest() == parse(SMALL).digest()
+
+
+def test_a_language_left_empty_reads_the_main_text():
+    text = variant("fr: Gestion des catastrophes", "fr: ''", BILINGUAL)
+    assert parse(text).agenda[0].documents[0].translations == {}
+
+
+def test_a_delegations_language_must_be_one_of_the_meetings():
+    text = variant("    language: fr\n", "    language: de\n", BILINGUAL)
+    assert_names(
+        the_error(text),
+        key="delegations[1].language",
+        line=line_of(text, "language: de"),
+        expected="'de' is not one of the meeting's languages (en, fr)",
+    )
+
+
+def test_a_delegates_language_must_be_one_of_the_meetings():
+    text = variant("delegates: [U0CI00001]", "delegates: [{id: U0CI00001, language: fr}]")
+    assert_names(
+        the_error(text),
+        key="delegations[1].delegates[0].language",
+        line=line_of(text, "language: fr"),
+        expected="'fr' is not one of the meeting's languages (en)",
+    )
+
+
+def test_language_is_a_known_key_of_delegations_and_delegates():
+    assert parse(BILINGUAL).warnings == ()
+
+
+# -- entries whose e-mail no Slack user has -------------------------------------------------
+
+
+def test_an_unknown_email_is_an_error_that_names_it_and_lists_it_as_unresolved():
+    text = variant("jane.doe@customs.example", "Nobody@Customs.example")
+    with pytest.raises(MeetingFileError) as caught:
+        parse(text)
+    [error] = caught.value.errors
+    assert "no Slack user has the e-mail Nobody@Customs.example" in error
+    assert caught.value.unresolved == ("Nobody@Customs.example",)
+
+
+def test_allow_unresolved_keeps_unknown_emails_pending_with_role_delegation_and_language():
+    text = variant(
+        "delegates: [U0CI00001]",
+        "language: fr\n    delegates: [U0CI00001, awa.diop@douanes.example,"
+        " {email: koffi@douanes.example, name: Koffi Yao, language: en}]",
+        with_languages("[en, fr]"),
+    )
+    text = variant(
+        "secretariat: [U0SEC0001, U0SEC0002]", "secretariat: [U0SEC0001, sec@wco.example]", text
+    )
+    spec = parse_meeting(text, name=NAME, lookup_email=lookup, allow_unresolved=True)
+    assert [(p.email, p.name, p.role, p.delegation, p.language) for p in spec.pending] == [
+        ("sec@wco.example", None, "secretariat", None, None),
+        ("awa.diop@douanes.example", None, "member", "Côte d'Ivoire", "fr"),
+        ("koffi@douanes.example", "Koffi Yao", "member", "Côte d'Ivoire", "en"),
+    ]
+    assert [p.user_id for p in spec.delegations[1].delegates] == ["U0CI00001"]
+    assert [p.user_id for p in spec.secretariat] == ["U0SEC0001"]
+    # Found e-mails are people as before.
+    assert spec.delegations[0].delegates[1].user_id == "U0AUJANE1"
+
+
+def test_a_pending_email_listed_twice_is_still_one_seat():
+    text = variant("delegates: [U0UPU0001]", "delegates: [U0UPU0001, nobody@upu.example]")
+    text = variant("delegates: [U0CI00001]", "delegates: [U0CI00001, Nobody@upu.example]", text)
+    with pytest.raises(MeetingFileError) as caught:
+        parse_meeting(text, name=NAME, lookup_email=lookup, allow_unresolved=True)
+    [error] = caught.value.errors
+    assert "delegations[2].delegates[1]" in error
+    assert "nobody@upu.example is already listed at delegations[1].delegates[1]" in error
+
+
+def test_allow_unresolved_needs_a_token_to_look_emails_up_all_the_same():
+    with pytest.raises(MeetingFileError) as caught:
+        parse_meeting(SMALL, name=NAME, lookup_email=None, allow_unresolved=True)
+    [error] = caught.value.errors
+    assert "set SLACK_BOT_TOKEN" in error

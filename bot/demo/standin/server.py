@@ -512,7 +512,11 @@ class SlackStandIn:
         real_name: str = "",
         tz: str = "Europe/Brussels",
         is_bot: bool = False,
+        locale: str = "en-US",
+        team_id: str | None = None,
     ) -> None:
+        """A person of the workspace; `locale` is what users.info gives with include_locale,
+        `team_id` another workspace's (Slack Connect: users.lookupByEmail does not find them)."""
         ZoneInfo(tz)  # an unknown zone fails here, at set-up, rather than inside a request
         with self._lock:
             self._users[user_id] = {
@@ -522,6 +526,8 @@ class SlackStandIn:
                 "real_name": real_name,
                 "tz": tz,
                 "is_bot": is_bot,
+                "locale": locale,
+                "team_id": team_id,
             }
 
     def add_channel(
@@ -925,7 +931,7 @@ class SlackStandIn:
             profile["email"] = user["email"]
         return {
             "id": user["id"],
-            "team_id": self._team_id,
+            "team_id": user.get("team_id") or self._team_id,
             "name": user["name"],
             "deleted": False,
             "real_name": user["real_name"],
@@ -1108,11 +1114,16 @@ class SlackStandIn:
         user = self._users.get(_text(params, "user"))
         if user is None:
             raise _SlackError("user_not_found")
-        return {"ok": True, "user": self._user_object(user)}
+        found = self._user_object(user)
+        if _text(params, "include_locale").lower() in ("1", "true"):
+            found["locale"] = user.get("locale") or "en-US"
+        return {"ok": True, "user": found}
 
     def _users_lookup_by_email(self, params: Params) -> Params:
         email = _text(params, "email").strip().lower()
         for user in self._users.values():
+            if user.get("team_id") not in (None, self._team_id):
+                continue  # Slack finds only the workspace's own members by e-mail
             if email and (user["email"] or "").lower() == email:
                 return {"ok": True, "user": self._user_object(user)}
         raise _SlackError("users_not_found")

@@ -69,6 +69,7 @@ def upgrade() -> None:
         sa.Column("language", sa.String(), nullable=True),
         sa.Column("active", sa.Boolean(), nullable=False),
         sa.Column("matched_user_id", sa.String(), nullable=True),
+        sa.Column("source", sa.String(), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(["delegation_id"], ["delegation.id"]),
         sa.ForeignKeyConstraint(["meeting_id"], ["meeting.id"]),
