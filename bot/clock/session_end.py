@@ -3,6 +3,11 @@ with the figures, the charts and the record attached.
 
 It happens once per meeting, when the secretariat runs /close or when the last item is decided
 and every deadline has passed, whichever comes first: both paths claim the same delivery.
+
+The closing message carries every meeting language; each secretariat member reads the final
+digest, the figures and the charts in their own language (a secretariat channel in every
+meeting language), and receives the record (HTML, XLSX) in every meeting language: one file
+of each per language.
 """
 
 import logging
@@ -17,19 +22,24 @@ from bot.clock.claims import Due, deliver_one, settled_keys
 from bot.clock.digest import send_digest
 from bot.core.db import session_scope
 from bot.domain.digest import recipients
+from bot.domain.languages import languages_of
+from bot.domain.record_texts import RecordTexts, record_texts
 from bot.domain.session_end import mark_closed, sessions_to_close
 from bot.domain.summary import SummaryRecord, build_summary
+from bot.record.languages import in_language, titled
 from bot.slack.api import Outbound
 from bot.views.digest import (
     closing_message,
     figures_message,
-    final_digest_heading,
     record_file_title,
     record_upload_comment,
 )
+from bot.views.i18n import active_language, in_languages, speaking
 from models import Meeting
 
 log = logging.getLogger(__name__)
+
+RecordFile = tuple[str, bytes, str]  # (file name, content, title), as Outbound.upload takes
 
 
 def finish_sessions(engine: Engine, out: Outbound, *, now: datetime) -> list[str]:
@@ -57,10 +67,19 @@ def finish_session(engine: Engine, out: Outbound, *, meeting_id: int, now: datet
         meeting = session.get(Meeting, meeting_id)
         assert meeting is not None
         summary = build_summary(session, meeting_id=meeting_id, now=now)
+        texts = record_texts(session, meeting_id=meeting_id)
         to = recipients(session, meeting)
-    out.post(meeting.channel, closing_message(summary))
-    files = record_files(summary)
+        readers = languages_of(session, meeting=meeting, user_ids=to)
+    languages = texts.languages
+    out.post(
+        meeting.channel,
+        in_languages(languages, lambda: closing_message(in_language(summary, texts))),
+    )
+    files = record_documents(summary, texts)
+    charts_in: dict[tuple[str, bool], list[RecordFile]] = {}  # drawn once per language
     for recipient in to:
+        # A secretariat channel reads every meeting language; a person reads their own.
+        theirs = languages if recipient == meeting.secretariat_channel else (readers[recipient],)
         send_digest(
             engine,
             out,
@@ -68,29 +87,71 @@ def finish_session(engine: Engine, out: Outbound, *, meeting_id: int, now: datet
             recipient=recipient,
             now=now,
             forced=True,
-            heading=final_digest_heading(meeting.title),
+            final=True,
         )
-        for part in figures_message(summary).parts():
+        figures = in_languages(theirs, lambda: figures_message(in_language(summary, texts)))
+        for part in figures.parts():
             out.post(recipient, part)
-        out.upload(recipient, files, comment=record_upload_comment(meeting.title))
+        comments, charts = [], []
+        for language in theirs:
+            suffix = len(theirs) > 1
+            with speaking(language):
+                comments.append(record_upload_comment(in_language(summary, texts).title))
+                if (language, suffix) not in charts_in:
+                    charts_in[language, suffix] = chart_files(summary, texts, suffix=suffix)
+            charts += charts_in[language, suffix]
+        out.upload(recipient, files + charts, comment="\n".join(comments))
 
 
-def record_files(summary: SummaryRecord) -> list[tuple[str, bytes, str]]:
-    """The record (HTML, XLSX) and the charts, as (file name, content, title)."""
+def record_documents(summary: SummaryRecord, texts: RecordTexts | None = None) -> list[RecordFile]:
+    """The record (HTML with its charts, XLSX) in each meeting language (`texts.languages`;
+    without texts, the active language).  With one language, "<key>-record.html" and
+    "<key>-record.xlsx" titled in it; with several, "<key>-record-fr.html" and so on, each
+    titled in its language and saying which: "PTC 2020: summary record (français)"."""
+    languages = texts.languages if texts is not None else (active_language(),)
+    files: list[RecordFile] = []
+    for language in languages:
+        with speaking(language):
+            files += _documents(summary, texts, language if len(languages) > 1 else None)
+    return files
+
+
+def _documents(
+    summary: SummaryRecord, texts: RecordTexts | None, language: str | None
+) -> list[RecordFile]:
     # Imported here: matplotlib and openpyxl are slow to load, and only a record needs them.
     from bot.record.charts import render_charts
     from bot.record.html import write_html
     from bot.record.xlsx import write_xlsx
 
-    charts = render_charts(summary)
+    record = in_language(summary, texts)
+    stem = f"{summary.key}-record" + (f"-{language}" if language else "")
     with tempfile.TemporaryDirectory(prefix="docket-record-") as folder:
-        html = Path(folder) / f"{summary.key}-record.html"
-        xlsx = Path(folder) / f"{summary.key}-record.xlsx"
-        write_html(summary, html, charts)
-        write_xlsx(summary, xlsx)
-        files: list[tuple[str, bytes, str]] = [
-            (html.name, html.read_bytes(), record_file_title(summary.title, "html")),
-            (xlsx.name, xlsx.read_bytes(), record_file_title(summary.title, "xlsx")),
+        html = Path(folder) / f"{stem}.html"
+        xlsx = Path(folder) / f"{stem}.xlsx"
+        write_html(record, html, render_charts(record))
+        write_xlsx(record, xlsx)
+        html_title = record_file_title(record.title, "html")
+        xlsx_title = record_file_title(record.title, "xlsx")
+        files = [
+            (html.name, html.read_bytes(), html_title),
+            (xlsx.name, xlsx.read_bytes(), xlsx_title),
         ]
-    files += [(name, content, name.removesuffix(".png")) for name, content in charts.items()]
+    if language is None:
+        return files
+    return [(name, content, titled(title, language)) for name, content, title in files]
+
+
+def chart_files(
+    summary: SummaryRecord, texts: RecordTexts | None = None, *, suffix: bool = False
+) -> list[RecordFile]:
+    """The charts in the active language, as "comments-per-week.png" (titled without the
+    extension); `suffix`: "comments-per-week-fr.png", beside the same charts in other languages."""
+    from bot.record.charts import render_charts
+
+    language = active_language()
+    files: list[RecordFile] = []
+    for name, png in render_charts(in_language(summary, texts)).items():
+        stem = name.removesuffix(".png") + (f"-{language}" if suffix else "")
+        files.append((f"{stem}.png", png, stem))
     return files

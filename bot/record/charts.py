@@ -3,7 +3,8 @@
 The object API (`Figure` + `FigureCanvasAgg`) needs no global backend and no pyplot state, so
 charts can be drawn from any thread (a scheduler run, a `/record` request) and no figure is
 left behind in pyplot's registry.  Every chart has the same pixel size, colours per kind of
-participant and a font matplotlib ships, so the output does not depend on the machine.
+participant and a font matplotlib ships, so the output does not depend on the machine.  Titles,
+legends and labels are in the active language (bot/views/i18n.py).
 """
 
 from io import BytesIO
@@ -14,7 +15,8 @@ from matplotlib.layout_engine import ConstrainedLayoutEngine
 from matplotlib.ticker import MaxNLocator
 
 from bot.domain.summary import KINDS, SummaryRecord
-from bot.views.labels import AUTHOR_KIND_LABELS
+from bot.record.languages import author_kind, local_day
+from bot.views.i18n import N_, _
 
 WIDTH_IN, HEIGHT_IN, DPI = 8.0, 4.0, 100
 WIDTH_PX, HEIGHT_PX = int(WIDTH_IN * DPI), int(HEIGHT_IN * DPI)
@@ -28,7 +30,7 @@ KIND_COLOURS = {
     "secretariat": "#CC79A7",
 }
 CHART_FILES = ("comments-per-week.png", "comments-per-item.png")
-NO_COMMENTS = "No comments yet"
+NO_COMMENTS = N_("No comments yet")
 
 
 def meeting_weeks(record: SummaryRecord) -> list[int]:
@@ -42,7 +44,8 @@ def meeting_weeks(record: SummaryRecord) -> list[int]:
 
 def week_label(record: SummaryRecord, week: int, *, sep: str = " ") -> str:
     start = record.week_starts.get(week)
-    return f"Week {week}{sep}{start:%Y-%m-%d}" if start is not None else f"Week {week}"
+    name = _("Week {number}", number=week)
+    return f"{name}{sep}{local_day(start)}" if start is not None else name
 
 
 def week_counts(record: SummaryRecord, week: int) -> dict[str, int]:
@@ -91,7 +94,7 @@ def _stacked_bars(title: str, labels: list[str], series: list[dict[str, int]]) -
         axes.text(
             0.5,
             0.5,
-            NO_COMMENTS,
+            _(NO_COMMENTS),
             ha="center",
             va="center",
             fontfamily=FONT,
@@ -111,7 +114,7 @@ def _stacked_bars(title: str, labels: list[str], series: list[dict[str, int]]) -
             bottom=bottoms,
             width=0.7,
             color=KIND_COLOURS[kind],
-            label=AUTHOR_KIND_LABELS[kind],
+            label=author_kind(kind),
             edgecolor="white",
             linewidth=0.5,
         )
@@ -128,7 +131,7 @@ def _stacked_bars(title: str, labels: list[str], series: list[dict[str, int]]) -
     axes.set_xlim(centre - half, centre + half)
     axes.set_ylim(0, max(bottoms) * 1.1 + 0.5)
     axes.yaxis.set_major_locator(MaxNLocator(integer=True))
-    axes.set_ylabel("Comments", fontfamily=FONT)
+    axes.set_ylabel(_("Comments"), fontfamily=FONT)
     axes.tick_params(labelfontfamily=FONT, labelsize=8)
     if len(labels) > 8:
         axes.tick_params(axis="x", labelrotation=45)
@@ -150,14 +153,15 @@ def comments_per_week_chart(record: SummaryRecord) -> bytes:
     """Active comments per meeting week, stacked by kind of participant (PNG)."""
     weeks = meeting_weeks(record)
     labels = [week_label(record, week, sep="\n") for week in weeks]
-    return _stacked_bars("Comments per week", labels, [week_counts(record, w) for w in weeks])
+    return _stacked_bars(_("Comments per week"), labels, [week_counts(record, w) for w in weeks])
 
 
 def comments_per_item_chart(record: SummaryRecord) -> bytes:
     """Active comments per agenda item, stacked by kind of participant (PNG)."""
     rows = item_counts(record)
-    labels = [f"Item {number}" for number, _, _ in rows]
-    return _stacked_bars("Comments per item", labels, [counts for _, _, counts in rows])
+    labels = [_("Item {number}", number=number) for number, _title, _counts in rows]
+    series = [counts for _number, _title, counts in rows]
+    return _stacked_bars(_("Comments per item"), labels, series)
 
 
 def render_charts(record: SummaryRecord) -> dict[str, bytes]:

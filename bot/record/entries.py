@@ -2,7 +2,8 @@
 document and drafting group: the short phrases and groupings both templates show, and
 `template_context`, the one set of values both templates are rendered with.
 
-The markup lives in bot/record/templates/; nothing here knows Markdown or HTML.
+The markup lives in bot/record/templates/; nothing here knows Markdown or HTML.  Every phrase
+is in the active language (bot/views/i18n.py); what people wrote stays as they wrote it.
 """
 
 from collections.abc import Callable
@@ -18,6 +19,7 @@ from bot.domain.summary import (
     RevisionEntry,
     SummaryRecord,
 )
+from bot.record.languages import delegation_name, kind_word
 from bot.record.tables import (
     classification_table,
     decision_kind,
@@ -31,6 +33,7 @@ from bot.record.tables import (
     roster_table,
     week_table,
 )
+from bot.views.i18n import _, active_language, ngettext
 from bot.views.labels import COMMENT_KIND_LABELS
 
 
@@ -46,27 +49,30 @@ def safe_href(url: str) -> str | None:
 
 
 def _edited(revisions: int) -> str:
-    return f"edited {revisions} time" if revisions == 1 else f"edited {revisions} times"
+    return ngettext("(edited {count} time)", "(edited {count} times)", revisions)
 
 
 def comment_notes(comment: CommentEntry) -> list[str]:
     notes = []
     if comment.revisions > 0:
-        notes.append(f"({_edited(comment.revisions)})")
+        notes.append(_edited(comment.revisions))
     if comment.late:
-        notes.append("late")
+        notes.append(_("late"))
     if comment.status == "withdrawn":
-        notes.append("[withdrawn]")
+        notes.append(_("[withdrawn]"))
     return notes
 
 
 def kind_note(comment: CommentEntry) -> str | None:
     """The comment's classification as shown beside it; nothing when it is not classified."""
-    return COMMENT_KIND_LABELS.get(comment.comment_kind or "")
+    label = COMMENT_KIND_LABELS.get(comment.comment_kind or "")
+    return _(label) if label else None
 
 
 def _group_heading(delegation: str, kind: str) -> str:
-    return delegation if delegation.lower() == kind else f"{delegation} ({kind})"
+    if delegation.lower() == kind:
+        return delegation_name(delegation, kind)
+    return f"{delegation} ({kind_word(kind)})"
 
 
 def delegations(comments: list[CommentEntry]) -> list[DelegationComments]:
@@ -101,56 +107,77 @@ def has_concerns_window(item: ItemEntry) -> bool:
 
 def decision_line(record: SummaryRecord, decision: DecisionEntry) -> str:
     when = local(record, decision.decided_at)
+    kind = decision_kind(decision)
     if decision.procedure == "chair":
         chair = record.name(decision.decided_by)
-        return f"{decision_kind(decision)} by the chair ({chair}), {when}"
-    return f"{decision_kind(decision)}: {procedure(decision)}, {when}"
+        return _("{decision} by the chair ({chair}), {when}", decision=kind, chair=chair, when=when)
+    return _(
+        "{decision}: {procedure}, {when}", decision=kind, procedure=procedure(decision), when=when
+    )
 
 
 def revision_line(record: SummaryRecord, revision: RevisionEntry) -> str:
     """ "published 2020-07-18 10:00 CEST by U0SEC0001; final concerns until ..." """
     by = record.name(revision.published_by)
-    line = f"published {local(record, revision.published_at)} by {by}"
-    if revision.concerns_deadline_at is not None:
-        line += f"; final concerns until {local(record, revision.concerns_deadline_at)}"
-    return line
+    when = local(record, revision.published_at)
+    if revision.concerns_deadline_at is None:
+        return _("published {when} by {by}", when=when, by=by)
+    until = local(record, revision.concerns_deadline_at)
+    return _(
+        "published {when} by {by}; final concerns until {until}", when=when, by=by, until=until
+    )
 
 
 def _group_about(group: GroupEntry) -> str:
-    if group.item is not None:
-        about = f"Item {group.item}: {group.item_title}"
-        return f"{about} ({group.topic})" if group.topic else about
-    return f"Topic: {group.topic}"
+    if group.item is None:
+        return _("Topic: {topic}", topic=group.topic)
+    if group.topic:
+        return _(
+            "Item {number}: {title} ({topic})",
+            number=group.item,
+            title=group.item_title,
+            topic=group.topic,
+        )
+    return _("Item {number}: {title}", number=group.item, title=group.item_title)
 
 
 def group_facts(record: SummaryRecord, group: GroupEntry) -> list[tuple[str, str]]:
-    channel = f"#{group.channel_name}" if group.channel_name else "not created yet"
-    pairs = [("On", _group_about(group))]
+    channel = f"#{group.channel_name}" if group.channel_name else _("not created yet")
+    pairs = [(_("On"), _group_about(group))]
     if group.purpose:
-        pairs.append(("Purpose", group.purpose))
+        pairs.append((_("Purpose"), group.purpose))
+    members = ", ".join(
+        f"{m.name or m.user} ({delegation_name(m.delegation, m.kind)})" for m in group.members
+    )
     pairs += [
+        (_("Members"), members or _("none")),
+        (_("Channel"), _("{channel} (private)", channel=channel)),
         (
-            "Members",
-            ", ".join(f"{m.name or m.user} ({m.delegation})" for m in group.members) or "none",
+            _("Set up"),
+            _(
+                "by {who}, {when}",
+                who=record.name(group.created_by),
+                when=local(record, group.created_at),
+            ),
         ),
-        ("Channel", f"{channel} (private)"),
-        ("Set up", f"by {record.name(group.created_by)}, {local(record, group.created_at)}"),
     ]
     return pairs
 
 
 def contribution_notes(entry: ContributionEntry) -> list[str]:
-    notes = ["(reply in a thread)"] if entry.in_thread else []
+    notes = [_("(reply in a thread)")] if entry.in_thread else []
     if entry.revisions > 0:
-        notes.append(f"({_edited(entry.revisions)})")
+        notes.append(_edited(entry.revisions))
     if entry.status == "withdrawn":
-        notes.append("[withdrawn]")
+        notes.append(_("[withdrawn]"))
     return notes
 
 
 def contributor(entry: ContributionEntry) -> str:
     who = entry.author or entry.user
-    return f"{who} ({entry.delegation})" if entry.delegation else who
+    if not entry.delegation:
+        return who
+    return f"{who} ({delegation_name(entry.delegation, entry.kind)})"
 
 
 def author(comment: CommentEntry) -> str:
@@ -180,6 +207,7 @@ def template_context(record: SummaryRecord) -> dict[str, object]:
     }
     return {
         "record": record,
+        "lang": active_language(),
         "facts": facts(record),
         "participation": participation(record),
         "kind_table": kind_table(record),

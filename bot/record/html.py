@@ -3,7 +3,8 @@ sheet inline and the charts embedded as PNG data, so the file can be mailed or a
 
 Autoescaping is on.  Values are escaped as `html.escape` does (`&#x27;` and `&quot;` for the
 quotes, where Jinja's own escape writes `&#39;` and `&#34;`), so a record reads the same byte
-for byte as the records written before the templates.
+for byte as the records written before the templates.  The record is in the active language
+(bot/views/i18n.py), which the page's `lang` also gives.
 """
 
 import base64
@@ -20,12 +21,17 @@ from bot.record.charts import CHART_FILES, HEIGHT_PX, WIDTH_PX
 from bot.record.entries import template_context
 from bot.record.files import write_text
 from bot.record.templating import environment
+from bot.views.i18n import N_, _
 
 CHART_ALT = {
-    "comments-per-week.png": "Bar chart: active comments per meeting week, stacked by kind of "
-    "participant (members, observers, chair, secretariat). The figures are in the table above.",
-    "comments-per-item.png": "Bar chart: active comments per agenda item, stacked by kind of "
-    "participant (members, observers, chair, secretariat). The figures are in the table above.",
+    "comments-per-week.png": N_(
+        "Bar chart: active comments per meeting week, stacked by kind of participant (members, "
+        "observers, chair, secretariat). The figures are in the table above."
+    ),
+    "comments-per-item.png": N_(
+        "Bar chart: active comments per agenda item, stacked by kind of participant (members, "
+        "observers, chair, secretariat). The figures are in the table above."
+    ),
 }
 
 
@@ -51,7 +57,7 @@ def _embedded(charts: dict[str, bytes]) -> list[EmbeddedChart]:
     return [
         EmbeddedChart(
             base64.b64encode(charts[name]).decode("ascii"),
-            CHART_ALT.get(name, name),
+            _(CHART_ALT[name]) if name in CHART_ALT else name,
             WIDTH_PX,
             HEIGHT_PX,
         )

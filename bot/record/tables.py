@@ -2,17 +2,26 @@
 figures, the count tables (by kind, item, classification and week), the decisions and the
 roster, with times in the meeting's time zone.  Plain values: the Markdown and HTML templates
 and the workbook lay them out, each in its own way.
+
+Every word and date is in the active language (bot/views/i18n.py): English writes dates as
+`2020-07-18 10:00 CEST`, other languages as they write them (Babel: `18 juil. 2020 10:00 CEST`).
 """
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TypeAlias
-from zoneinfo import ZoneInfo
 
 from bot.domain.summary import CLASSIFICATIONS, KINDS, DecisionEntry, ItemEntry, SummaryRecord
 from bot.record.charts import item_counts, meeting_weeks, week_counts
+from bot.record.languages import (
+    author_kind,
+    delegation_name,
+    kind_word,
+    local_day,
+    written_moment,
+)
+from bot.views.i18n import _
 from bot.views.labels import (
-    AUTHOR_KIND_LABELS,
     CLASSIFICATION_LABELS,
     COMMENT_KIND_LABELS,
     decision_label,
@@ -42,21 +51,22 @@ def aware(moment: datetime) -> datetime:
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
-def local(record: SummaryRecord, moment: datetime | None, *, missing: str = "not set") -> str:
-    """A moment as the record shows it: in the meeting's time zone, to the minute."""
+def local(record: SummaryRecord, moment: datetime | None, *, missing: str | None = None) -> str:
+    """A moment as the record shows it: in the meeting's time zone, to the minute, as the active
+    language writes it; `missing` (else "not set") when there is none."""
     if moment is None:
-        return missing
-    return f"{aware(moment).astimezone(ZoneInfo(record.timezone)):%Y-%m-%d %H:%M %Z}"
+        return _("not set") if missing is None else missing
+    return written_moment(aware(moment), record.timezone)
 
 
 def _dates(record: SummaryRecord) -> str:
-    first = local(record, record.first_opening, missing="not scheduled")
-    last = local(record, record.last_deadline, missing="not scheduled")
-    return f"{first} to {last} ({record.timezone})"
+    first = local(record, record.first_opening, missing=_("not scheduled"))
+    last = local(record, record.last_deadline, missing=_("not scheduled"))
+    return _("{first} to {last} ({timezone})", first=first, last=last, timezone=record.timezone)
 
 
 def _names(names: list[str]) -> str:
-    return ", ".join(names) if names else "none"
+    return ", ".join(names) if names else _("none")
 
 
 def decision_kind(decision: DecisionEntry) -> str:
@@ -69,15 +79,15 @@ def procedure(decision: DecisionEntry) -> str:
 
 def facts(record: SummaryRecord) -> list[tuple[str, str]]:
     return [
-        ("Meeting", record.title),
-        ("Key", record.key),
-        ("Dates", _dates(record)),
-        ("Time zone", record.timezone),
-        ("Chair", _names([record.name(user) for user in record.chair])),
-        ("Secretariat", _names([record.name(user) for user in record.secretariat])),
-        ("Channel", f"#{record.channel_name}" if record.channel_name else record.channel),
-        ("Closed", local(record, record.closed_at, missing="not closed")),
-        ("Record generated", local(record, record.generated_at)),
+        (_("Meeting"), record.title),
+        (_("Key"), record.key),
+        (_("Dates"), _dates(record)),
+        (_("Time zone"), record.timezone),
+        (_("Chair"), _names([record.name(user) for user in record.chair])),
+        (_("Secretariat"), _names([record.name(user) for user in record.secretariat])),
+        (_("Channel"), f"#{record.channel_name}" if record.channel_name else record.channel),
+        (_("Closed"), local(record, record.closed_at, missing=_("not closed"))),
+        (_("Record generated"), local(record, record.generated_at)),
     ]
 
 
@@ -85,22 +95,32 @@ def participation(record: SummaryRecord) -> list[tuple[str, str | int]]:
     f = record.figures
     members, observers = len(f.members_taking_part), len(f.observers_taking_part)
     return [
-        ("Registered participants", f.registered),
-        ("Participants who took part", f.took_part),
+        (_("Registered participants"), f.registered),
+        (_("Participants who took part"), f.took_part),
         (
-            "Member delegations that took part",
-            f"{members} of {f.member_delegations}: {_names(f.members_taking_part)}",
+            _("Member delegations that took part"),
+            _(
+                "{count} of {total}: {names}",
+                count=members,
+                total=f.member_delegations,
+                names=_names(f.members_taking_part),
+            ),
         ),
         (
-            "Observer delegations that took part",
-            f"{observers} of {f.observer_delegations}: {_names(f.observers_taking_part)}",
+            _("Observer delegations that took part"),
+            _(
+                "{count} of {total}: {names}",
+                count=observers,
+                total=f.observer_delegations,
+                names=_names(f.observers_taking_part),
+            ),
         ),
-        ("Delegations that took part, in all", members + observers),
-        ("Comments (withdrawn not included)", f.comments),
-        ("Withdrawn comments (counted apart)", f.withdrawn),
-        ("Edited comments", f.edited),
-        ("Late comments", f.late),
-        ("Replies kept aside (not on the roster)", f.kept_aside),
+        (_("Delegations that took part, in all"), members + observers),
+        (_("Comments (withdrawn not included)"), f.comments),
+        (_("Withdrawn comments (counted apart)"), f.withdrawn),
+        (_("Edited comments"), f.edited),
+        (_("Late comments"), f.late),
+        (_("Replies kept aside (not on the roster)"), f.kept_aside),
     ]
 
 
@@ -111,21 +131,21 @@ def _kind_row(counts: dict[str, int]) -> list[Cell]:
 
 def _with_totals(header: list[str], rows: list[list[Cell]]) -> Table:
     """The totals row sums every column after the first two (a label and a title or date)."""
-    totals: list[Cell] = ["Total", ""]
+    totals: list[Cell] = [_("Total"), ""]
     totals += [sum(int(row[i]) for row in rows) for i in range(2, len(header))]
     return Table(header, rows, totals)
 
 
 def kind_table(record: SummaryRecord) -> Table:
     by_kind = record.figures.by_kind
-    rows: list[list[Cell]] = [[AUTHOR_KIND_LABELS[k], by_kind.get(k, 0)] for k in KINDS]
-    return Table(["Kind", "Comments"], rows, ["Total", sum(int(row[1]) for row in rows)])
+    rows: list[list[Cell]] = [[author_kind(k), by_kind.get(k, 0)] for k in KINDS]
+    return Table([_("Kind"), _("Comments")], rows, [_("Total"), sum(int(row[1]) for row in rows)])
 
 
 def item_table(record: SummaryRecord) -> Table:
     """Item x kind: item, title, kinds..., total, withdrawn."""
     withdrawn = {item.number: item.withdrawn for item in record.items}
-    header = ["Item", "Title", *(AUTHOR_KIND_LABELS[k] for k in KINDS), "Total", "Withdrawn"]
+    header = [_("Item"), _("Title"), *(author_kind(k) for k in KINDS), _("Total"), _("Withdrawn")]
     rows: list[list[Cell]] = [
         [number, title, *_kind_row(counts), withdrawn.get(number, 0)]
         for number, title, counts in item_counts(record)
@@ -146,7 +166,8 @@ def classified_counts(item: ItemEntry) -> dict[str, int]:
 
 def classification_table(record: SummaryRecord) -> Table:
     """Item x classification of the active comments."""
-    header = ["Item", "Title", *(CLASSIFICATION_LABELS[k] for k in CLASSIFICATIONS), "Total"]
+    classes = [_(CLASSIFICATION_LABELS[k]) for k in CLASSIFICATIONS]
+    header = [_("Item"), _("Title"), *classes, _("Total")]
     rows: list[list[Cell]] = []
     for item in record.items:
         counts = classified_counts(item)
@@ -157,12 +178,13 @@ def classification_table(record: SummaryRecord) -> Table:
 
 def week_table(record: SummaryRecord) -> Table:
     """Week x kind: week, local start, kinds..., total."""
-    header = ["Week", "Starts", *(AUTHOR_KIND_LABELS[k] for k in KINDS), "Total"]
+    header = [_("Week"), _("Starts"), *(author_kind(k) for k in KINDS), _("Total")]
     rows: list[list[Cell]] = []
     for week in meeting_weeks(record):
         start = record.week_starts.get(week)
-        starts = f"{start:%Y-%m-%d}" if start is not None else ""
-        rows.append([f"Week {week}", starts, *_kind_row(week_counts(record, week))])
+        starts = local_day(start) if start is not None else ""
+        week_name = _("Week {number}", number=week)
+        rows.append([week_name, starts, *_kind_row(week_counts(record, week))])
     return _with_totals(header, rows)
 
 
@@ -173,13 +195,20 @@ def decision_table(record: SummaryRecord) -> Table:
         for item in record.items
         if (d := item.decision) is not None
     ]
-    return Table(["Item", "Title", "Decision", "Procedure", "Decided"], rows)
+    return Table([_("Item"), _("Title"), _("Decision"), _("Procedure"), _("Decided")], rows)
 
 
 def roster_table(record: SummaryRecord) -> Table:
     rows: list[list[Cell]] = [
-        [r.delegation, r.kind, r.name or r.user, r.email or "", "yes" if r.took_part else "no"]
+        [
+            delegation_name(r.delegation, r.kind),
+            kind_word(r.kind),
+            r.name or r.user,
+            r.email or "",
+            _("yes") if r.took_part else _("no"),
+        ]
         for r in record.roster
     ]
     # People by name (their Slack user id only when no name is known); the XLSX has both.
-    return Table(["Delegation", "Kind", "Name", "E-mail", "Took part"], rows)
+    header = [_("Delegation"), _("Kind"), _("Name"), _("E-mail"), _("Took part")]
+    return Table(header, rows)

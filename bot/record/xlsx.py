@@ -4,6 +4,10 @@ and, when there are any, "Drafting groups".
 
 Times are shown in the meeting's time zone, except `posted_at`, which stays UTC ISO 8601 as in
 the CSV.  Text always lands in a text cell: never a formula, never an error value.
+
+The sheets' names, titles and tables are in the active language (bot/views/i18n.py); the
+"Comments" and "Drafting groups" sheets keep the CSV's column names and stored values (`member`,
+`active`, true/false) in every language, as the CSV does: they are the data, for machines too.
 """
 
 import re
@@ -18,6 +22,7 @@ from openpyxl.utils import get_column_letter
 from bot.domain.summary import SummaryRecord
 from bot.record.entries import final_concerns
 from bot.record.files import atomic_write
+from bot.record.languages import delegation_name, kind_word
 from bot.record.tables import (
     Table,
     aware,
@@ -31,6 +36,7 @@ from bot.record.tables import (
     procedure,
     week_table,
 )
+from bot.views.i18n import _
 
 COMMENT_COLUMNS = [
     "item",
@@ -75,7 +81,7 @@ def _xlsx_text(value: str) -> str:
     value = XLSX_ILLEGAL.sub("\ufffd", value)
     if len(value.encode("utf-16-le")) // 2 <= XLSX_MAX_TEXT:
         return value
-    marker = " [… cut at Excel's cell limit; the full text is in the CSV and HTML record]"
+    marker = " " + _("[… cut at Excel's cell limit; the full text is in the CSV and HTML record]")
     keep = XLSX_MAX_TEXT - len(marker)
     cut = value.encode("utf-16-le")[: keep * 2].decode("utf-16-le", errors="ignore")
     return cut + marker
@@ -122,7 +128,7 @@ def _widths(sheet: Any, widths: list[int]) -> None:
 
 
 def _comments_sheet(sheet: Any, record: SummaryRecord) -> None:
-    sheet.title = "Comments"
+    sheet.title = _("Comments")
     for column, name in enumerate(COMMENT_COLUMNS, start=1):
         _put(sheet, 1, column, name, bold=True)
     wrap = Alignment(wrap_text=True, vertical="top")
@@ -155,31 +161,35 @@ def _comments_sheet(sheet: Any, record: SummaryRecord) -> None:
 
 
 def _figures_sheet(sheet: Any, record: SummaryRecord) -> None:
-    _put(sheet, 1, 1, f"Summary record: {record.title}", bold=True).font = Font(bold=True, size=14)
+    title = _("Summary record: {title}", title=record.title)
+    _put(sheet, 1, 1, title, bold=True).font = Font(bold=True, size=14)
     row = 3
     for label, value in [*facts(record), *participation(record)]:
         _put(sheet, row, 1, label, bold=True)
         _put(sheet, row, 2, value)
         row += 1
     row += 1
-    for title, table in (
-        ("Comments by kind", kind_table(record)),
-        ("Comments per item", item_table(record)),
-        ("Comments per item by classification", classification_table(record)),
-        ("Comments per week", week_table(record)),
+    for heading, table in (
+        (_("Comments by kind"), kind_table(record)),
+        (_("Comments per item"), item_table(record)),
+        (_("Comments per item by classification"), classification_table(record)),
+        (_("Comments per week"), week_table(record)),
     ):
-        _put(sheet, row, 1, title, bold=True)
+        _put(sheet, row, 1, heading, bold=True)
         row = _table(sheet, row + 1, table)
 
     f = record.figures
-    taking_part: list[list[str | int]] = [[name, "member"] for name in f.members_taking_part]
-    taking_part += [[name, "observer"] for name in f.observers_taking_part]
-    _put(sheet, row, 1, "Delegations that took part", bold=True)
-    taking_part_table = Table(["Delegation", "Kind"], taking_part, ["Total", len(taking_part)])
+    member, observer = kind_word("member"), kind_word("observer")
+    taking_part: list[list[str | int]] = [[name, member] for name in f.members_taking_part]
+    taking_part += [[name, observer] for name in f.observers_taking_part]
+    _put(sheet, row, 1, _("Delegations that took part"), bold=True)
+    taking_part_table = Table(
+        [_("Delegation"), _("Kind")], taking_part, [_("Total"), len(taking_part)]
+    )
     row = _table(sheet, row + 1, taking_part_table)
 
     # Every decision, superseded ones included, unlike the Markdown and HTML table.
-    _put(sheet, row, 1, "Decisions", bold=True)
+    _put(sheet, row, 1, _("Decisions"), bold=True)
     decisions: list[list[str | int]] = [
         [
             item.number,
@@ -188,13 +198,14 @@ def _figures_sheet(sheet: Any, record: SummaryRecord) -> None:
             procedure(d),
             local(record, d.decided_at),
             record.name(d.decided_by),
-            "superseded" if d.superseded else "in force",
+            _("superseded") if d.superseded else _("in force"),
             d.text,
         ]
         for item in record.items
         for d in (item.history or ([item.decision] if item.decision else []))
     ]
-    head = ["Item", "Title", "Decision", "Procedure", "Decided", "Decided by", "Status", "Text"]
+    head = [_("Item"), _("Title"), _("Decision"), _("Procedure"), _("Decided")]
+    head += [_("Decided by"), _("Status"), _("Text")]
     _table(sheet, row + 1, Table(head, decisions))
     _widths(sheet, [34, 40, 14, 30, 22, 14, 12, 60])
 
@@ -210,8 +221,8 @@ def _revisions_sheet(sheet: Any, record: SummaryRecord) -> None:
             published = local(record, r.published_at)
             cells: list[str | int] = [item.number, r.code, r.title, r.url, published]
             rows.append([*cells, record.name(r.published_by), r.note, until, window])
-    head = ["Item", "Code", "Title", "URL", "Published", "Published by", "What changed"]
-    head += ["Final concerns until", "Final concerns on the item"]
+    head = [_("Item"), _("Code"), _("Title"), _("URL"), _("Published"), _("Published by")]
+    head += [_("What changed"), _("Final concerns until"), _("Final concerns on the item")]
     _table(sheet, 1, Table(head, rows))
     sheet.freeze_panes = "A2"
     _widths(sheet, [6, 22, 40, 40, 22, 14, 60, 22, 12])
@@ -221,9 +232,17 @@ def _roster_sheet(sheet: Any, record: SummaryRecord) -> None:
     # "Took part" stays a boolean cell here, where the Markdown and HTML say yes or no.
     # The Slack user id stays beside the name, as the CSV keeps it beside the author.
     rows: list[list[str | int]] = [
-        [r.delegation, r.kind, r.user, r.email or "", r.took_part, r.name] for r in record.roster
+        [
+            delegation_name(r.delegation, r.kind),
+            kind_word(r.kind),
+            r.user,
+            r.email or "",
+            r.took_part,
+            r.name,
+        ]
+        for r in record.roster
     ]
-    head = ["Delegation", "Kind", "User", "E-mail", "Took part", "Name"]
+    head = [_("Delegation"), _("Kind"), _("User"), _("E-mail"), _("Took part"), _("Name")]
     _table(sheet, 1, Table(head, rows))
     sheet.freeze_panes = "A2"
     _widths(sheet, [30, 12, 14, 34, 10, 28])
@@ -266,9 +285,9 @@ def _groups_sheet(sheet: Any, record: SummaryRecord) -> None:
 def write_xlsx(record: SummaryRecord, path: Path) -> None:
     workbook = Workbook()
     _comments_sheet(workbook.active, record)
-    _figures_sheet(workbook.create_sheet("Figures"), record)
-    _roster_sheet(workbook.create_sheet("Roster"), record)
-    _revisions_sheet(workbook.create_sheet("Revised documents"), record)
+    _figures_sheet(workbook.create_sheet(_("Figures")), record)
+    _roster_sheet(workbook.create_sheet(_("Roster")), record)
+    _revisions_sheet(workbook.create_sheet(_("Revised documents")), record)
     if record.groups:
-        _groups_sheet(workbook.create_sheet("Drafting groups"), record)
+        _groups_sheet(workbook.create_sheet(_("Drafting groups")), record)
     atomic_write(path, lambda tmp: workbook.save(tmp))
