@@ -28,6 +28,13 @@ from bot.core.config import Settings
 from bot.core.db import Database, make_engine, session_scope
 from bot.core.executor import DrainableExecutor
 from bot.core.schema import migrate
+from bot.demo.enrolment import (
+    ENROLLING,
+    ENROLLING_TEAM,
+    EnrolmentResult,
+    play_enrolment,
+)
+from bot.demo.enrolment import NAME as ENROLLING_NAME
 from bot.demo.script import (
     Concern,
     Decide,
@@ -50,23 +57,36 @@ from bot.demo.tour import Posted, TourResult, play_tour
 from bot.domain.decisions import items_awaiting_decision
 from bot.domain.group_record import GroupEntry
 from bot.domain.items import current_decision
+from bot.domain.languages import meeting_languages, participant_language
 from bot.domain.meetings import (
     find_meeting,
     list_items,
     load_meeting,
+    people_wanted,
     profile_name,
     profiles_wanted,
+    update_locales,
     update_names,
 )
 from bot.domain.record_rows import comment_rows
+from bot.domain.record_texts import record_texts
 from bot.domain.summary import SummaryFigures, build_summary
 from bot.parse.meeting_file import read_meeting_file
 from bot.record.csv import write_csv
 from bot.record.export import write_all
 from bot.slack.api import ChannelPacer, Outbound, make_client
 from bot.views.forms import OUTCOME_ACTION, OUTCOME_BLOCK, TEXT_ACTION, TEXT_BLOCK
+from bot.views.i18n import speaking
 from bot.views.revisions import CODE_BLOCK, NOTE_BLOCK, TITLE_BLOCK, UNTIL_BLOCK, URL_BLOCK, VALUE
-from models import AgendaItem, Comment, DraftingGroup, RevisedDocument, SilenceProcedure
+from models import (
+    AgendaItem,
+    Comment,
+    DraftingGroup,
+    Meeting,
+    Participant,
+    RevisedDocument,
+    SilenceProcedure,
+)
 from models import Delivery as Scheduled
 
 EXAMPLE = Path(__file__).resolve().parent / "data" / "ptc-2020.yaml"  # ships in the wheel
@@ -122,10 +142,12 @@ def run_demo(*, out_dir: Path, meeting_file: Path = EXAMPLE) -> int:
         with session_scope(engine) as session:
             loaded = load_meeting(session, spec=spec, now=sim_now())
             assert loaded.meeting.id is not None
-            wanted = profiles_wanted(session, meeting_id=loaded.meeting.id)
-        # As `python -m bot load` does: each person's name from their Slack profile, the
-        # channel's from conversations.info, read once here and stored.
-        profiles = {u: profile_name(client.users_info(user=u)["user"]) for u in wanted}
+            wanted = set(profiles_wanted(session, meeting_id=loaded.meeting.id))
+            everyone = people_wanted(session, meeting_id=loaded.meeting.id)
+        # As `python -m bot load` does: each person's name from their Slack profile and their
+        # locale, the channel's name from conversations.info, read once here and stored.
+        users = {u: client.users_info(user=u, include_locale=True)["user"] for u in everyone}
+        profiles = {u: profile_name(user) for u, user in users.items() if u in wanted}
         channel_name = client.conversations_info(channel=spec.channel)["channel"].get("name")
         with session_scope(engine) as session:
             update_names(
@@ -133,6 +155,12 @@ def run_demo(*, out_dir: Path, meeting_file: Path = EXAMPLE) -> int:
                 meeting_id=loaded.meeting.id,
                 profiles=profiles,
                 channel_name=channel_name,
+                now=sim_now(),
+            )
+            update_locales(
+                session,
+                meeting_id=loaded.meeting.id,
+                locales={u: user.get("locale") for u, user in users.items()},
                 now=sim_now(),
             )
         executor = DrainableExecutor()
@@ -203,8 +231,19 @@ def run_demo(*, out_dir: Path, meeting_file: Path = EXAMPLE) -> int:
             ]
             awaiting = [i.number for i in items_awaiting_decision(session, meeting_id=meeting.id)]
             calendar_line = _calendar_summary(session)
+            languages_line = _languages_summary(session, meeting)
             revisions_line = _revisions_summary(session)
+            texts = record_texts(session, meeting_id=meeting.id)
+            languages = meeting_languages(meeting)
         written = write_all(summary, out_dir, f"{spec.key}-record")
+        for language in languages[1:]:  # the record in the meeting's other languages too
+            with speaking(language):
+                written |= {
+                    f"{language}:{name}": path
+                    for name, path in write_all(
+                        summary, out_dir, f"{spec.key}-record-{language}", texts=texts
+                    ).items()
+                }
         receipts = len(
             {
                 c.params["timestamp"]
@@ -222,6 +261,9 @@ def run_demo(*, out_dir: Path, meeting_file: Path = EXAMPLE) -> int:
         f"  replayed as Slack sends them: {counts['redeliver']} redeliveries (recorded once), "
         f"{counts['edit']} edits, {counts['delete']} deletions, {counts['stranger']} strangers"
     )
+    print(f"  languages: {languages_line}")
+    if player.enrolment is not None:
+        print(f"  request to join: {player.enrolment.line()}")
     print(f"  calendar: {calendar_line}")
     print(f"  in Slack's own interface: {tour.line()}")
     print(f"  revised documents: {revisions_line}")
@@ -295,6 +337,7 @@ class _Player:
         self.group: tuple[str, str] | None = None  # the drafting group's channel and welcome ts
         self.group_posts: dict[int, str] = {}  # GroupPost ref -> its ts
         self.concerns = 0  # final concerns raised (replies too, in a revised document's window)
+        self.enrolment: EnrolmentResult | None = None  # the stranger who asked to join
         self.secretary = ""
         self.deliveries = 0
         self.failures: list[str] = []
@@ -416,6 +459,19 @@ class _Player:
                 thread_ts=self.roots[step.item],
                 ts=datetime_to_ts(step.at),
             )
+            if step.user == ENROLLING and self.enrolment is None:
+                # Not on the roster: offered to ask to join, and they do (bot/demo/enrolment.py).
+                self.drain()
+                self.enrolment = play_enrolment(
+                    sender=self.sender,
+                    slack=self.slack,
+                    drain=self.drain,
+                    channel=self.channel,
+                    thread_ts=self.roots[step.item],
+                    secretary=self.secretary,
+                )
+                self.deliveries += self.enrolment.requests
+                self.failures += self.enrolment.failures
         elif isinstance(step, Revise):
             delivery = self.revise(step)
         elif isinstance(step, Concern):
@@ -523,8 +579,20 @@ def _register_email_users(slack: SlackStandIn, raw: dict[str, Any]) -> dict[str,
             slack.add_user(user_id, email=person, real_name=name)
             emails[person.lower()] = user_id
         else:
-            slack.add_user(person, real_name=_invented_name(index))
+            slack.add_user(person, real_name=_invented_name(index), locale=_locale(person))
+    # The person who asks to join (bot/demo/enrolment.py) is in the channel through Slack
+    # Connect, from their own administration's workspace, with Slack set to French.
+    slack.add_user(ENROLLING, real_name=ENROLLING_NAME, locale="fr-SN", team_id=ENROLLING_TEAM)
     return emails
+
+
+# Slack locales of some people whose delegation the file gives no language: Swiss and Canadian
+# delegates and one secretariat member whose Slack is set to French read Docket in French.
+_FRENCH_LOCALES = {"U0CH": "fr-CH", "U0CA00002": "fr-CA", "U0SEC0002": "fr-FR"}
+
+
+def _locale(user_id: str) -> str:
+    return next((v for k, v in _FRENCH_LOCALES.items() if user_id.startswith(k)), "en-US")
 
 
 def _roots(engine: Any, key: str) -> dict[int, str]:
@@ -573,6 +641,22 @@ def _print_summary(
         "  decisions: "
         + "; ".join(f"{kind} {', '.join(numbers)}" for kind, numbers in sorted(kinds.items()))
         + (f"; awaiting the chair: {', '.join(map(str, awaiting))}" if awaiting else "")
+    )
+
+
+def _languages_summary(session: Session, meeting: Meeting) -> str:
+    """How many people read Docket in each of the meeting's languages, and why."""
+    people = session.exec(
+        select(Participant).where(Participant.meeting_id == meeting.id, col(Participant.active))
+    ).all()
+    readers = Counter(participant_language(meeting, p) for p in people)
+    by_locale = sum(
+        1 for p in people if not p.language and participant_language(meeting, p) != "en"
+    )
+    counts = ", ".join(f"{readers[lang]} read {lang}" for lang in meeting_languages(meeting))
+    return (
+        f"{counts} ({by_locale} of them by their Slack locale); channel posts carry "
+        f"{' and '.join(meeting_languages(meeting))}"
     )
 
 
@@ -652,6 +736,10 @@ def _check(
     every classification and every drafting group message in the record."""
     problems = list(player.failures)
     replies = len(player.replies) + player.concerns
+    if player.enrolment is not None:  # a stranger's reply attached, and their reply once enrolled
+        replies += player.enrolment.attached + (1 if player.enrolment.next_reply else 0)
+    if player.enrolment is None or not player.enrolment.approved:
+        problems.append("the stranger's request to join was not approved")
     if f.comments + f.withdrawn != replies:
         problems.append(f"{replies} replies but {f.comments + f.withdrawn} comments recorded")
     counts = [c for by_kind in f.by_item_classified.values() for c in by_kind.items()]

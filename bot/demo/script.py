@@ -681,11 +681,18 @@ def _to_utc(value: object, tz: tzinfo) -> datetime:
     return moment.astimezone(UTC)
 
 
+def _main_text(value: Any) -> str:
+    """A meeting-file text: a string, or a map per language whose first entry is the main one."""
+    if isinstance(value, Mapping):
+        return str(next(iter(value.values()), ""))
+    return str(value)
+
+
 def _read_items(meeting: Mapping[str, Any], tz: tzinfo) -> list[_Item]:
     items = [
         _Item(
             number=int(raw["number"]),
-            title=str(raw["title"]),
+            title=_main_text(raw["title"]),
             docs=tuple(str(doc["code"]) for doc in raw.get("documents") or ()),
             opens=_to_utc(raw["opens"], tz),
             deadline=_to_utc(raw["deadline"], tz),

@@ -81,7 +81,9 @@ def test_meeting_file_has_the_contract_keys(meeting: dict[str, Any]) -> None:
     assert meeting["key"] == "ptc-2020"
     assert meeting["channel"] == "C0PTC2020"
     assert meeting["timezone"] == "Europe/Brussels"
-    assert "Permanent Technical Committee" in meeting["title"]
+    assert "Permanent Technical Committee" in meeting["title"]["en"]
+    assert "Comité technique permanent" in meeting["title"]["fr"]
+    assert meeting["languages"] == ["en", "fr"]
     assert len(meeting["chair"]) == 1
     assert len(meeting["secretariat"]) == 6
 
@@ -258,7 +260,7 @@ def test_covid_and_e_commerce_items_get_most_comments(
     hot = {
         item["number"]
         for item in meeting["agenda"]
-        if "COVID" in item["title"] or "commerce" in item["title"].lower()
+        if "COVID" in item["title"]["en"] or "commerce" in item["title"]["en"].lower()
     }
     assert busiest == hot
 
@@ -326,7 +328,7 @@ def test_a_mini_group_drafts_new_rules_of_procedure_before_the_items_deadline(
 ) -> None:
     [group] = [s for s in script if isinstance(s, Group)]
     item = next(i for i in meeting["agenda"] if i["number"] == group.item)
-    assert "Rules of Procedure" in item["title"]
+    assert "Rules of Procedure" in item["title"]["en"]
     assert group.by in meeting["secretariat"] and len(group.members) == 4
     posts = [s for s in script if isinstance(s, GroupPost)]
     assert [p.ref for p in posts] == list(range(len(posts)))
