@@ -15,6 +15,7 @@ from handlers import (
     calendar,
     classify,
     decision_form,
+    enrolment,
     fallback,
     groups,
     home,
@@ -35,4 +36,5 @@ def register_all(app: App) -> None:
     groups.register(app)
     revisions.register(app)
     home.register(app)
+    enrolment.register(app)
     fallback.register(app)  # last: Bolt runs the first listener that matches

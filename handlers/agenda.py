@@ -1,14 +1,21 @@
 """`/agenda`: anyone sees the items, their status and deadlines, privately; the secretariat
-can post an item that is not posted yet, or post an open item again (pointing at its thread)."""
+can post an item that is not posted yet, or post an open item again (pointing at its thread).
+
+The agenda and the notes under it are in the reader's language; an item posted again is a
+channel post, in every meeting language.
+"""
 
 import json
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
+from sqlmodel import Session
 
 from bot.clock.posting import post_items
 from bot.domain.agenda import agenda_for
+from bot.domain.languages import language_of, meeting_languages
 from bot.domain.meetings import find_item, find_meeting
 from bot.domain.permissions import Permission, require
 from bot.slack.api import Outbound
@@ -22,6 +29,7 @@ from bot.views.forms import (
     post_result_note,
     posted_again_note,
 )
+from bot.views.i18n import _, speaking
 from bot.views.refusals import refusal_text
 from handlers.outbound import in_meeting
 from models import Meeting
@@ -34,23 +42,25 @@ def register(app: App) -> None:
 
 
 def show_agenda(ack: Ack, command: dict[str, Any], context: BoltContext) -> None:
-    found = in_meeting(
-        ack,
-        command,
-        context,
-        lambda session, meeting: agenda_for(session, meeting=meeting, user_id=command["user_id"]),
-    )
+    now_ts = context["now"].timestamp()
+
+    def render(session: Session, meeting: Meeting) -> tuple[str, list[dict[str, Any]]]:
+        # Inside in_meeting: in the language the user reads this meeting in.
+        agenda = agenda_for(session, meeting=meeting, user_id=command["user_id"])
+        blocks = agenda_blocks(
+            agenda.meeting,
+            agenda.items,
+            agenda.decisions,
+            now_ts=now_ts,
+            can_post=agenda.can_post,
+        )
+        return agenda_text(agenda.meeting), blocks
+
+    found = in_meeting(ack, command, context, render)
     if found is None:
         return
-    _, agenda = found
-    blocks = agenda_blocks(
-        agenda.meeting,
-        agenda.items,
-        agenda.decisions,
-        now_ts=context["now"].timestamp(),
-        can_post=agenda.can_post,
-    )
-    ack(text=agenda_text(agenda.meeting), blocks=blocks, response_type="ephemeral")
+    _meeting, (text, blocks) = found
+    ack(text=text, blocks=blocks, response_type="ephemeral")
 
 
 def accept_post(
@@ -72,12 +82,15 @@ def accept_post(
             now=context["now"],
             detail="not secretariat",
         )
-        refusal = refusal_text(refused) if refused is not None else None
+        language = language_of(session, meeting=meeting, user_id=user_id)
+        with speaking(language):
+            refusal = refusal_text(refused) if refused is not None else None
     context["post_task"] = {
         "meeting_key": meeting.key,
         "number": value.get("number"),
         "again": action["action_id"] == ANNOUNCE_ITEM,
         "refusal": refusal,
+        "language": language,
     }
 
 
@@ -99,7 +112,8 @@ def carry_out_post(context: BoltContext, client: WebClient, respond: Respond) ->
             now=now,
             actor=context.get("user_id") or "agenda",
         )
-        tell(respond, post_result_note(result.number, result.outcome, result.detail))
+        with speaking(task["language"]):
+            tell(respond, post_result_note(result.number, result.outcome, result.detail))
         return
     _post_again(context, client, respond, task)
 
@@ -111,13 +125,28 @@ def _post_again(
         meeting = find_meeting(session, task["meeting_key"])
         item = find_item(session, meeting_id=meeting.id or 0, number=task["number"])
     if item is None or item.post_ts is None or item.post_channel is None:
-        tell(respond, NOT_POSTED_YET)
+        with speaking(task["language"]):
+            tell(respond, _(NOT_POSTED_YET))
         return
     out = Outbound(client)
     link = out.permalink(item.post_channel, item.post_ts)
     closed = item.deadline_at is not None and item.deadline_at <= context["now"]
-    client.chat_postMessage(channel=item.post_channel, text=announcement(item, link, closed=closed))
-    tell(respond, posted_again_note(item.number))
+    text = in_every_language(
+        meeting_languages(meeting), lambda: announcement(item, link, closed=closed)
+    )
+    client.chat_postMessage(channel=item.post_channel, text=text)
+    with speaking(task["language"]):
+        tell(respond, posted_again_note(item.number))
+
+
+def in_every_language(languages: Iterable[str], render: Callable[[], str]) -> str:
+    """A one-line channel post in every meeting language, the main one first (one language:
+    exactly what `render` says)."""
+    texts = []
+    for language in dict.fromkeys(languages):
+        with speaking(language):
+            texts.append(render())
+    return "\n\n".join(texts)
 
 
 def tell(respond: Respond, text: str) -> None:

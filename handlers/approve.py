@@ -1,87 +1,108 @@
 """`/approve`: the chair records a decision on an agenda item, or starts a silence procedure.
 
 The private answer travels in the acknowledgement itself (Slack shows it at once, only to the
-user); the decision is committed before that answer is sent.  Posting in the item's thread and
-redrawing its root message happen after, in the lazy listener.
+user, in their language); the decision is committed before that answer is sent.  Posting in the
+item's thread and redrawing its root message (in every meeting language) happen after, in the
+lazy listener.
 """
 
+from dataclasses import dataclass
 from typing import Any
 
 from slack_bolt import Ack, App, BoltContext
+from sqlmodel import Session
 
 from bot.domain.decisions import DecisionOutcome, decide
 from bot.parse.approve import parse_approve
 from bot.slack.api import Call
 from bot.views.decisions import decision_announcement, decision_reply
 from bot.views.forms import decision_form
-from bot.views.messages import item_message
 from bot.views.silence import silence_notice
 from handlers.home import ask_refresh, refresh_homes
 from handlers.outbound import (
     answer,
+    for_channel,
     in_meeting,
+    item_root,
     plan,
     posts,
     send_planned_calls,
     silence_calls,
     update,
 )
+from models import Meeting
 
 
 def register(app: App) -> None:
     app.command("/approve")(ack=approve, lazy=[send_planned_calls, refresh_homes])
 
 
+@dataclass(frozen=True)
+class _Answer:
+    """`/approve` rendered in the chair's language (inside `in_meeting`): what it did, the
+    private reply, and the calls to make after the acknowledgement."""
+
+    outcome: DecisionOutcome
+    reply: str
+    calls: list[Call]
+
+
 def approve(ack: Ack, command: dict[str, Any], context: BoltContext) -> None:
     request = parse_approve(command.get("text") or "")
-    found = in_meeting(
-        ack,
-        command,
-        context,
-        lambda session, meeting: decide(
+
+    def respond(session: Session, meeting: Meeting) -> _Answer:
+        outcome = decide(
             session,
             meeting=meeting,
             user_id=command["user_id"],
             request=request,
             now=context["now"],
-        ),
-    )
+        )
+        if outcome.kind == "form":
+            return _Answer(outcome, "", form_calls(outcome, command["trigger_id"]))
+        return _Answer(outcome, decision_reply(outcome), calls_for(outcome))
+
+    found = in_meeting(ack, command, context, respond)
     if found is None:
         return
-    _, outcome = found
+    _, result = found
+    outcome = result.outcome
+    plan(context, result.calls)
     if outcome.kind == "form":
         # The modal must open within 3 s of the trigger: the lazy listener does it at once.
-        plan(context, form_calls(outcome, command["trigger_id"]))
         ack()
         return
-    plan(context, calls_for(outcome))
     if outcome.kind in ("decided", "silence"):
         everyone = outcome.kind == "silence"  # members see a running silence procedure
         ask_refresh(context, meeting_id=outcome.meeting.id, chair=True, everyone=everyone)
-    answer(ack, decision_reply(outcome))
+    answer(ack, result.reply)
 
 
 def form_calls(outcome: DecisionOutcome, trigger_id: str) -> list[Call]:
+    """Open the decision form, in the active language (the chair's)."""
     assert outcome.item is not None
     view = decision_form(outcome.meeting, outcome.item)
     return [Call("views_open", {"trigger_id": trigger_id, "view": view})]
 
 
 def calls_for(outcome: DecisionOutcome) -> list[Call]:
+    """What a decision posts: the announcement in the item's thread, the root redrawn and an
+    ended silence procedure's channel notice, each in every meeting language."""
     meeting, item, decision = outcome.meeting, outcome.item, outcome.decision
     if outcome.silence is not None:
         return silence_calls(outcome.silence, channel=meeting.channel)
     if item is None or decision is None or item.post_ts is None:
         return []
     assert outcome.root is not None
-    notice = decision_announcement(meeting, item, decision, outcome.superseded)
+    notice = for_channel(
+        meeting, lambda: decision_announcement(meeting, item, decision, outcome.superseded)
+    )
     calls = [
         *posts(item.post_channel, notice, thread_ts=item.post_ts),
-        update(item.post_channel, item.post_ts, item_message(outcome.root)),
+        update(item.post_channel, item.post_ts, item_root(outcome.root)),
     ]
     ended = outcome.closed_silence
     if ended is not None and ended.notice_ts:
-        calls.append(
-            update(ended.notice_channel, ended.notice_ts, silence_notice(meeting, item, ended))
-        )
+        channel_notice = for_channel(meeting, lambda: silence_notice(meeting, item, ended))
+        calls.append(update(ended.notice_channel, ended.notice_ts, channel_notice))
     return calls

@@ -1,23 +1,28 @@
 """`/extend` (chair or secretariat) and `/object` (member delegations, during silence)."""
 
+from dataclasses import dataclass
 from typing import Any
 
 from slack_bolt import Ack, App, BoltContext
+from sqlmodel import Session
 
-from bot.domain.deadlines import extend_deadline
-from bot.domain.silence import object_to
-from bot.views.messages import item_message
+from bot.domain.deadlines import ExtendOutcome, extend_deadline
+from bot.domain.languages import languages_of
+from bot.domain.silence import SilenceOutcome, object_to
 from bot.views.silence import extend_reply, extension_notice, silence_reply
 from handlers.home import ask_refresh, refresh_homes
 from handlers.outbound import (
     answer,
+    for_channel,
     in_meeting,
+    item_root,
     plan,
     post,
     send_planned_calls,
     silence_calls,
     update,
 )
+from models import Meeting
 
 
 def register(app: App) -> None:
@@ -26,53 +31,66 @@ def register(app: App) -> None:
 
 
 def extend(ack: Ack, command: dict[str, Any], context: BoltContext) -> None:
-    found = in_meeting(
-        ack,
-        command,
-        context,
-        lambda session, meeting: extend_deadline(
+    def respond(session: Session, meeting: Meeting) -> tuple[ExtendOutcome, str]:
+        outcome = extend_deadline(
             session,
             meeting=meeting,
             user_id=command["user_id"],
             text=command.get("text") or "",
             now=context["now"],
-        ),
-    )
+        )
+        return outcome, extend_reply(outcome)  # in the user's language
+
+    found = in_meeting(ack, command, context, respond)
     if found is None:
         return
-    meeting, outcome = found
-    item = outcome.item
+    meeting, (outcome, reply) = found
+    item, root = outcome.item, outcome.root
     if outcome.kind == "moved":  # every Home shows the deadline
         ask_refresh(context, meeting_id=meeting.id, everyone=True)
-    if outcome.kind == "moved" and item is not None and item.post_ts and outcome.root:
-        notice = extension_notice(meeting, item, outcome.old, outcome.reopened)
+    if outcome.kind == "moved" and item is not None and item.post_ts and root:
+        notice = for_channel(
+            meeting, lambda: extension_notice(meeting, item, outcome.old, outcome.reopened)
+        )
         plan(
             context,
             [
                 post(item.post_channel, notice, thread_ts=item.post_ts),
-                update(item.post_channel, item.post_ts, item_message(outcome.root)),
+                update(item.post_channel, item.post_ts, item_root(root)),
             ],
         )
-    answer(ack, extend_reply(outcome))
+    answer(ack, reply)
+
+
+@dataclass(frozen=True)
+class _Objection:
+    """`/object` rendered: what it did, the private reply in the delegate's language, and the
+    language of each person told of it by direct message."""
+
+    outcome: SilenceOutcome
+    reply: str
+    languages: dict[str, str]
 
 
 def object_(ack: Ack, command: dict[str, Any], context: BoltContext) -> None:
-    found = in_meeting(
-        ack,
-        command,
-        context,
-        lambda session, meeting: object_to(
+    def respond(session: Session, meeting: Meeting) -> _Objection:
+        outcome = object_to(
             session,
             meeting=meeting,
             user_id=command["user_id"],
             text=command.get("text") or "",
             now=context["now"],
-        ),
-    )
+        )
+        alerted = list(outcome.alert_users)
+        languages = languages_of(session, meeting=meeting, user_ids=alerted) if alerted else {}
+        return _Objection(outcome, silence_reply(outcome), languages)
+
+    found = in_meeting(ack, command, context, respond)
     if found is None:
         return
-    meeting, outcome = found
-    plan(context, silence_calls(outcome, channel=meeting.channel))
+    meeting, result = found
+    outcome = result.outcome
+    plan(context, silence_calls(outcome, channel=meeting.channel, languages=result.languages))
     if outcome.kind == "objected":
         ask_refresh(context, meeting_id=meeting.id, chair=True, everyone=True)
-    answer(ack, silence_reply(outcome))
+    answer(ack, result.reply)

@@ -25,14 +25,15 @@ from bot.domain.group_capture import (
     capture_group_message,
 )
 from bot.domain.groups import create_group, group_command, group_of_channel
+from bot.domain.languages import language_of
 from bot.parse.group import parse_group
 from bot.slack.api import Call, send_calls
 from bot.slack.events import Edited, MessageChange, Posted
 from bot.views.groups import (
-    EXPIRED_FORM,
     GROUP_FORM,
     NAME,
     command_reply,
+    expired_form_text,
     form_errors,
     group_modal,
     outsider_notice,
@@ -40,6 +41,7 @@ from bot.views.groups import (
     set_up_error,
     set_up_text,
 )
+from bot.views.i18n import speaking
 from handlers.home import publish_homes
 from handlers.outbound import answer, ephemeral, in_meeting, plan, receipt, send_planned_calls
 from models import DraftingGroup, Meeting
@@ -94,12 +96,14 @@ def submit(ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltCo
     with context["db"].session() as session:
         meeting = session.get(Meeting, meeting_id) if meeting_id is not None else None
         if meeting is None:
-            ack(response_action="errors", errors={NAME: EXPIRED_FORM})
+            ack(response_action="errors", errors={NAME: expired_form_text()})
             return
         outcome = create_group(
             session, meeting=meeting, user_id=user_id, request=request, now=context["now"]
         )
-        errors = form_errors(meeting, outcome)
+        # The form's errors are the submitter's to read, in their language.
+        with speaking(language_of(session, meeting=meeting, user_id=user_id)):
+            errors = form_errors(meeting, outcome)
     if errors:
         ack(response_action="errors", errors=errors)
         return
@@ -117,20 +121,21 @@ def set_up(context: BoltContext, client: WebClient, logger: logging.Logger) -> N
     )
     error = set_up_error(report)
     logger.info("drafting group %s set-up: %s %s", report.group_id, report.outcome, error)
-    if report.outcome in ("done", "failed"):
-        errors = send_calls(
-            client,
-            [Call("chat_postMessage", {"channel": task["user"], "text": set_up_text(report)})],
-        )
-        if errors:
-            logger.warning("drafting group report not sent: %s", "; ".join(errors))
-    if report.outcome == "done":
+    if report.outcome not in ("done", "failed"):
+        return
+    with context["db"].session(read_only=True) as session:
+        group = session.get(DraftingGroup, report.group_id)
+        meeting = session.get(Meeting, group.meeting_id) if group is not None else None
+        language = language_of(session, meeting=meeting, user_id=task["user"]) if meeting else None
+    with speaking(language):  # a direct message to the convener, in their language
+        text = set_up_text(report)
+    errors = send_calls(client, [Call("chat_postMessage", {"channel": task["user"], "text": text})])
+    if errors:
+        logger.warning("drafting group report not sent: %s", "; ".join(errors))
+    if report.outcome == "done" and group is not None:
         # Its members (and the secretariat) find the group's channel on their Home from now on.
-        with context["db"].session(read_only=True) as session:
-            group = session.get(DraftingGroup, report.group_id)
-        if group is not None:
-            members = [*report.invited, report.creator]
-            publish_homes(context, client, logger, meeting_id=group.meeting_id, users=members)
+        members = [*report.invited, report.creator]
+        publish_homes(context, client, logger, meeting_id=group.meeting_id, users=members)
 
 
 # -- messages in a group's channel --------------------------------------------------------------
@@ -182,10 +187,20 @@ def capture_group_change(session: Session, change: MessageChange, now: datetime)
             deleted_at=change.deleted_at,
             now=now,
         )
-    return calls_for_group(capture) if capture is not None else []
+    if capture is None:
+        return []
+    language = None
+    if capture.outcome == "kept_aside" and capture.user_id:  # told privately, in their language
+        meeting = session.get(Meeting, group.meeting_id)
+        if meeting is not None:
+            language = language_of(session, meeting=meeting, user_id=capture.user_id)
+    with speaking(language):
+        return calls_for_group(capture)
 
 
 def calls_for_group(capture: GroupCapture) -> list[Call]:
+    """The receipt of a recorded message; for someone not in the group, the private notice (in
+    the active language)."""
     if capture.outcome in ("recorded", "duplicate"):
         return [receipt(capture.channel, capture.ts)]
     if capture.outcome == "kept_aside" and capture.user_id:

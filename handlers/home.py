@@ -18,18 +18,21 @@ from typing import Any
 
 from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
 from bot.domain.audit import record_audit
 from bot.domain.home import build_homes, home_viewers, remember_viewer, viewers_concerned
+from bot.domain.languages import language_of, meeting_languages, participant_language
 from bot.domain.permissions import Permission, require
+from bot.domain.translated import home_in
 from bot.slack.api import Call, Outbound, send_calls
 from bot.views.digest import STALE_HOME_BUTTON
 from bot.views.home import home_view
+from bot.views.i18n import SOURCE_LANGUAGE, _, speaking
 from bot.views.refusals import refusal_text
 from handlers.outbound import plan, send_planned_calls
 from handlers.secretariat import carry_out
-from models import Meeting
+from models import Meeting, Participant
 
 BUTTONS = {"home_digest": "digest", "home_record": "record"}
 
@@ -92,7 +95,8 @@ def press_button(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
                 outcome="refused",
                 detail=f"Home button for an unknown meeting: {action.get('value')!r}",
             )
-            refusal: str | None = STALE_HOME_BUTTON
+            with speaking(viewer_languages(session, [user])[user]):
+                refusal: str | None = _(STALE_HOME_BUTTON)
         else:
             refused = require(
                 session,
@@ -103,7 +107,8 @@ def press_button(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
                 now=now,
                 detail="not secretariat",
             )
-            refusal = refusal_text(refused) if refused is not None else None
+            with speaking(language_of(session, meeting=meeting, user_id=user)):
+                refusal = refusal_text(refused) if refused is not None else None
     if refusal is not None:
         plan(context, [Call("chat_postMessage", {"channel": user, "text": refusal})])
     else:
@@ -222,9 +227,39 @@ PUBLISH_PACER = PublishPacer()
 def refresh_home_calls(
     session: Session, *, user_ids: list[str], now: datetime, team_url: str | None
 ) -> list[Call]:
-    """One views.publish per viewer, to send after the acknowledgement like any other Call."""
+    """One views.publish per viewer, to send after the acknowledgement like any other Call;
+    each Home in its viewer's language (`viewer_languages`)."""
     homes = build_homes(session, user_ids=user_ids, now=now, team_url=team_url)
-    return [publish_call(home.user_id, home_view(home)) for home in homes.values()]
+    languages = viewer_languages(session, list(homes))
+    calls: list[Call] = []
+    for home in homes.values():
+        language = languages[home.user_id]
+        home = home_in(session, home, language)  # the meeting file's titles in that language
+        with speaking(language):
+            calls.append(publish_call(home.user_id, home_view(home)))
+    return calls
+
+
+def viewer_languages(session: Session, user_ids: list[str]) -> dict[str, str]:
+    """The language each viewer's Home reads in (one query): the one they read the first of
+    their meetings in (by key, the Home's order); for someone on no roster, the main language
+    of the meetings loaded when they all have one, else English."""
+    if not user_ids:
+        return {}
+    found: dict[str, str] = {}
+    for participant, meeting in session.exec(
+        select(Participant, Meeting)
+        .join(Meeting, col(Meeting.id) == col(Participant.meeting_id))
+        .where(col(Participant.user_id).in_(user_ids), col(Participant.active))
+        .order_by(col(Meeting.key), col(Participant.id))
+    ):
+        found.setdefault(participant.user_id, participant_language(meeting, participant))
+    strangers = [user for user in user_ids if user not in found]
+    if strangers:
+        mains = {meeting_languages(m)[0] for m in session.exec(select(Meeting))}
+        default = mains.pop() if len(mains) == 1 else SOURCE_LANGUAGE
+        found.update(dict.fromkeys(strangers, default))
+    return found
 
 
 def publish_call(user_id: str, view: dict[str, Any]) -> Call:

@@ -21,7 +21,9 @@ from sqlmodel import Session
 from bot.domain.comments import Capture, capture_deletion, capture_edit, capture_reply
 from bot.slack.api import Call
 from bot.slack.events import Deleted, Edited, MessageChange, Posted, read_message_event
+from bot.views.i18n import speaking
 from bot.views.notices import late_reply_notice, stray_notice
+from handlers.enrolment_offer import stray_offer_calls
 from handlers.groups import capture_group_change
 from handlers.outbound import ephemeral, receipt
 
@@ -40,7 +42,7 @@ def capture_message(ack: Ack, event: dict[str, Any], context: BoltContext) -> No
     now: datetime = context["now"]
     with context["db"].session() as session:
         capture = _capture(session, change, now) if change.is_reply else None
-        calls = calls_for(capture) if capture is not None else []
+        calls = calls_for(capture, session) if capture is not None else []
         if capture is None or capture.outcome == "ignored":
             # In no agenda item's thread: perhaps in a drafting group's channel.
             calls += capture_group_change(session, change, now)
@@ -88,22 +90,26 @@ def _capture(session: Session, change: MessageChange, now: datetime) -> Capture:
     )
 
 
-def calls_for(capture: Capture) -> list[Call]:
+def calls_for(capture: Capture, session: Session | None = None) -> list[Call]:
     if capture.outcome in ("recorded", "duplicate") and capture.item_number is not None:
         calls = [receipt(capture.channel, capture.ts)]
         if capture.outcome == "recorded" and capture.late and capture.user_id:
             assert capture.deadline_at is not None
-            text = late_reply_notice(
-                capture.timezone,
-                capture.item_number,
-                capture.deadline_at,
-                final_concern=capture.final_concern,
-            )
+            with speaking(capture.language):  # private: in the author's language
+                text = late_reply_notice(
+                    capture.timezone,
+                    capture.item_number,
+                    capture.deadline_at,
+                    final_concern=capture.final_concern,
+                )
             calls.append(
                 ephemeral(capture.channel, capture.user_id, text, thread_ts=capture.thread_ts)
             )
         return calls
     if capture.outcome == "stray" and capture.user_id:
-        text = stray_notice(capture.meeting_title, capture.item_number, capture.secretariat)
+        if session is not None:  # kept aside, and the offer to ask to join (enrolment_offer.py)
+            return stray_offer_calls(session, capture)
+        with speaking(capture.language):
+            text = stray_notice(capture.meeting_title, capture.item_number, capture.secretariat)
         return [ephemeral(capture.channel, capture.user_id, text, thread_ts=capture.thread_ts)]
     return []

@@ -5,19 +5,23 @@ into this lazy listener, which runs on the listener executor after Slack has its
 """
 
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, TypeVar
 
 from slack_bolt import Ack, BoltContext
 from slack_sdk import WebClient
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
+from bot.domain.items import ItemState
+from bot.domain.languages import language_of, meeting_languages
 from bot.domain.meetings import NoMeeting, resolve_command_meeting
 from bot.domain.silence import SilenceOutcome, record_notice
 from bot.slack.api import Call, send_calls
+from bot.views.i18n import in_languages, speaking
 from bot.views.messages import RECEIPT_REACTION, SlackMessage, item_message
 from bot.views.notices import no_meeting_text
-from bot.views.silence import silence_notices
+from bot.views.silence import SilenceNotices, silence_notices
+from handlers.enrolment_offer import command_offer_calls
 from models import Meeting
 
 R = TypeVar("R")
@@ -53,23 +57,58 @@ def send_planned_calls(context: BoltContext, client: WebClient, logger: logging.
         logger.warning("after-ack Slack calls failed: %s", "; ".join(errors))
 
 
-def silence_calls(outcome: SilenceOutcome, *, channel: str | None) -> list[Call]:
-    """The posts a silence procedure change makes: thread, channel notice, root, alerts."""
+def for_channel(meeting: Meeting, render: Callable[[], SlackMessage]) -> SlackMessage:
+    """A channel post (an item's root, a notice in its thread): every meeting language, in one
+    message."""
+    return in_languages(meeting_languages(meeting), render)
+
+
+def item_root(state: ItemState) -> SlackMessage:
+    """An item's root message as the channel shows it, in every meeting language."""
+    return for_channel(state.meeting, lambda: item_message(state))
+
+
+def silence_calls(
+    outcome: SilenceOutcome,
+    *,
+    channel: str | None,
+    languages: Mapping[str, str] | None = None,
+) -> list[Call]:
+    """The posts a silence procedure change makes: thread, channel notice, root, alerts.
+
+    The thread and channel notices and the root carry every meeting language; each alert (a
+    direct message) is in its reader's language, from `languages` (user id -> language; the
+    meeting's main language for anyone it does not name).
+    """
     item, procedure = outcome.item, outcome.procedure
-    notices = silence_notices(outcome)
-    if item is None or procedure is None or item.post_ts is None or notices is None:
+    if item is None or procedure is None or item.post_ts is None:
         return []
-    calls = posts(item.post_channel, notices.thread, thread_ts=item.post_ts)
+    if silence_notices(outcome) is None:
+        return []
+    meeting = outcome.meeting
+    in_channel = for_channel(meeting, lambda: _notices(outcome).thread)
+    channel_notice = for_channel(meeting, lambda: _notices(outcome).channel)
+    calls = posts(item.post_channel, in_channel, thread_ts=item.post_ts)
     if procedure.notice_ts:
-        calls.append(update(procedure.notice_channel, procedure.notice_ts, notices.channel))
+        calls.append(update(procedure.notice_channel, procedure.notice_ts, channel_notice))
     elif procedure.status == "running":
-        notice = post(channel or item.post_channel, notices.channel)
+        notice = post(channel or item.post_channel, channel_notice)
         calls.append(Call(notice.method, notice.args, remember=f"{SILENCE_NOTICE}{procedure.id}"))
     if outcome.root is not None:
-        calls.append(update(item.post_channel, item.post_ts, item_message(outcome.root)))
-    if notices.alert is not None:
-        calls += [call for user in outcome.alert_users for call in posts(user, notices.alert)]
+        calls.append(update(item.post_channel, item.post_ts, item_root(outcome.root)))
+    main = meeting_languages(meeting)[0]
+    for user in outcome.alert_users:
+        with speaking((languages or {}).get(user, main)):
+            alert = _notices(outcome).alert
+        if alert is not None:
+            calls += posts(user, alert)
     return calls
+
+
+def _notices(outcome: SilenceOutcome) -> SilenceNotices:
+    notices = silence_notices(outcome)
+    assert notices is not None
+    return notices
 
 
 def post(channel: str | None, message: SlackMessage, *, thread_ts: str | None = None) -> Call:
@@ -117,15 +156,34 @@ def in_meeting(
     context: BoltContext,
     act: Callable[[Session, Meeting], R],
 ) -> tuple[Meeting, R] | None:
-    """Run `act` in one session on the meeting the slash command is about.
+    """Run `act` in one session on the meeting the slash command is about, in the language the
+    user reads that meeting in (`speaking`): what `act` renders answers them in their language.
 
-    When there is no such meeting, or several, the user is told privately and None returned.
+    When there is no such meeting, or several, the user is told privately (in the language of
+    the first of their meetings, else English) and None returned.
     """
+    user_id = command["user_id"]
     with context["db"].session() as session:
-        meeting = resolve_command_meeting(
-            session, channel=command["channel_id"], user_id=command["user_id"]
-        )
+        meeting = resolve_command_meeting(session, channel=command["channel_id"], user_id=user_id)
         if isinstance(meeting, NoMeeting):
-            answer(ack, no_meeting_text(command["command"], meeting))
+            with speaking(_language_without_meeting(session, meeting, user_id)):
+                answer(ack, no_meeting_text(command["command"], meeting))
             return None
-        return meeting, act(session, meeting)
+        # Someone not on this meeting's roster is offered, privately, to ask to join it.
+        offer = command_offer_calls(
+            session, meeting=meeting, user_id=user_id, channel=command["channel_id"]
+        )
+        context["after_ack"].send(context.client, offer)
+        with speaking(language_of(session, meeting=meeting, user_id=user_id)):
+            return meeting, act(session, meeting)
+
+
+def _language_without_meeting(session: Session, found: NoMeeting, user_id: str) -> str | None:
+    """Someone with a role in several meetings reads the language of the first (by key); someone
+    with none, the default."""
+    if not found.keys:
+        return None
+    first = session.exec(
+        select(Meeting).where(col(Meeting.key).in_(found.keys)).order_by(col(Meeting.key))
+    ).first()
+    return language_of(session, meeting=first, user_id=user_id) if first is not None else None

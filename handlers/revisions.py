@@ -17,14 +17,16 @@ from slack_sdk import WebClient
 from sqlmodel import Session
 
 from bot.clock.revisions import announce_revision
+from bot.domain.languages import language_of
 from bot.domain.revisions import publish_revision, revise_command
 from bot.parse.revise import RevisionRequest, parse_revise
 from bot.slack.api import Call, Outbound
+from bot.views.i18n import speaking
 from bot.views.revisions import (
     CODE_BLOCK,
-    EXPIRED_FORM,
     REVISE_FORM,
     command_reply,
+    expired_form_text,
     form_errors,
     read_revise_form,
     revise_form,
@@ -85,10 +87,11 @@ def revise(ack: Ack, command: dict[str, Any], context: BoltContext) -> None:
 
 def submit(ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltContext) -> None:
     form = read_revise_form(view)
+    user_id = body["user"]["id"]
     with context["db"].session() as session:
         meeting = session.get(Meeting, form["meeting_id"]) if form["meeting_id"] else None
         if meeting is None or not isinstance(form["number"], int):
-            ack(response_action="errors", errors={CODE_BLOCK: EXPIRED_FORM})
+            ack(response_action="errors", errors={CODE_BLOCK: expired_form_text()})
             return
         request = RevisionRequest(
             form["number"],
@@ -99,13 +102,11 @@ def submit(ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltCo
             until=form["until"],
         )
         outcome = publish_revision(
-            session,
-            meeting=meeting,
-            user_id=body["user"]["id"],
-            request=request,
-            now=context["now"],
+            session, meeting=meeting, user_id=user_id, request=request, now=context["now"]
         )
-        errors = form_errors(meeting, outcome)
+        # The form's errors are the submitter's to read, in their language.
+        with speaking(language_of(session, meeting=meeting, user_id=user_id)):
+            errors = form_errors(meeting, outcome)
     if errors:
         ack(response_action="errors", errors=errors)
         return

@@ -12,12 +12,16 @@ from slack_sdk import WebClient
 from sqlmodel import Session
 
 from bot.clock.digest import send_digest
-from bot.clock.session_end import finish_sessions, record_files
+from bot.clock.session_end import finish_sessions, record_documents
+from bot.domain.languages import language_of
 from bot.domain.permissions import Permission, require
+from bot.domain.record_texts import record_texts
 from bot.domain.session_end import request_close
 from bot.domain.summary import build_summary
+from bot.record.languages import in_language
 from bot.slack.api import Outbound
 from bot.views.digest import SecretariatTask, close_reply, summary_upload_comment, task_reply
+from bot.views.i18n import speaking
 from bot.views.refusals import refusal_text
 from handlers.outbound import answer, in_meeting
 from models import Meeting
@@ -71,10 +75,18 @@ def carry_out(context: BoltContext, client: WebClient, logger: logging.Logger) -
             engine, out, meeting_id=task["meeting_id"], recipient=task["user"], now=now, forced=True
         )
     elif task["action"] == "record":
+        # The record in every meeting language (a file of each format per language); the
+        # upload's words in the asker's language.
         with context["db"].session(read_only=True) as session:
             summary = build_summary(session, meeting_id=task["meeting_id"], now=now)
-        files = [f for f in record_files(summary) if not f[0].endswith(".png")]
-        out.upload(task["user"], files, comment=summary_upload_comment(summary.title))
+            texts = record_texts(session, meeting_id=task["meeting_id"])
+            meeting = session.get(Meeting, task["meeting_id"])
+            assert meeting is not None
+            language = language_of(session, meeting=meeting, user_id=task["user"])
+        files = record_documents(summary, texts)
+        with speaking(language):
+            comment = summary_upload_comment(in_language(summary, texts).title)
+        out.upload(task["user"], files, comment=comment)
     elif task["action"] == "close":
         finish_sessions(engine, out, now=now)
     logger.info("/%s carried out for %s", task["action"], task["user"])

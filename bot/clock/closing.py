@@ -16,7 +16,9 @@ from sqlmodel import col, select
 from bot.clock.claims import Due, deadline_key, deliver_in_steps, settled_keys
 from bot.core.db import session_scope
 from bot.domain.items import item_state
+from bot.domain.languages import meeting_languages
 from bot.slack.api import Outbound
+from bot.views.i18n import in_languages
 from bot.views.messages import closed_notice, item_message
 from models import AgendaItem, Meeting
 
@@ -52,8 +54,11 @@ def close_passed_deadlines(engine: Engine, out: Outbound, *, now: datetime) -> l
             meeting = session.get(Meeting, delivery.meeting_id)
             assert item is not None and meeting is not None
             assert item.post_channel is not None and item.post_ts is not None
-            notice = closed_notice(meeting, item)
-            root = item_message(item_state(session, meeting=meeting, item=item, now=now))
+            # Channel posts: every meeting language, in one message.
+            languages = meeting_languages(meeting)
+            notice = in_languages(languages, partial(closed_notice, meeting, item))
+            state = item_state(session, meeting=meeting, item=item, now=now)
+            root = in_languages(languages, partial(item_message, state))
         channel, ts = item.post_channel, item.post_ts
         try:
             finished = deliver_in_steps(

@@ -3,6 +3,8 @@ final digest): build it in a session, word it with `bot.views.digest`, post it, 
 what it reported once Slack has accepted it.
 
 Each daily digest is one delivery per meeting, recipient and local day, claimed before sending.
+A secretariat member reads their digest in their language; a digest to the secretariat's
+channel carries every meeting language.
 """
 
 import logging
@@ -20,8 +22,12 @@ from bot.domain.digest import (
     quiet_day_skipped,
     record_reported,
 )
+from bot.domain.languages import language_of, meeting_languages
+from bot.domain.translated import digest_in
 from bot.slack.api import Outbound
-from bot.views.digest import digest_message
+from bot.views.digest import digest_message, final_digest_heading
+from bot.views.i18n import active_language, in_languages
+from bot.views.messages import SlackMessage
 from models import Meeting
 
 log = logging.getLogger(__name__)
@@ -36,8 +42,13 @@ def send_digest(
     now: datetime,
     forced: bool = False,
     heading: str | None = None,
+    final: bool = False,
 ) -> bool:
-    """Build and send one digest; record what it reported.  False if a quiet day sends none."""
+    """Build and send one digest; record what it reported.  False if a quiet day sends none.
+
+    A person's digest is in their language; the secretariat channel's in every meeting
+    language.  `final`: the final digest, headed so in each language (`heading` gives one
+    heading for every language instead)."""
     with session_scope(engine, read_only=True) as session:
         meeting = session.get(Meeting, meeting_id)
         assert meeting is not None
@@ -45,9 +56,25 @@ def send_digest(
             session, meeting=meeting, recipient=recipient, now=now, team_url=out.team_url()
         )
         skipped = quiet_day_skipped(digest, meeting, forced=forced)
+        if recipient == meeting.secretariat_channel:
+            languages = list(meeting_languages(meeting))
+        else:
+            languages = [language_of(session, meeting=meeting, user_id=recipient)]
+        # The meeting file's titles in each language the digest is read in.
+        digests = {
+            language: digest_in(session, digest, meeting, language) for language in languages
+        }
     if skipped:
         return False
-    for part in digest_message(digest, heading=heading).parts():  # a large meeting's takes several
+
+    def render() -> SlackMessage:
+        localized = digests.get(active_language(), digest)
+        if final and heading is None:
+            return digest_message(localized, heading=final_digest_heading(localized.meeting_title))
+        return digest_message(localized, heading=heading)
+
+    message = in_languages(languages, render)
+    for part in message.parts():  # a large meeting's takes several
         out.post(recipient, part)
     with session_scope(engine) as session:
         record_reported(session, meeting_id=meeting_id, digest=digest, now=now)

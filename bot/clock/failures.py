@@ -2,8 +2,9 @@
 
 `deliver` (bot/clock/claims.py) and item posting mark such a delivery failed instead of
 retrying it at every beat.  At each beat this job finds the failures not yet told and sends
-each secretariat member a direct message with Slack's error and the remedy; each message is a
-delivery of its own, claimed once.  A notice that itself fails for good is not reported again.
+each secretariat member a direct message, in their language, with Slack's error and the
+remedy; each message is a delivery of its own, claimed once.  A notice that itself fails for
+good is not reported again.
 """
 
 import logging
@@ -16,9 +17,11 @@ from sqlmodel import col, select
 
 from bot.clock.claims import FAILED, Due, deliver_one, settled_keys
 from bot.core.db import session_scope
+from bot.domain.languages import languages_of
 from bot.domain.meetings import role_ids
 from bot.slack.api import Outbound
 from bot.views.failures import failure_notice
+from bot.views.i18n import speaking, text_of
 from bot.views.messages import SlackMessage
 from models import AgendaItem, Delivery, Meeting
 
@@ -51,25 +54,32 @@ def tell_failures(engine: Engine, out: Outbound, *, now: datetime) -> list[str]:
                 col(Delivery.kind) != NOTICE_KIND,
             )
         ).all()
-        meetings: dict[int, tuple[Meeting, list[str]]] = {}
+        meetings: dict[int, tuple[Meeting, list[str], dict[str, str]]] = {}
         for delivery in failed:
             if delivery.meeting_id not in meetings:
                 meeting = session.get(Meeting, delivery.meeting_id)
                 if meeting is None:
                     continue
-                secretariat = role_ids(session, meeting_id=delivery.meeting_id, role="secretariat")
-                meetings[delivery.meeting_id] = (meeting, sorted(secretariat))
-            meeting, secretariat = meetings[delivery.meeting_id]
+                secretariat = sorted(
+                    role_ids(session, meeting_id=delivery.meeting_id, role="secretariat")
+                )
+                languages = languages_of(session, meeting=meeting, user_ids=secretariat)
+                meetings[delivery.meeting_id] = (meeting, secretariat, languages)
+            meeting, secretariat, languages = meetings[delivery.meeting_id]
             item = session.get(AgendaItem, delivery.item_id) if delivery.item_id else None
-            message = failure_notice(
-                meeting_title=meeting.title,
-                channel=meeting.channel,
-                kind=delivery.kind,
-                item_number=item.number if item is not None else None,
-                recipient=_recipient(delivery.key),
-                error=delivery.note.removeprefix(FAILED),
-            )
+            in_language: dict[str, SlackMessage] = {}  # the notice, once per language
+            for language in dict.fromkeys(languages.values()):
+                with speaking(language):
+                    in_language[language] = failure_notice(
+                        meeting_title=text_of(meeting, "title"),
+                        channel=meeting.channel,
+                        kind=delivery.kind,
+                        item_number=item.number if item is not None else None,
+                        recipient=_recipient(delivery.key),
+                        error=delivery.note.removeprefix(FAILED),
+                    )
             for user_id in secretariat:
+                message = in_language[languages[user_id]]
                 due = Due(
                     notice_key(delivery.key, user_id),
                     NOTICE_KIND,

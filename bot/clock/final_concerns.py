@@ -28,7 +28,9 @@ from bot.clock.claims import (
 from bot.clock.reminders import reminder_offsets
 from bot.core.db import session_scope
 from bot.domain.items import item_state
+from bot.domain.languages import meeting_languages
 from bot.slack.api import Outbound
+from bot.views.i18n import in_languages
 from bot.views.messages import item_message
 from bot.views.revisions import concerns_closed_notice, concerns_reminder
 from models import AgendaItem, Meeting, RevisedDocument
@@ -114,7 +116,10 @@ def remind_final_concerns(engine: Engine, out: Outbound, *, now: datetime) -> li
         latest[window.revision.id] = (due, window)
     done: list[str] = []
     for due, window in latest.values():
-        message = concerns_reminder(window.meeting, window.item, window.revision)
+        message = in_languages(
+            meeting_languages(window.meeting),
+            partial(concerns_reminder, window.meeting, window.item, window.revision),
+        )
         post = partial(out.post, window.meeting.channel, message)
         attempt = deliver_one(engine, due, post, now=now)
         if attempt.outcome == "failed":
@@ -150,9 +155,14 @@ def close_final_concerns(engine: Engine, out: Outbound, *, now: datetime) -> lis
             continue
         item, meeting = window.item, window.meeting
         assert item.post_channel is not None and item.post_ts is not None
+        # Channel posts: every meeting language, in one message.
+        languages = meeting_languages(meeting)
         with session_scope(engine) as session:
-            root = item_message(item_state(session, meeting=meeting, item=item, now=now))
-        notice = concerns_closed_notice(meeting, item, window.revision)
+            state = item_state(session, meeting=meeting, item=item, now=now)
+            root = in_languages(languages, partial(item_message, state))
+        notice = in_languages(
+            languages, partial(concerns_closed_notice, meeting, item, window.revision)
+        )
         channel, ts = item.post_channel, item.post_ts
         try:
             finished = deliver_in_steps(

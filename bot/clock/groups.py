@@ -28,6 +28,7 @@ from bot.domain.groups import (
     link_target,
     set_up_plan,
 )
+from bot.domain.languages import meeting_languages
 from bot.views.groups import (
     GroupMemberName,
     link_message,
@@ -35,6 +36,7 @@ from bot.views.groups import (
     set_up_failure,
     welcome_message,
 )
+from bot.views.i18n import in_languages
 from bot.views.messages import SlackMessage
 from models import DraftingGroup, DraftingGroupMember
 
@@ -63,16 +65,23 @@ def set_up_group(
     if plan is None:
         return SetUpReport("missing", group_id)
     group = plan.group
+    # The welcome is read by several people and the link is in the item's thread or the meeting
+    # channel: both in every meeting language, in one message.
+    languages = meeting_languages(plan.meeting)
     try:
         channel = group.channel or _create_channel(engine, client, plan, token)
         invited, failed = _invite(engine, client, plan, channel, now)
         if group.welcome_ts is None:
-            message = welcome_message(plan.meeting, group, plan.item, _names(plan))
+            message = in_languages(
+                languages, lambda: welcome_message(plan.meeting, group, plan.item, _names(plan))
+            )
             ts = _post(client, "welcome", channel=channel, message=message)
             _store(engine, group_id, token, welcome_ts=ts)
         target = link_target(plan)
         if group.link_ts is None:
-            message = link_message(group, channel, plan.item, _names(plan))
+            message = in_languages(
+                languages, lambda: link_message(group, channel, plan.item, _names(plan))
+            )
             ts = _post(
                 client, "link", channel=target.channel, message=message, thread_ts=target.thread_ts
             )
@@ -191,18 +200,22 @@ def _post(
     message: SlackMessage,
     thread_ts: str | None = None,
 ) -> str:
-    try:
-        response = client.chat_postMessage(
-            channel=channel,
-            text=message.text,
-            blocks=message.blocks,
-            thread_ts=thread_ts,
-            unfurl_links=False,
-        )
-    except SlackApiError as exc:
-        error = str(exc.response.get("error", "unknown_error"))
-        raise _StepFailed(step, error) from exc
-    return str(response["ts"])
+    """Post `message` (and its continuations, when it needed more than one); the first's ts."""
+    first = ""
+    for part in message.parts():
+        try:
+            response = client.chat_postMessage(
+                channel=channel,
+                text=part.text,
+                blocks=part.blocks,
+                thread_ts=thread_ts,
+                unfurl_links=False,
+            )
+        except SlackApiError as exc:
+            error = str(exc.response.get("error", "unknown_error"))
+            raise _StepFailed(step, error) from exc
+        first = first or str(response["ts"])
+    return first
 
 
 def _names(plan: GroupPlan) -> list[GroupMemberName]:

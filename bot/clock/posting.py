@@ -26,9 +26,11 @@ from sqlmodel import col
 from bot.clock.claims import Due, claimable, clear_failure, failed_keys, record_failure
 from bot.core.db import session_scope
 from bot.domain.audit import record_audit
-from bot.domain.items import PostOutcome, item_state
+from bot.domain.items import ItemState, PostOutcome, item_state
+from bot.domain.languages import meeting_languages
 from bot.domain.meetings import find_meeting, list_items
 from bot.slack.api import classify_error, error_detail
+from bot.views.i18n import in_languages, speaking
 from bot.views.messages import SlackMessage, item_details, item_message
 from models import AgendaItem, Meeting
 
@@ -95,6 +97,19 @@ def post_items(
     return sorted(results, key=lambda r: r.number)
 
 
+def root_and_details(state: ItemState) -> tuple[SlackMessage, list[SlackMessage]]:
+    """An item's root message in every meeting language (one message), and what each
+    language's part of it had to shorten, in full, for the item's thread (each language's in
+    turn, rendered with the same share of the root as its part)."""
+    languages = meeting_languages(state.meeting)
+    root = in_languages(languages, lambda: item_message(state))
+    details: list[SlackMessage] = []
+    for language in dict.fromkeys(languages):
+        with speaking(language, sharing=len(set(languages))):
+            details += item_details(state)
+    return root, details
+
+
 def _post_one(
     engine: Engine,
     client: WebClient,
@@ -119,7 +134,7 @@ def _post_one(
         claimed = claim.rowcount
         assert item.id is not None
         state = item_state(session, meeting=meeting, item=item, now=now)
-        message, details = item_message(state), item_details(state)
+        message, details = root_and_details(state)
     if claimed != 1:
         return PostResult(item.number, "claimed_elsewhere", "already posted or being posted")
     try:

@@ -16,7 +16,9 @@ from sqlmodel import Session, col, select
 
 from bot.clock.claims import Due, deadline_key, deliver, deliver_one, settled_keys, skip
 from bot.core.db import session_scope
+from bot.domain.languages import languages_of, meeting_languages
 from bot.slack.api import Outbound
+from bot.views.i18n import in_languages, speaking
 from bot.views.messages import nudge_message, reminder_message
 from models import AgendaItem, Comment, Delegation, Meeting, Participant
 
@@ -94,7 +96,11 @@ def send_reminders(engine: Engine, out: Outbound, *, now: datetime) -> list[str]
             # One message for the items this clock holds; another clock may hold the rest.
             keys = {due.key for due in held}
             items = [item for due, item in entries if due.key in keys]
-            for part in reminder_message(meeting, items).parts():  # 30 items may take two
+            # Every meeting language in one message; 30 items may take two (or more).
+            reminder = in_languages(
+                meeting_languages(meeting), partial(reminder_message, meeting, items)
+            )
+            for part in reminder.parts():
                 out.post(meeting.channel, part)
             return ", ".join(str(item.number) for item in items)
 
@@ -184,11 +190,14 @@ def _nudge_silent_delegations(
     assert item.post_channel is not None and item.post_ts is not None
     with session_scope(engine) as session:
         targets = silent_delegates(session, meeting=meeting, item=item)
+        users = list(dict.fromkeys(user_id for user_id, _ in targets))
+        languages = languages_of(session, meeting=meeting, user_ids=users) if users else {}
     link = out.permalink(item.post_channel, item.post_ts)
     sent = 0
     for user_id, delegation in targets:
         key = f"nudge:{item.id}:{deadline_key(item.deadline_at)}:{user_id}"
-        message = nudge_message(meeting, item, delegation, link)
+        with speaking(languages.get(user_id)):  # each delegate's nudge in their language
+            message = nudge_message(meeting, item, delegation, link)
         due = Due(key, "nudge", meeting.id, item.id, now)
         attempt = deliver_one(engine, due, partial(out.direct, user_id, message), now=now)
         if attempt.exception is not None:

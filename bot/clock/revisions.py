@@ -24,8 +24,10 @@ from bot.clock.claims import (
     settled_keys,
 )
 from bot.core.db import session_scope
+from bot.domain.languages import languages_of, meeting_languages
 from bot.domain.revisions import posted_revisions, revision_announcement
 from bot.slack.api import Outbound
+from bot.views.i18n import in_languages, speaking
 from bot.views.messages import SlackMessage, item_message
 from bot.views.revisions import revision_direct_message, revision_notice
 
@@ -44,31 +46,40 @@ def announce_revision(engine: Engine, out: Outbound, *, revision_id: int, now: d
     """
     with session_scope(engine) as session:
         found = revision_announcement(session, revision_id=revision_id, now=now)
-    if found is None:
-        return 0
+        if found is None:
+            return 0
+        readers = languages_of(
+            session, meeting=found.meeting, user_ids=[user for user, _ in found.delegates]
+        )
     meeting, item, revision = found.meeting, found.item, found.revision
     assert meeting.id is not None and item.post_channel is not None and item.post_ts is not None
-    notice = revision_notice(meeting, item, revision)
-    root = item_message(found.state)
+    # The thread and the root are the channel's: every meeting language, in one message.
+    languages = meeting_languages(meeting)
+    notice = in_languages(languages, lambda: revision_notice(meeting, item, revision))
+    root = in_languages(languages, lambda: item_message(found.state))
     base = Due(round_key(revision_id), "revision", meeting.id, item.id, revision.published_at)
     channel, ts = item.post_channel, item.post_ts
     told = [0]  # counted as they go: a failure half-way still reports who was told
 
     def announce(_held: list[Due]) -> None:
+        # A notice too long for one message (a long note in several languages) goes on in
+        # further messages, each its own step.
+        thread = [
+            (
+                ":thread" if n == 0 else f":thread:{n + 1}",
+                partial(out.post, channel, part, thread_ts=ts),
+            )
+            for n, part in enumerate(notice.parts())
+        ]
         posted = deliver_in_steps(
-            engine,
-            base,
-            [
-                (":thread", partial(out.post, channel, notice, thread_ts=ts)),
-                (":root", partial(out.update, channel, ts, root)),
-            ],
-            now=now,
+            engine, base, [*thread, (":root", partial(out.update, channel, ts, root))], now=now
         )
         if posted == "held_elsewhere":
             raise StepHeldElsewhere
         link = out.permalink(channel, ts) if found.delegates else None
         for user_id, delegation in found.delegates:
-            message = revision_direct_message(meeting, item, revision, delegation, link)
+            with speaking(readers.get(user_id)):  # a direct message: in its reader's language
+                message = revision_direct_message(meeting, item, revision, delegation, link)
             told[0] += _tell_once(engine, out, base, user_id, message, now=now)
 
     attempt = deliver(engine, [base], announce, now=now)

@@ -17,8 +17,10 @@ from sqlalchemy import Engine
 from bot.clock.claims import Due, deliver_in_steps, settled_keys, skip
 from bot.core.db import session_scope
 from bot.domain.items import item_state
+from bot.domain.languages import meeting_languages
 from bot.domain.silence import adopt, adoptions_due
 from bot.slack.api import Outbound
+from bot.views.i18n import in_languages
 from bot.views.messages import item_message
 from bot.views.silence import adoption_notice, silence_notice
 
@@ -40,9 +42,16 @@ def adopt_unbroken(engine: Engine, out: Outbound, *, now: datetime) -> list[str]
             adopted = adopt(session, procedure_id=procedure_id)
             if adopted is not None:
                 procedure, item, meeting = adopted.procedure, adopted.item, adopted.meeting
-                notice = adoption_notice(meeting, item, adopted.decision)
-                channel_notice = silence_notice(meeting, item, procedure)
-                root = item_message(item_state(session, meeting=meeting, item=item, now=now))
+                # Channel posts: every meeting language, in one message each.
+                languages = meeting_languages(meeting)
+                notice = in_languages(
+                    languages, partial(adoption_notice, meeting, item, adopted.decision)
+                )
+                channel_notice = in_languages(
+                    languages, partial(silence_notice, meeting, item, procedure)
+                )
+                state = item_state(session, meeting=meeting, item=item, now=now)
+                root = in_languages(languages, partial(item_message, state))
         if adopted is None:  # broken or ended after all: nothing to announce
             skip(
                 engine,

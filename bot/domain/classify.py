@@ -44,6 +44,7 @@ class ClassifyTarget:
     meeting_title: str = ""
     item_number: int | None = None
     item_title: str = ""
+    item_translations: str = ""  # the item's texts in the meeting's other languages (JSON)
     delegation: str = ""
     author: str = ""
     text: str = ""  # the latest text, Slack's entities unescaped
@@ -90,6 +91,7 @@ def find_classification_target(
         meeting_title=meeting.title,
         item_number=item.number,
         item_title=item.title,
+        item_translations=item.translations,
         delegation=name,
         author=comment.user_id,
         text=unescape_slack(comment.text),

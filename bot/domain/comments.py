@@ -13,6 +13,7 @@ harmless.  The rarer paths (edits, deletions, strangers) may read more.
 
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 from typing import Any, Literal
 
 from sqlalchemy import and_, bindparam, func, insert, update
@@ -22,6 +23,7 @@ from sqlmodel import Session, col, select
 from bot.core.clock import ts_to_datetime
 from bot.core.db import insert_or_ignore, insert_returning
 from bot.domain.concern_phase import Judgement, judge_reply
+from bot.domain.languages import DEFAULT_LANGUAGES, reader_language
 from bot.domain.meetings import role_ids
 from models import (
     AgendaItem,
@@ -67,6 +69,9 @@ class Capture:
     deadline_at: datetime | None = None  # the one it is judged by: the window's, if in one
     timezone: str = "UTC"
     thread_ts: str | None = None  # private notices are shown inside the thread
+    # The language the author reads Docket in (bot/domain/languages.py): their private notices
+    # are in it.  Found by the capture's one query, never asked for separately.
+    language: str = DEFAULT_LANGUAGES[0]
 
 
 @dataclass(frozen=True)
@@ -82,6 +87,7 @@ class Thread:
     meeting_id: int
     meeting_title: str
     timezone: str
+    languages: tuple[str, ...] = DEFAULT_LANGUAGES  # the meeting's, the main one first
 
 
 @dataclass(frozen=True)
@@ -92,6 +98,7 @@ class Author:
     user_id: str
     role: Role
     delegation_id: int | None
+    language: str = DEFAULT_LANGUAGES[0]  # the one they read Docket in
 
 
 # The item whose thread (channel, thread_ts) is, its meeting, and the author's active roster
@@ -104,9 +111,12 @@ _THREAD_COLUMNS: tuple[Any, ...] = (
     Meeting.id,
     Meeting.title,
     Meeting.timezone,
+    Meeting.languages,
     Participant.id,
     Participant.role,
     Participant.delegation_id,
+    Participant.language,
+    Participant.locale,
 )
 _FIND_THREAD = (
     select_columns(*_THREAD_COLUMNS)
@@ -142,12 +152,46 @@ def find_thread(
     row = session.connection().execute(_FIND_THREAD, params).first()
     if row is None:
         return None
-    item_id, number, title, deadline, meeting_id, meeting_title, timezone, pid, role, did = row
+    (
+        item_id,
+        number,
+        title,
+        deadline,
+        meeting_id,
+        meeting_title,
+        timezone,
+        codes,
+        pid,
+        role,
+        did,
+        explicit,
+        locale,
+    ) = row
+    languages = _meeting_languages(codes)
     thread = Thread(
-        channel, thread_ts, item_id, number, title, deadline, meeting_id, meeting_title, timezone
+        channel,
+        thread_ts,
+        item_id,
+        number,
+        title,
+        deadline,
+        meeting_id,
+        meeting_title,
+        timezone,
+        languages,
     )
-    author = Author(pid, user_id, role, did) if pid is not None and user_id else None
+    author = None
+    if pid is not None and user_id:
+        # bot.domain.languages.participant_language's rule, on the columns this query read.
+        language = reader_language(languages, explicit=explicit, locale=locale)
+        author = Author(pid, user_id, role, did, language)
     return thread, author
+
+
+@lru_cache(maxsize=64)
+def _meeting_languages(codes: str | None) -> tuple[str, ...]:
+    """`bot.domain.languages.meeting_languages` of the stored column, read without a Meeting."""
+    return tuple(code for code in (codes or "").split(",") if code) or DEFAULT_LANGUAGES
 
 
 def capture_reply(
@@ -173,7 +217,7 @@ def capture_reply(
         # Same channel and ts again (a redelivery, a retry, a new event id): record the
         # original version (an edit may have arrived first) but never a second comment.
         _add_version(session, comment_id, text, ts_to_datetime(ts), now)
-    return _capture("recorded" if created else "duplicate", thread, ts, user_id, judged)
+    return _capture("recorded" if created else "duplicate", thread, ts, user_id, judged, author)
 
 
 def capture_edit(
@@ -207,7 +251,7 @@ def capture_edit(
         if previous_at < version_at:
             _add_version(session, comment_id, previous_text, previous_at, now)
     if edited_ts is None:
-        return _capture("recorded" if created else "unchanged", thread, ts, user_id, judged)
+        return _capture("recorded" if created else "unchanged", thread, ts, user_id, judged, author)
     added = created or _add_version(session, comment_id, text, version_at, now)
     current = session.execute(
         select(Comment.version_at).where(col(Comment.id) == comment_id)
@@ -219,7 +263,7 @@ def capture_edit(
         outcome = "stale_edit"  # kept in the history; a newer version stays current
     else:
         outcome = "edited"
-    return _capture(outcome, thread, ts, user_id, judged)
+    return _capture(outcome, thread, ts, user_id, judged, author)
 
 
 def capture_deletion(
@@ -248,12 +292,12 @@ def capture_deletion(
         comment_id, _, _ = _ensure_comment(session, thread, author, ts, previous_text, now)
         comment = session.get_one(Comment, comment_id)
     if comment.status == WITHDRAWN:
-        return _capture("duplicate", thread, ts, comment.user_id, Judgement(comment.late))
+        return _capture("duplicate", thread, ts, comment.user_id, Judgement(comment.late), author)
     comment.status = WITHDRAWN
     comment.withdrawn_at = deleted_at
     session.add(comment)
     session.flush()
-    return _capture("withdrawn", thread, ts, comment.user_id, Judgement(comment.late))
+    return _capture("withdrawn", thread, ts, comment.user_id, Judgement(comment.late), author)
 
 
 # -- internals ----------------------------------------------------------------------------------
@@ -374,11 +418,17 @@ def _keep_aside(
         meeting_title=thread.meeting_title,
         secretariat=secretariat,
         thread_ts=thread.ts,
+        language=thread.languages[0],  # not on the roster: the meeting's main language
     )
 
 
 def _capture(
-    outcome: CaptureOutcome, thread: Thread, ts: str, user_id: str | None, judged: Judgement
+    outcome: CaptureOutcome,
+    thread: Thread,
+    ts: str,
+    user_id: str | None,
+    judged: Judgement,
+    author: Author | None,
 ) -> Capture:
     return Capture(
         outcome,
@@ -393,4 +443,5 @@ def _capture(
         deadline_at=judged.deadline_at or thread.deadline_at,
         timezone=thread.timezone,
         thread_ts=thread.ts,
+        language=author.language if author is not None else thread.languages[0],
     )

@@ -25,6 +25,7 @@ from sqlmodel import Session, col, select
 
 from bot.core.db import insert_or_ignore
 from bot.domain.digest import permalink
+from bot.domain.enrolment import JoinLine, RequestLine, join_lines, pending_requests
 from bot.domain.permissions import Permission, allowed
 from models import (
     AgendaItem,
@@ -115,6 +116,7 @@ class Figures:
 @dataclass(frozen=True)
 class SecretariatSection:
     figures: Figures
+    requests: list[RequestLine] = field(default_factory=list)  # pending requests to join
 
 
 @dataclass(frozen=True)
@@ -147,6 +149,7 @@ class Home:
     user_id: str
     now: datetime
     meetings: list[MeetingHome] = field(default_factory=list)  # empty: on no roster
+    joinable: list[JoinLine] = field(default_factory=list)  # on no roster: meetings to ask to join
 
 
 def item_link(team_url: str | None, item: AgendaItem) -> str | None:
@@ -163,7 +166,7 @@ def item_link(team_url: str | None, item: AgendaItem) -> str | None:
 def build_homes(
     session: Session, *, user_ids: Iterable[str], now: datetime, team_url: str | None
 ) -> dict[str, Home]:
-    """Every viewer's Home, in at most nine queries whatever the size of the meetings."""
+    """Every viewer's Home, in at most twelve queries whatever the size of the meetings."""
     wanted = list(dict.fromkeys(user_ids))
     homes: dict[str, Home] = {user: Home(user_id=user, now=now) for user in wanted}
     if not wanted:
@@ -177,9 +180,14 @@ def build_homes(
             .order_by(col(Meeting.key), col(Participant.id))
         )
     )
+    on_a_roster = {participant.user_id for participant, _, _ in roles}
+    strangers = [user for user in wanted if user not in on_a_roster]
+    for user, lines in join_lines(session, user_ids=strangers).items():
+        homes[user] = replace(homes[user], joinable=lines)
     if not roles:
         return homes
     meeting_ids = sorted({meeting.id for _, meeting, _ in roles if meeting.id is not None})
+    requests = pending_requests(session, meeting_ids=meeting_ids)
     items = list(
         session.exec(
             select(AgendaItem)
@@ -293,7 +301,8 @@ def build_homes(
                 [d for d in delegations.values() if d.meeting_id == meeting.id],
                 registered.get(meeting.id, 0),
             )
-            section = replace(section, secretariat=SecretariatSection(figures))
+            pending = requests.get(meeting.id, [])
+            section = replace(section, secretariat=SecretariatSection(figures, pending))
         else:
             continue
         section = replace(

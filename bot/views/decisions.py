@@ -7,13 +7,14 @@ Pure functions of `bot.domain.decisions` outcomes.
 from bot.domain.decisions import DecisionOutcome
 from bot.parse.approve import ApproveRequest
 from bot.views.fit import fallback, message, sections, shorten
+from bot.views.i18n import N_, _, text_of
 from bot.views.labels import decision_label
 from bot.views.messages import SlackMessage, date_token, decision_summary, escape
 from bot.views.refusals import refusal_text
 from bot.views.silence import silence_reply
 from models import AgendaItem, Decision, Meeting
 
-APPROVE_USAGE = (
+APPROVE_USAGE = N_(
     "*How to use /approve* (chair only)\n"
     "• `/approve` lists the items awaiting a decision\n"
     "• `/approve 3` opens the decision form for item 3, prefilled with its proposal\n"
@@ -27,6 +28,11 @@ APPROVE_USAGE = (
 )
 
 
+def approve_usage() -> str:
+    """How to use /approve, in the active language."""
+    return _(APPROVE_USAGE)
+
+
 def decision_announcement(
     meeting: Meeting, item: AgendaItem, decision: Decision, superseded: Decision | None
 ) -> SlackMessage:
@@ -36,50 +42,82 @@ def decision_announcement(
     lines = [decision_summary(decision, meeting.timezone)]
     if superseded is not None:
         lines.append(
-            f"_This supersedes the decision of "
-            f"{date_token(superseded.decided_at, meeting.timezone)}, which stays in the record._"
+            "_"
+            + _(
+                "This supersedes the decision of {date}, which stays in the record.",
+                date=date_token(superseded.decided_at, meeting.timezone),
+            )
+            + "_"
         )
     return message(
-        fallback(f"Item {item.number}: {label}. {escape(decision.text)}"),
+        fallback(
+            _(
+                "Item {number}: {outcome}. {text}",
+                number=item.number,
+                outcome=label,
+                text=escape(decision.text),
+            ),
+            _("full text in the thread"),
+        ),
         sections("\n".join(lines)),
-        continued=f"Item {item.number}: the decision, continued",
+        continued=_("Item {number}: the decision, continued", number=item.number),
     )
 
 
 def awaiting_list(meeting: Meeting, items: tuple[AgendaItem, ...]) -> str:
     if not items:
-        return f"No posted item of {meeting.title} is awaiting a decision."
-    lines = [f"*Items of {escape(meeting.title)} awaiting a decision:*"]
-    for item in items:
-        deadline = (
-            f" (comments closed {date_token(item.deadline_at, meeting.timezone)})"
-            if item.deadline_at
-            else ""
+        return _(
+            "No posted item of {meeting} is awaiting a decision.",
+            meeting=text_of(meeting, "title"),
         )
-        lines.append(f"• {item.number}: {escape(item.title)}{deadline}")
-    lines.append("Decide with `/approve N [text]`; `/approve help` shows every form.")
+    lines = [
+        _(
+            "*Items of {meeting} awaiting a decision:*",
+            meeting=escape(text_of(meeting, "title")),
+        )
+    ]
+    for item in items:
+        title = escape(text_of(item, "title"))
+        if item.deadline_at:
+            lines.append(
+                _(
+                    "• {number}: {title} (comments closed {date})",
+                    number=item.number,
+                    title=title,
+                    date=date_token(item.deadline_at, meeting.timezone),
+                )
+            )
+        else:
+            lines.append(f"• {item.number}: {title}")
+    lines.append(_("Decide with `/approve N [text]`; `/approve help` shows every form."))
     return "\n".join(lines)
 
 
 def decision_confirmation(item: AgendaItem, decision: Decision, superseded: bool) -> str:
-    label = decision_label(decision.kind)
-    extra = " It supersedes the earlier decision, which stays in the record." if superseded else ""
-    return (
-        f"Recorded: item {item.number} {label.lower()}: "
-        f"“{shorten(escape(decision.text), 1_000, 'the full text goes to the thread')}”. "
-        f"It is being posted in the item's thread.{extra}"
+    text = shorten(escape(decision.text), 1_000, _("the full text goes to the thread"))
+    recorded = _(
+        "Recorded: item {number} {outcome}: “{text}”. It is being posted in the item's thread.",
+        number=item.number,
+        outcome=decision_label(decision.kind).lower(),
+        text=text,
     )
+    if superseded:
+        recorded += " " + _("It supersedes the earlier decision, which stays in the record.")
+    return recorded
 
 
 def approve_parse_error(request: ApproveRequest) -> str:
     match request.error:
         case "not_a_number":
-            problem = f"`{request.word}` is not an agenda item number."
+            problem = _("`{word}` is not an agenda item number.", word=request.word)
         case "no_silence_deadline":
-            problem = f"Give the silence deadline: `/approve {request.word} silence DATETIME`."
+            problem = _(
+                "Give the silence deadline: `/approve {number} silence DATETIME`.",
+                number=request.word,
+            )
         case None:
-            return APPROVE_USAGE
-    return f"{problem}\n\n{APPROVE_USAGE}"
+            return approve_usage()
+    return f"{problem}\n\n{approve_usage()}"
 
 
 def decision_reply(outcome: DecisionOutcome) -> str:
@@ -90,7 +128,7 @@ def decision_reply(outcome: DecisionOutcome) -> str:
     meeting, request, item = outcome.meeting, outcome.request, outcome.item
     match outcome.kind:
         case "help":
-            return APPROVE_USAGE
+            return approve_usage()
         case "refused":
             assert outcome.refusal is not None
             return refusal_text(outcome.refusal)
@@ -100,16 +138,19 @@ def decision_reply(outcome: DecisionOutcome) -> str:
             return awaiting_list(meeting, outcome.awaiting)
         case "no_such_item":
             numbers = ", ".join(str(n) for n in outcome.numbers)
-            return (
-                f"There is no item {request.number} on the agenda of {meeting.title}. "
-                f"Items: {numbers}.\n\n{APPROVE_USAGE}"
+            no_item = _(
+                "There is no item {number} on the agenda of {meeting}. Items: {numbers}.",
+                number=request.number,
+                meeting=text_of(meeting, "title"),
+                numbers=numbers,
             )
+            return f"{no_item}\n\n{approve_usage()}"
         case "not_posted":
             assert item is not None
-            return (
-                f"Item {item.number} has not been posted to the channel yet, so delegations have "
-                "not had the chance to comment. Post it first (`python -m bot post "
-                f"{item.number}`)."
+            return _(
+                "Item {number} has not been posted to the channel yet, so delegations have not "
+                "had the chance to comment. Post it first (`python -m bot post {number}`).",
+                number=item.number,
             )
         case "form":
             return ""
@@ -118,9 +159,10 @@ def decision_reply(outcome: DecisionOutcome) -> str:
             return silence_reply(outcome.silence)
         case "no_proposal":
             assert item is not None
-            return (
-                f"Item {item.number} has no proposed decision in the meeting file; "
-                f"write the decision: `/approve {item.number} The PTC ...`"
+            return _(
+                "Item {number} has no proposed decision in the meeting file; "
+                "write the decision: `/approve {number} The PTC ...`",
+                number=item.number,
             )
         case "decided":
             assert item is not None and outcome.decision is not None

@@ -2,16 +2,21 @@
 private replies of `/digest`, `/record`, `/close` and the Home's secretariat buttons.
 
 Pure functions of `bot.domain.digest`, `bot.domain.summary` and `bot.domain.session_end`
-values.  Deadlines use Slack's date token, as every other message does.
+values, in the active language (bot/views/i18n.py): the digest and the replies in the
+reader's, the closing message in every meeting language (its caller's `in_languages`).
+Deadlines use Slack's date token, as every other message does.
 """
 
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
+from babel.dates import format_datetime
+
 from bot.domain.digest import Digest, DigestItem, NewDecision
 from bot.domain.session_end import CloseRequest
 from bot.domain.summary import SummaryRecord
 from bot.views.fit import contexts, fallback, header, message, sections
+from bot.views.i18n import N_, _, active_language, ngettext
 from bot.views.labels import COMMENT_KIND_LABELS, decision_label, procedure_label
 from bot.views.messages import SlackMessage, date_token, document_link, escape
 from bot.views.refusals import refusal_text
@@ -26,7 +31,7 @@ SecretariatTask = Literal["digest", "record"]
 def _names(names: list[str]) -> str:
     shown = ", ".join(escape(n) for n in names[:NAMES_SHOWN])
     more = len(names) - NAMES_SHOWN
-    return shown + (f" and {more} more" if more > 0 else "")
+    return _("{names} and {count} more", names=shown, count=more) if more > 0 else shown
 
 
 # -- the digest -----------------------------------------------------------------------------------
@@ -37,31 +42,54 @@ def digest_message(digest: Digest, heading: str | None = None) -> SlackMessage:
 
     A large meeting's digest goes on in further direct messages (`more`): every item with news
     is in it, each message within Slack's limits."""
-    title = heading or f"Digest: {digest.meeting_title}"
+    title = heading or _("Digest: {meeting}", meeting=digest.meeting_title)
     new = sum(len(i.new_comments) for i in digest.items)
     if digest.quiet:
         open_items = [i for i in digest.items if i.silent_members or i.closing_at]
-        line = f"{escape(title)}: nothing new since your last digest."
+        line = _("{title}: nothing new since your last digest.", title=escape(title))
         if open_items:
-            line += f" {len(open_items)} item(s) still open for comments."
+            line += " " + ngettext(
+                "{count} item(s) still open for comments.",
+                "{count} item(s) still open for comments.",
+                len(open_items),
+            )
         for item in digest.items:
             if item.concerns_until is not None:
                 until = date_token(item.concerns_until, digest.timezone)
-                line += f" Item {item.number}: final concerns open until {until}."
+                line += " " + _(
+                    "Item {number}: final concerns open until {deadline}.",
+                    number=item.number,
+                    deadline=until,
+                )
         return SlackMessage(text=fallback(line, ""), blocks=sections(line))
     late = sum(c.late for i in digest.items for c in i.new_comments)
     delegations = {c.delegation for i in digest.items for c in i.new_comments}
-    summary = (
-        f"{new} new comment(s) from {len(delegations)} delegation(s)"
-        + (f", {late} late" if late else "")
-        + (
-            f"; {len(digest.strays)} reply(ies) from people not on the roster"
-            if digest.strays
-            else ""
+    news = _(
+        "{comments} from {delegations}",
+        comments=ngettext("{count} new comment(s)", "{count} new comment(s)", new),
+        delegations=ngettext("{count} delegation(s)", "{count} delegation(s)", len(delegations)),
+    )
+    if late:
+        news = _("{news}, {count} late", news=news, count=late)
+    clauses = [news]
+    if digest.strays:
+        clauses.append(
+            ngettext(
+                "{count} reply(ies) from people not on the roster",
+                "{count} reply(ies) from people not on the roster",
+                len(digest.strays),
+            )
         )
-        + (f"; {digest.new_objections} new objection(s)" if digest.new_objections else "")
-        + (f"; {_group_news(digest.groups)}" if digest.groups else "")
-        + f". As of {date_token(digest.now, digest.timezone)}."
+    if digest.new_objections:
+        clauses.append(
+            ngettext("{count} new objection(s)", "{count} new objection(s)", digest.new_objections)
+        )
+    if digest.groups:
+        clauses.append(_group_news(digest.groups))
+    summary = _(
+        "{news}. As of {moment}.",
+        news=_clauses(clauses),
+        moment=date_token(digest.now, digest.timezone),
     )
     blocks: list[dict[str, Any]] = [*header(title), *contexts(summary)]
     for item in digest.items:
@@ -70,23 +98,50 @@ def digest_message(digest: Digest, heading: str | None = None) -> SlackMessage:
             blocks += sections("\n".join(lines))
     if digest.strays:
         rows = [
-            f"• item {number}, <@{user}>: {escape(text)}"
-            for number, user, text in digest.strays[:STRAYS_SHOWN]
+            "• "
+            + _("item {number}, {user}: {text}", number=number, user=mention, text=escape(text))
+            for number, mention, text in (
+                (number, f"<@{user}>", text) for number, user, text in digest.strays[:STRAYS_SHOWN]
+            )
         ]
         if len(digest.strays) > STRAYS_SHOWN:
-            rows.append(f"… and {len(digest.strays) - STRAYS_SHOWN} more")
-        blocks += sections(
-            "*Replies from people not on the roster* (not counted)\n" + "\n".join(rows)
-        )
+            rows.append(_("… and {count} more", count=len(digest.strays) - STRAYS_SHOWN))
+        heading_line = _("*Replies from people not on the roster* (not counted)")
+        blocks += sections(heading_line + "\n" + "\n".join(rows))
     if digest.groups:
-        rows = [f"• {escape(name)}: {count} new message(s)" for name, count in digest.groups]
-        blocks += sections("*Drafting groups*\n" + "\n".join(rows))
-    return message(fallback(f"{title}: {summary}", ""), blocks, continued=f"{title}, continued")
+        rows = [
+            "• "
+            + ngettext(
+                "{name}: {count} new message(s)",
+                "{name}: {count} new message(s)",
+                count,
+                name=escape(name),
+            )
+            for name, count in digest.groups
+        ]
+        blocks += sections(_("*Drafting groups*") + "\n" + "\n".join(rows))
+    return message(
+        fallback(_("{title}: {summary}", title=title, summary=summary), ""),
+        blocks,
+        continued=_("{title}, continued", title=title),
+    )
+
+
+def _clauses(clauses: list[str]) -> str:
+    """ "a; b; c", with the language's punctuation."""
+    joined = clauses[0]
+    for clause in clauses[1:]:
+        joined = _("{first}; {second}", first=joined, second=clause)
+    return joined
 
 
 def _group_news(groups: list[tuple[str, int]]) -> str:
-    messages = sum(count for _, count in groups)
-    return f"{messages} new message(s) in {len(groups)} drafting group(s)"
+    messages = sum(count for _name, count in groups)
+    return _(
+        "{messages} in {groups}",
+        messages=ngettext("{count} new message(s)", "{count} new message(s)", messages),
+        groups=ngettext("{count} drafting group(s)", "{count} drafting group(s)", len(groups)),
+    )
 
 
 def digest_item_lines(item: DigestItem, timezone: str) -> list[str]:
@@ -97,46 +152,60 @@ def digest_item_lines(item: DigestItem, timezone: str) -> list[str]:
         for comment in item.new_comments:
             tally[comment.delegation] = tally.get(comment.delegation, 0) + 1
         by = ", ".join(f"{escape(name)} {count}" for name, count in tally.items())
-        lines.append(f"• {len(item.new_comments)} new: {by}")
+        count = len(item.new_comments)
+        lines.append("• " + ngettext("{count} new: {by}", "{count} new: {by}", count, by=by))
         for comment in item.new_comments[:EXCERPTS_PER_ITEM]:
-            link = f" (<{comment.permalink}|open>)" if comment.permalink else ""
-            late = " _late_" if comment.late else ""
+            opening = _("open")
+            link = f" (<{comment.permalink}|{opening}>)" if comment.permalink else ""
+            late = " " + _("_late_") if comment.late else ""
             if comment.final_concern:
-                late = " _final concern_" + late
+                late = " " + _("_final concern_") + late
             label = COMMENT_KIND_LABELS.get(comment.kind or "")
-            kind = f" · *{label}*" if label else ""
+            kind = f" · *{_(label)}*" if label else ""
             who = escape(comment.delegation)
             if comment.author:  # the person, with their delegation
                 who = f"{escape(comment.author)} ({who})"
             lines.append(f"   > {escape(comment.excerpt)} — {who}{kind}{late}{link}")
         if len(item.new_comments) > EXCERPTS_PER_ITEM:
-            lines.append(
-                f"   … and {len(item.new_comments) - EXCERPTS_PER_ITEM} more in the thread"
-            )
+            more = len(item.new_comments) - EXCERPTS_PER_ITEM
+            lines.append("   " + _("… and {count} more in the thread", count=more))
     for revision in item.new_revisions:
         document = document_link(revision.code, revision.url)
-        window = (
-            f"; final concerns until {date_token(revision.concerns_until, timezone)}"
-            if revision.concerns_until is not None
-            else ""
-        )
-        lines.append(f"• :page_facing_up: revised document {document} published{window}")
+        if revision.concerns_until is not None:
+            said = _(
+                "revised document {document} published; final concerns until {deadline}",
+                document=document,
+                deadline=date_token(revision.concerns_until, timezone),
+            )
+        else:
+            said = _("revised document {document} published", document=document)
+        lines.append(f"• :page_facing_up: {said}")
     if item.concerns_until is not None and not item.new_revisions:
-        lines.append(f"• final concerns open until {date_token(item.concerns_until, timezone)}")
+        until = date_token(item.concerns_until, timezone)
+        lines.append("• " + _("final concerns open until {deadline}", deadline=until))
     if item.closing_at is not None:
-        lines.append(f"• :hourglass: closes {date_token(item.closing_at, timezone)}")
+        closes = date_token(item.closing_at, timezone)
+        lines.append("• :hourglass: " + _("closes {deadline}", deadline=closes))
     if item.silent_members:
         silent = item.silent_members
-        lines.append(f"• silent member delegations ({len(silent)}): {_names(silent)}")
+        lines.append(
+            "• "
+            + _(
+                "silent member delegations ({count}): {names}",
+                count=len(silent),
+                names=_names(silent),
+            )
+        )
     lines += [f"• :classical_building: {escape(decision_line(d))}" for d in item.new_decisions]
     silence = silence_state(item, timezone)
     if silence:
-        lines.append(f"• :shushing_face: silence procedure {escape(silence)}")
+        lines.append("• :shushing_face: " + _("silence procedure {state}", state=escape(silence)))
     if item.awaiting_chair:
-        lines.append("• awaiting the chair's decision")
+        lines.append("• " + _("awaiting the chair's decision"))
     if not lines:
         return []
-    return [f"*Item {item.number}: {escape(item.title)}*", *lines]
+    title = escape(item.title)
+    return [_("*Item {number}: {title}*", number=item.number, title=title), *lines]
 
 
 def decision_line(decision: NewDecision) -> str:
@@ -147,17 +216,24 @@ def decision_line(decision: NewDecision) -> str:
 
 
 def silence_state(item: DigestItem, timezone: str) -> str | None:
-    """A silence procedure not ended, in the meeting's own zone (the digest's fixed format)."""
+    """A silence procedure not ended, in the meeting's own zone (the digest's fixed format,
+    "Fri 17 Jul 14:00", as the active language writes it)."""
     if item.silence == "running" and item.silence_until is not None:
-        until = item.silence_until.astimezone(ZoneInfo(timezone))
-        return f"running until {until:%a %d %b %H:%M}"
+        zone = ZoneInfo(timezone)
+        until = format_datetime(
+            item.silence_until.astimezone(zone),
+            "EEE dd MMM HH:mm",
+            tzinfo=zone,
+            locale=active_language(),
+        )
+        return _("running until {moment}", moment=until)
     if item.silence == "broken":
-        return "broken by an objection: awaiting the chair"
+        return _("broken by an objection: awaiting the chair")
     return None
 
 
 def final_digest_heading(meeting_title: str) -> str:
-    return f"Final digest: {meeting_title}"
+    return _("Final digest: {meeting}", meeting=meeting_title)
 
 
 # -- closing the session --------------------------------------------------------------------------
@@ -167,72 +243,113 @@ def figures_lines(summary: SummaryRecord) -> list[str]:
     f = summary.figures
     kinds = f.by_kind
     return [
-        f"*Participants:* {f.registered} registered, {f.took_part} took part",
-        f"*Delegations taking part:* {len(f.members_taking_part)} of {f.member_delegations} "
-        f"members, {len(f.observers_taking_part)} of {f.observer_delegations} observers",
-        f"*Comments:* {f.comments} (members {kinds['member']}, observers {kinds['observer']}, "
-        f"chair {kinds['chair']}, secretariat {kinds['secretariat']}); {f.withdrawn} withdrawn, "
-        f"counted apart; {f.late} late; {f.edited} edited",
-        "*Per item:* "
-        + ", ".join(f"{number}: {sum(c.values())}" for number, c in f.by_item.items()),
-        "*Per week:* " + ", ".join(f"{week}: {sum(c.values())}" for week, c in f.by_week.items()),
+        _(
+            "*Participants:* {registered} registered, {took_part} took part",
+            registered=f.registered,
+            took_part=f.took_part,
+        ),
+        _(
+            "*Delegations taking part:* {members} of {member_delegations} members, "
+            "{observers} of {observer_delegations} observers",
+            members=len(f.members_taking_part),
+            member_delegations=f.member_delegations,
+            observers=len(f.observers_taking_part),
+            observer_delegations=f.observer_delegations,
+        ),
+        _(
+            "*Comments:* {comments} (members {members}, observers {observers}, chair {chair}, "
+            "secretariat {secretariat}); {withdrawn} withdrawn, counted apart; {late} late; "
+            "{edited} edited",
+            comments=f.comments,
+            members=kinds["member"],
+            observers=kinds["observer"],
+            chair=kinds["chair"],
+            secretariat=kinds["secretariat"],
+            withdrawn=f.withdrawn,
+            late=f.late,
+            edited=f.edited,
+        ),
+        _(
+            "*Per item:* {counts}",
+            counts=", ".join(f"{number}: {sum(c.values())}" for number, c in f.by_item.items()),
+        ),
+        _(
+            "*Per week:* {counts}",
+            counts=", ".join(f"{week}: {sum(c.values())}" for week, c in f.by_week.items()),
+        ),
     ]
 
 
 def figures_message(summary: SummaryRecord) -> SlackMessage:
-    lines = [f"*{escape(summary.title)}: the session in figures*", *figures_lines(summary)]
+    title = summary.title
+    lines = [
+        _("*{meeting}: the session in figures*", meeting=escape(title)),
+        *figures_lines(summary),
+    ]
     decided = [i for i in summary.items if i.decision is not None]
-    lines.append(f"*Decisions:* {len(decided)} of {len(summary.items)} items")
+    lines.append(
+        _("*Decisions:* {decided} of {count} items", decided=len(decided), count=len(summary.items))
+    )
     for item in decided:
         assert item.decision is not None
         how = procedure_label(item.decision.procedure)
         label = decision_label(item.decision.kind)
         lines.append(f"• {item.number}: {label} ({how})")
     return message(
-        fallback(f"{summary.title}: the session in figures", ""),
+        fallback(_("{meeting}: the session in figures", meeting=title), ""),
         sections("\n".join(lines)),
-        continued=f"{summary.title}: the session in figures, continued",
+        continued=_("{meeting}: the session in figures, continued", meeting=title),
     )
 
 
 def closing_message(summary: SummaryRecord) -> SlackMessage:
+    """To the channel: its caller renders it in every meeting language (`in_languages`)."""
     f = summary.figures
+    title = summary.title
     decided = sum(1 for i in summary.items if i.decision is not None)
-    text = (
-        f":checkered_flag: *{escape(summary.title)} is closed.* Thank you all: {f.comments} "
-        f"comments from {len(f.members_taking_part)} member and {len(f.observers_taking_part)} "
-        f"observer delegations; {decided} of {len(summary.items)} items decided. The secretariat "
-        "will circulate the summary record."
+    text = _(
+        ":checkered_flag: *{meeting} is closed.* Thank you all: {comments} comments from "
+        "{members} member and {observers} observer delegations; {decided} of {count} items "
+        "decided. The secretariat will circulate the summary record.",
+        meeting=escape(title),
+        comments=f.comments,
+        members=len(f.members_taking_part),
+        observers=len(f.observers_taking_part),
+        decided=decided,
+        count=len(summary.items),
     )
-    return SlackMessage(text=fallback(f"{summary.title} is closed.", ""), blocks=sections(text))
+    return SlackMessage(
+        text=fallback(_("{meeting} is closed.", meeting=title), ""), blocks=sections(text)
+    )
 
 
 def record_upload_comment(meeting_title: str) -> str:
     """With the final digest: the record and the charts."""
-    return f"The record of {meeting_title}, and its charts."
+    return _("The record of {meeting}, and its charts.", meeting=meeting_title)
 
 
 def summary_upload_comment(meeting_title: str) -> str:
     """With `/record` (or the Home's button): the record alone."""
-    return f"The summary record of {meeting_title}."
+    return _("The summary record of {meeting}.", meeting=meeting_title)
 
 
 def record_file_title(meeting_title: str, fmt: Literal["html", "xlsx"]) -> str:
-    what = "summary record" if fmt == "html" else "comments and figures"
-    return f"{meeting_title}: {what}"
+    if fmt == "html":
+        return _("{meeting}: summary record", meeting=meeting_title)
+    return _("{meeting}: comments and figures", meeting=meeting_title)
 
 
 # -- private replies ------------------------------------------------------------------------------
 
 _TASK_REPLIES: dict[SecretariatTask, str] = {
-    "digest": "Your digest is on its way to your direct messages.",
-    "record": "The summary record (HTML and XLSX) is being prepared for your direct messages.",
+    "digest": N_("Your digest is on its way to your direct messages."),
+    "record": N_("The summary record (HTML and XLSX) is being prepared for your direct messages."),
 }
 
 
 def task_reply(task: SecretariatTask) -> str:
     """`/digest` or `/record` accepted: the work follows in the user's direct messages."""
-    return _TASK_REPLIES[task]
+    return _(_TASK_REPLIES[task])
 
 
 def close_reply(request: CloseRequest) -> str:
@@ -242,15 +359,20 @@ def close_reply(request: CloseRequest) -> str:
             assert request.refusal is not None
             return refusal_text(request.refusal)
         case "already_closed":
-            return f"{request.meeting_title} is already closed; the final digest was sent then."
+            return _(
+                "{meeting} is already closed; the final digest was sent then.",
+                meeting=request.meeting_title,
+            )
         case "closed":
-            return (
-                f"{request.meeting_title} is closed. The closing message goes to the channel, "
-                "and the final digest with the figures, charts and record to the secretariat."
+            return _(
+                "{meeting} is closed. The closing message goes to the channel, and the final "
+                "digest with the figures, charts and record to the secretariat.",
+                meeting=request.meeting_title,
             )
 
 
-STALE_HOME_BUTTON = (
+# Translated where read: `_(STALE_HOME_BUTTON)`, in the reader's language.
+STALE_HOME_BUTTON = N_(
     "That button belongs to a meeting Docket no longer has. Open the Home tab again to see what "
     "is current."
 )

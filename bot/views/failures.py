@@ -1,26 +1,28 @@
 """What the secretariat reads when Slack refused a delivery for good, and what to do about it.
 
 The clock does not retry such a delivery (bot/clock/claims.py): each one is reported once, by
-direct message, with the remedy for Slack's error.  The command line says the same sentence
-when `load` or `post` finds the bot outside the meeting's channel.
+direct message in the reader's language, with the remedy for Slack's error.  The command line
+says the same sentence, in English (the operators' tool), when `load` or `post` finds the bot
+outside the meeting's channel.
 """
 
+from bot.views.i18n import N_, _
 from bot.views.messages import SlackMessage, escape
 
 BOT_NAME = "@Docket"
 
-# What each delivery kind is, in words ("the reminder for item 3").
+# What each delivery kind is, in words ("the reminder for item 3"); translated where read.
 DELIVERY_KINDS = {
-    "post": "the agenda item",
-    "close": "the closing notice",
-    "reminder": "the reminder",
-    "nudge": "the nudge",
-    "silence": "the adoption notice",
-    "revision": "the revised document's announcement",
-    "concerns_reminder": "the final-concerns reminder",
-    "concerns_close": "the end of final concerns",
-    "digest": "the digest",
-    "session_close": "the end-of-session notice",
+    "post": N_("the agenda item"),
+    "close": N_("the closing notice"),
+    "reminder": N_("the reminder"),
+    "nudge": N_("the nudge"),
+    "silence": N_("the adoption notice"),
+    "revision": N_("the revised document's announcement"),
+    "concerns_reminder": N_("the final-concerns reminder"),
+    "concerns_close": N_("the end of final concerns"),
+    "digest": N_("the digest"),
+    "session_close": N_("the end-of-session notice"),
 }
 
 # Slack's errors that say the message as built was refused: a fault of Docket's, not the
@@ -38,7 +40,7 @@ REFUSED_CONTENT = frozenset(
 BAD_TOKEN = frozenset({"invalid_auth", "account_inactive", "token_revoked", "not_authed"})
 
 
-def channel_mention(channel: str) -> str:
+def _channel_mention(channel: str) -> str:
     return f"<#{channel}>" if channel[:1] in ("C", "G") else f"`{escape(channel)}`"
 
 
@@ -52,7 +54,8 @@ def not_a_member_text(channel_name: str) -> str:
 
 
 def membership_text(*, member: bool | None, name: str, error: str) -> str | None:
-    """What the command line says about the bot's place in the meeting channel (None: in it)."""
+    """What the command line says about the bot's place in the meeting channel (None: in it),
+    in English."""
     if member:
         return None
     if member is None:
@@ -73,44 +76,69 @@ def membership_text(*, member: bool | None, name: str, error: str) -> str | None
 def remedy(error: str, *, channel: str, recipient: str | None, retry: str | None) -> str:
     """What the secretariat can do about `error` (Slack's code, maybe with "(needed scope)")."""
     code = error.split(" ", 1)[0]
-    where = channel_mention(channel)
+    where = _channel_mention(channel)
     if code == "not_in_channel":
-        fix = f"Invite {BOT_NAME} to {where}: type `/invite {BOT_NAME}` in the channel."
+        fix = _(
+            "Invite {bot} to {channel}: type `/invite {bot}` in the channel.",
+            bot=BOT_NAME,
+            channel=where,
+        )
     elif code == "channel_not_found":
-        fix = (
-            f"Docket cannot see the channel {where}. If it is private, invite {BOT_NAME} to it "
-            f"(`/invite {BOT_NAME}`); otherwise correct `channel:` in the meeting file and "
-            "load it again."
+        fix = _(
+            "Docket cannot see the channel {channel}. If it is private, invite {bot} to it "
+            "(`/invite {bot}`); otherwise correct `channel:` in the meeting file and load it "
+            "again.",
+            bot=BOT_NAME,
+            channel=where,
         )
     elif code == "is_archived":
-        fix = (
-            f"The channel {where} is archived: unarchive it, or set another `channel:` in the "
-            "meeting file and load it again."
+        fix = _(
+            "The channel {channel} is archived: unarchive it, or set another `channel:` in the "
+            "meeting file and load it again.",
+            channel=where,
         )
     elif code == "missing_scope":
         needed = error[len(code) :].strip(" ()").removeprefix("needed ").strip()
-        scope = f" (`{escape(needed)}`)" if needed else ""
-        fix = (
-            f"The app lacks a permission{scope}: reinstall it to the workspace from its "
-            "manifest (manifest.yml), which lists every permission Docket needs."
-        )
+        if needed:
+            fix = _(
+                "The app lacks a permission (`{scope}`): reinstall it to the workspace from its "
+                "manifest (manifest.yml), which lists every permission Docket needs.",
+                scope=escape(needed),
+            )
+        else:
+            fix = _(
+                "The app lacks a permission: reinstall it to the workspace from its manifest "
+                "(manifest.yml), which lists every permission Docket needs."
+            )
     elif code == "user_not_found":
-        who = f"<@{recipient}>" if recipient else "A participant"
-        fix = (
-            f"{who} is not a member of this workspace: correct the meeting file and load it again."
-        )
+        if recipient:
+            mention = f"<@{recipient}>"
+            fix = _(
+                "{user} is not a member of this workspace: correct the meeting file and load it "
+                "again.",
+                user=mention,
+            )
+        else:
+            fix = _(
+                "A participant is not a member of this workspace: correct the meeting file and "
+                "load it again."
+            )
     elif code in BAD_TOKEN:
-        fix = "Docket's Slack token is no longer valid: reinstall the app and set SLACK_BOT_TOKEN."
+        fix = _(
+            "Docket's Slack token is no longer valid: reinstall the app and set SLACK_BOT_TOKEN."
+        )
     elif code in REFUSED_CONTENT:
-        fix = (
+        fix = _(
             "Slack refused the message as Docket built it. This is a fault in Docket, not in "
             "your settings: report it with the error above. Nothing is lost: the record "
             "(`python -m bot export`) holds everything."
         )
     else:
-        fix = "The bot's log has the details."
-    again = f" Then {retry}." if retry else " Docket will not send it again by itself."
-    return fix + again
+        fix = _("The bot's log has the details.")
+    again = (
+        _("Then {retry}.", retry=retry) if retry else _("Docket will not send it again by itself.")
+    )
+    return f"{fix} {again}"
 
 
 def failure_notice(
@@ -123,19 +151,28 @@ def failure_notice(
     error: str,
 ) -> SlackMessage:
     """A direct message to a secretariat member: one delivery Slack refused for good."""
-    what = DELIVERY_KINDS.get(kind, f"a message ({kind})")
-    if item_number is not None:
-        what += f" for item {item_number}"
-    if recipient is not None and kind != "post":
-        what += f" to <@{recipient}>"
+    what = _(DELIVERY_KINDS[kind]) if kind in DELIVERY_KINDS else _("a message ({kind})", kind=kind)
+    to = f"<@{recipient}>" if recipient is not None and kind != "post" else None
+    if item_number is not None and to is not None:
+        what = _("{what} for item {number} to {user}", what=what, number=item_number, user=to)
+    elif item_number is not None:
+        what = _("{what} for item {number}", what=what, number=item_number)
+    elif to is not None:
+        what = _("{what} to {user}", what=what, user=to)
     retry = (
-        f"post it again: *Post now* in `/agenda`, or `python -m bot post {item_number}`"
+        _(
+            "post it again: *Post now* in `/agenda`, or `python -m bot post {number}`",
+            number=item_number,
+        )
         if kind == "post"
         else None
     )
-    head = (
-        f":warning: *{escape(meeting_title)}*: Docket could not deliver {what}. "
-        f"Slack answered `{escape(error)}`, which no retry will cure."
+    head = _(
+        ":warning: *{meeting}*: Docket could not deliver {what}. Slack answered `{error}`, "
+        "which no retry will cure.",
+        meeting=escape(meeting_title),
+        what=what,
+        error=escape(error),
     )
     fix = remedy(error, channel=channel, recipient=recipient, retry=retry)
     return SlackMessage(

@@ -18,6 +18,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from bot.views.catalog import N_, _
+
 Block = dict[str, Any]
 
 SECTION_LIMIT = 3000  # Slack: a section's text, a context element's text
@@ -29,8 +31,9 @@ BLOCK_TEXT_BUDGET = 11_000  # what a message of ours holds, under Slack's limit 
 FALLBACK_LIMIT = 1_000  # a notification's text: a readable line, never Slack's 40,000
 INPUT_LIMIT = 3000  # Slack: a plain_text_input's max_length (and so its initial_value)
 
-FULL_TEXT_IN_THREAD = "full text in the thread"
-FULL_TEXT_IN_RECORD = "full text in the record"
+# Where the rest of a shortened text is: translated where the note is written (`shorten`).
+FULL_TEXT_IN_THREAD = N_("full text in the thread")
+FULL_TEXT_IN_RECORD = N_("full text in the record")
 
 # What must never be cut: Slack's markup and the escapes of &, < and >.
 _UNBREAKABLE = re.compile(r"<[^<>]*>|&(?:amp|lt|gt);")
@@ -128,7 +131,7 @@ def shorten(text: str, limit: int, where: str = "") -> str:
     then "…" and, when given, where the full text is: "… (full text in the thread)"."""
     if len(text) <= limit:
         return text
-    note = f"… ({where})" if where else "…"
+    note = f"… ({_(where)})" if where else "…"
     end = _cut(text, 0, max(1, limit - len(note)), _protected(text))
     return text[:end].rstrip() + note
 
@@ -230,6 +233,8 @@ def message(text: str, blocks: list[Block], *, continued: str) -> SlackMessage:
     total = len(pages)
     more = []
     for number, page in enumerate(pages[1:], start=2):
-        note = shorten(f"{continued} ({number} of {total})", 200)
+        note = shorten(
+            _("{what} ({number} of {total})", what=continued, number=number, total=total), 200
+        )
         more.append(SlackMessage(text=note, blocks=[context(f"_{escape(note)}_"), *page]))
     return SlackMessage(text=text, blocks=pages[0], more=tuple(more))

@@ -21,7 +21,9 @@ from bot.domain.home import (
     MeetingHome,
     SilenceLine,
 )
+from bot.views.enrolment import join_blocks, request_blocks
 from bot.views.fit import context, section, split_mrkdwn
+from bot.views.i18n import N_, _, ngettext
 from bot.views.messages import date_token, document_link, escape
 
 MAX_BLOCKS = 100  # Slack's limit for a Home view
@@ -32,12 +34,13 @@ QUOTE_LIMIT = 300
 
 Block = dict[str, Any]
 
-ROLE_NAMES = {"member": "member", "observer": "observer"}
+ROLE_NAMES = {"member": N_("member"), "observer": N_("observer")}
 
 
 def home_view(home: Home) -> dict[str, Any]:
     if not home.meetings:
-        return {"type": "home", "callback_id": "docket_home", "blocks": no_role_blocks()}
+        blocks = [*no_role_blocks(), *join_blocks(home.joinable)]  # and the offer to ask to join
+        return {"type": "home", "callback_id": "docket_home", "blocks": blocks}
     groups = [meeting_blocks(meeting, home) for meeting in home.meetings]
     return {"type": "home", "callback_id": "docket_home", "blocks": fit(groups, MAX_BLOCKS)}
 
@@ -46,15 +49,19 @@ def no_role_blocks() -> list[Block]:
     return [
         _header("Docket"),
         section(
-            "Docket runs written (document-based) meetings in Slack: it posts each agenda item "
-            "to the meeting's channel, records every reply in an item's thread as a formal "
-            "comment of the writer's delegation, keeps the deadlines, and gives the chair and "
-            "the secretariat what they need to decide and to write the record."
+            _(
+                "Docket runs written (document-based) meetings in Slack: it posts each agenda "
+                "item to the meeting's channel, records every reply in an item's thread as a "
+                "formal comment of the writer's delegation, keeps the deadlines, and gives the "
+                "chair and the secretariat what they need to decide and to write the record."
+            )
         ),
         section(
-            ":information_source: *You are not on the roster of any meeting.* If you should "
-            "take part for your delegation, ask the meeting's secretariat to add you; this tab "
-            "then shows what concerns you."
+            _(
+                ":information_source: *You are not on the roster of any meeting.* If you should "
+                "take part for your delegation, ask the meeting's secretariat to add you; this "
+                "tab then shows what concerns you."
+            )
         ),
     ]
 
@@ -62,38 +69,59 @@ def no_role_blocks() -> list[Block]:
 def meeting_blocks(meeting: MeetingHome, home: Home) -> list[Block]:
     roles = []
     if meeting.delegate is not None:
+        kind = meeting.delegate.kind
         roles.append(
-            f"delegate of {escape(meeting.delegate.delegation)} "
-            f"({ROLE_NAMES.get(meeting.delegate.kind, meeting.delegate.kind)})"
+            _(
+                "delegate of {delegation} ({kind})",
+                delegation=escape(meeting.delegate.delegation),
+                kind=_(ROLE_NAMES[kind]) if kind in ROLE_NAMES else kind,
+            )
         )
     if meeting.chair is not None:
-        roles.append("chair")
+        roles.append(_("chair"))
     if meeting.secretariat is not None:
-        roles.append("secretariat")
-    status = " · :checkered_flag: session closed" if meeting.closed else ""
-    who = f"{escape(meeting.viewer_name)}, " if meeting.viewer_name else ""  # with the delegation
-    blocks: list[Block] = [
-        _header(meeting.title),
-        context(
-            f"<#{meeting.channel}> · you are {who}{' and '.join(roles)}{status} · "
-            f"as of {date_token(home.now, meeting.timezone)}"
-        ),
-    ]
+        roles.append(_("secretariat"))
+    who = _both(roles)
+    if meeting.viewer_name:  # the person's name, with the delegation
+        who = f"{escape(meeting.viewer_name)}, {who}"
+    values = {
+        "channel": f"<#{meeting.channel}>",
+        "who": who,
+        "moment": date_token(home.now, meeting.timezone),
+    }
+    about = (
+        _("{channel} · you are {who} · :checkered_flag: session closed · as of {moment}", **values)
+        if meeting.closed
+        else _("{channel} · you are {who} · as of {moment}", **values)
+    )
+    blocks: list[Block] = [_header(meeting.title), context(about)]
     if meeting.delegate is not None:
         blocks += delegate_blocks(meeting.delegate, meeting)
     if meeting.chair is not None:
         blocks += chair_blocks(meeting.chair, meeting)
     if meeting.secretariat is not None:
         blocks += secretariat_blocks(meeting.secretariat.figures, meeting)
+        blocks += request_blocks(meeting.secretariat.requests)  # requests to join, if any
     if meeting.groups:
-        blocks += _sections("*Drafting groups*", [_group_line(g) for g in meeting.groups])
+        blocks += _sections(_("*Drafting groups*"), [_group_line(g) for g in meeting.groups])
     blocks.append({"type": "divider"})
     return blocks
 
 
+def _both(roles: list[str]) -> str:
+    """ "delegate of X (member) and chair": the roles, joined as the language joins them."""
+    joined = roles[0] if roles else ""
+    for role in roles[1:]:
+        joined = _("{first} and {second}", first=joined, second=role)
+    return joined
+
+
 def _group_line(group: GroupLine) -> str:
-    about = f"item {group.item}" if group.item is not None else escape(group.topic or group.name)
-    return f"• <#{group.channel}> {escape(group.name)} · on {about}"
+    values = {"channel": f"<#{group.channel}>", "name": escape(group.name)}
+    if group.item is not None:
+        return "• " + _("{channel} {name} · on item {number}", number=group.item, **values)
+    topic = escape(group.topic or group.name)
+    return "• " + _("{channel} {name} · on {topic}", topic=topic, **values)
 
 
 # -- a delegate -----------------------------------------------------------------------------------
@@ -103,50 +131,58 @@ def delegate_blocks(section: DelegateSection, meeting: MeetingHome) -> list[Bloc
     items = section.open_items
     done = sum(item.commented for item in items)
     if meeting.closed:
-        heading = "*Open for comments*\nThe session is closed: no item is open for comments."
+        heading = _("*Open for comments*\nThe session is closed: no item is open for comments.")
         lines: list[str] = []
     elif not items:
-        heading = "*Open for comments*\nNo item is open for comments right now."
+        heading = _("*Open for comments*\nNo item is open for comments right now.")
         lines = []
     else:
-        heading = (
-            f"*Open for comments* ({len(items)}): {escape(section.delegation)} has commented on "
-            f"{done} of {len(items)}"
+        heading = _(
+            "*Open for comments* ({count}): {delegation} has commented on {done} of {count}",
+            count=len(items),
+            delegation=escape(section.delegation),
+            done=done,
         )
         lines = [_delegate_line(item, meeting.timezone) for item in items]
     blocks = _sections(heading, lines)
     if section.concerns:
         concern_lines = [_concern_line(c, meeting.timezone) for c in section.concerns]
-        blocks += _sections("*Final concerns open* on revised documents", concern_lines)
+        blocks += _sections(_("*Final concerns open* on revised documents"), concern_lines)
     if section.silences:
         member = section.kind == "member"
         silence_lines = [_silence_line(s, meeting.timezone, hint=member) for s in section.silences]
-        blocks += _sections("*Silence procedures running*", silence_lines)
+        blocks += _sections(_("*Silence procedures running*"), silence_lines)
     if items or section.concerns:
         blocks.append(
             context(
-                "Reply in an item's thread to comment (or to raise a final concern) for your "
-                "delegation; one comment from any delegate counts. A deleted (withdrawn) comment "
-                "does not."
+                _(
+                    "Reply in an item's thread to comment (or to raise a final concern) for your "
+                    "delegation; one comment from any delegate counts. A deleted (withdrawn) "
+                    "comment does not."
+                )
             )
         )
     return blocks
 
 
 def _concern_line(concern: ConcernLine, timezone: str) -> str:
-    document = document_link(concern.code, concern.url)
-    return (
-        f"• *Item {concern.number}* {escape(concern.title)} · {document} · final concerns by "
-        f"{date_token(concern.deadline_at, timezone)}{_link(concern.link)}"
+    line = _(
+        "*Item {number}* {title} · {document} · final concerns by {deadline}",
+        number=concern.number,
+        title=escape(concern.title),
+        document=document_link(concern.code, concern.url),
+        deadline=date_token(concern.deadline_at, timezone),
     )
+    return f"• {line}{_link(concern.link)}"
 
 
 def _delegate_line(item: ItemLine, timezone: str) -> str:
-    state = ":white_check_mark: commented" if item.commented else ":hourglass: not yet"
-    deadline = (
-        f" · comments by {date_token(item.deadline_at, timezone)}" if item.deadline_at else ""
-    )
-    return f"• {_item_label(item)}{deadline} · {state}{_link(item.link)}"
+    state = _(":white_check_mark: commented") if item.commented else _(":hourglass: not yet")
+    parts = [_item_label(item)]
+    if item.deadline_at:
+        parts.append(_("comments by {deadline}", deadline=date_token(item.deadline_at, timezone)))
+    parts.append(state)
+    return "• " + " · ".join(parts) + _link(item.link)
 
 
 # -- the chair ------------------------------------------------------------------------------------
@@ -154,20 +190,22 @@ def _delegate_line(item: ItemLine, timezone: str) -> str:
 
 def chair_blocks(section: ChairSection, meeting: MeetingHome) -> list[Block]:
     if section.awaiting:
-        heading = f"*Awaiting your decision* ({len(section.awaiting)})"
+        heading = _("*Awaiting your decision* ({count})", count=len(section.awaiting))
         lines = [_chair_line(item, meeting.timezone) for item in section.awaiting]
     else:
-        heading = "*Awaiting your decision*\nNo posted item is awaiting a decision."
+        heading = _("*Awaiting your decision*\nNo posted item is awaiting a decision.")
         lines = []
     blocks = _sections(heading, lines)
     if section.silences:
         silence_lines = [_silence_line(s, meeting.timezone, hint=False) for s in section.silences]
-        blocks += _sections("*Silence procedures*", silence_lines)
+        blocks += _sections(_("*Silence procedures*"), silence_lines)
     if section.awaiting:
         blocks.append(
             context(
-                "Decide with `/approve N [text]`, or start a silence procedure with "
-                "`/approve N silence DATETIME`; `/approve help` shows every form."
+                _(
+                    "Decide with `/approve N [text]`, or start a silence procedure with "
+                    "`/approve N silence DATETIME`; `/approve help` shows every form."
+                )
             )
         )
     return blocks
@@ -177,24 +215,37 @@ def _chair_line(item: ItemLine, timezone: str) -> str:
     parts = [f"• {_item_label(item)}"]
     if item.deadline_at is not None:
         when = date_token(item.deadline_at, timezone)
-        state = "comments open until" if item.comments_open else "comments closed"
-        parts.append(f"{state} {when}")
+        if item.comments_open:
+            parts.append(_("comments open until {deadline}", deadline=when))
+        else:
+            parts.append(_("comments closed {deadline}", deadline=when))
     if item.silence == "running" and item.silence_until is not None:
-        parts.append(f":shushing_face: in silence until {date_token(item.silence_until, timezone)}")
+        until = date_token(item.silence_until, timezone)
+        parts.append(_(":shushing_face: in silence until {deadline}", deadline=until))
     elif item.silence == "broken":
-        parts.append(":no_entry: silence broken")
+        parts.append(_(":no_entry: silence broken"))
     return " · ".join(parts) + _link(item.link)
 
 
 def _silence_line(silence: SilenceLine, timezone: str, *, hint: bool) -> str:
     when = date_token(silence.deadline_at, timezone)
-    label = f"*Item {silence.number}: {escape(_clip(silence.title, TITLE_LIMIT))}*"
+    label = _(
+        "*Item {number}: {title}*",
+        number=silence.number,
+        title=escape(_clip(silence.title, TITLE_LIMIT)),
+    )
     if silence.status == "broken":
-        line = f"• :no_entry: {label}: silence broken by an objection; awaiting the chair"
+        line = "• :no_entry: " + _(
+            "{item}: silence broken by an objection; awaiting the chair", item=label
+        )
     else:
-        line = f"• :shushing_face: {label}: adopted unless a member delegation objects by {when}"
+        line = "• :shushing_face: " + _(
+            "{item}: adopted unless a member delegation objects by {deadline}",
+            item=label,
+            deadline=when,
+        )
         if hint:
-            line += f" (`/object {silence.number} reason`)"
+            line += " " + _("(`/object {number} reason`)", number=silence.number)
     quote = escape(_clip(" ".join(silence.text.split()), QUOTE_LIMIT))
     return f"{line}{_link(silence.link)}\n   > {quote}"
 
@@ -206,15 +257,32 @@ def secretariat_blocks(figures: Figures, meeting: MeetingHome) -> list[Block]:
     kinds = figures.by_kind
     text = "\n".join(
         [
-            "*Participation so far*",
-            f"*Participants:* {figures.registered} registered, {figures.took_part} took part",
-            f"*Comments:* {figures.comments} (members {kinds.get('member', 0)}, observers "
-            f"{kinds.get('observer', 0)}, chair {kinds.get('chair', 0)}, secretariat "
-            f"{kinds.get('secretariat', 0)}); {figures.withdrawn} withdrawn, counted apart; "
-            f"{figures.late} late",
-            f"*Delegations taking part:* {figures.members_taking_part} of "
-            f"{figures.member_delegations} members, {figures.observers_taking_part} of "
-            f"{figures.observer_delegations} observers",
+            _("*Participation so far*"),
+            _(
+                "*Participants:* {registered} registered, {took_part} took part",
+                registered=figures.registered,
+                took_part=figures.took_part,
+            ),
+            _(
+                "*Comments:* {comments} (members {members}, observers {observers}, chair "
+                "{chair}, secretariat {secretariat}); {withdrawn} withdrawn, counted apart; "
+                "{late} late",
+                comments=figures.comments,
+                members=kinds.get("member", 0),
+                observers=kinds.get("observer", 0),
+                chair=kinds.get("chair", 0),
+                secretariat=kinds.get("secretariat", 0),
+                withdrawn=figures.withdrawn,
+                late=figures.late,
+            ),
+            _(
+                "*Delegations taking part:* {members} of {member_delegations} members, "
+                "{observers} of {observer_delegations} observers",
+                members=figures.members_taking_part,
+                member_delegations=figures.member_delegations,
+                observers=figures.observers_taking_part,
+                observer_delegations=figures.observer_delegations,
+            ),
         ]
     )
     value = str(meeting.meeting_id)
@@ -224,11 +292,11 @@ def secretariat_blocks(figures: Figures, meeting: MeetingHome) -> list[Block]:
             "type": "actions",
             "block_id": f"home_secretariat_{meeting.meeting_id}",
             "elements": [
-                _button("Send me the digest", "home_digest", value, primary=True),
-                _button("Send me the record", "home_record", value),
+                _button(_("Send me the digest"), "home_digest", value, primary=True),
+                _button(_("Send me the record"), "home_record", value),
             ],
         },
-        context("The digest and the summary record (HTML and XLSX) arrive in your messages."),
+        context(_("The digest and the summary record (HTML and XLSX) arrive in your messages.")),
     ]
 
 
@@ -270,22 +338,31 @@ def fit(groups: list[list[Block]], limit: int) -> list[Block]:
         if len(group) <= share:
             blocks += group
         else:
-            blocks += [*group[: share - 1], context(_MORE_NOTE)]
+            blocks += [*group[: share - 1], context(_(_MORE_NOTE))]
     if len(shown) < len(groups):
         blocks.append(
-            context(f"{len(groups) - len(shown)} more meeting(s) not shown: the Home is full.")
+            context(
+                ngettext(
+                    "{count} more meeting(s) not shown: the Home is full.",
+                    "{count} more meeting(s) not shown: the Home is full.",
+                    len(groups) - len(shown),
+                )
+            )
         )
     return blocks
 
 
-_MORE_NOTE = ":scissors: More than this tab can show; the meeting's channel holds every item."
+_MORE_NOTE = N_(":scissors: More than this tab can show; the meeting's channel holds every item.")
 
 
 def _sections(heading: str, lines: list[str]) -> list[Block]:
     """The heading and lines packed into as few sections as Slack's text limit allows."""
     if len(lines) > LINES_PER_LIST:
         more = len(lines) - LINES_PER_LIST
-        lines = [*lines[:LINES_PER_LIST], f"… and {more} more: see the meeting's channel."]
+        lines = [
+            *lines[:LINES_PER_LIST],
+            _("… and {count} more: see the meeting's channel.", count=more),
+        ]
     blocks: list[Block] = []
     text = heading
     # A line longer than a section (a title of thousands of characters) is split, not cut.
@@ -301,11 +378,15 @@ def _sections(heading: str, lines: list[str]) -> list[Block]:
 
 
 def _item_label(item: ItemLine) -> str:
-    return f"*Item {item.number}: {escape(_clip(item.title, TITLE_LIMIT))}*"
+    title = escape(_clip(item.title, TITLE_LIMIT))
+    return _("*Item {number}: {title}*", number=item.number, title=title)
 
 
 def _link(link: str | None) -> str:
-    return f" · <{link}|open the thread>" if link else ""
+    if not link:
+        return ""
+    label = _("open the thread")
+    return f" · <{link}|{label}>"
 
 
 def _clip(text: str, limit: int) -> str:

@@ -1,11 +1,13 @@
 """Every word about revised documents and final concerns: `/revise`'s answers and usage, the
 form and its errors, the thread notice, the direct messages, the reminders and closing notices.
 
-Pure builders: domain values in (bot/domain/revisions.py), text, view or message out.
+Pure builders: domain values in (bot/domain/revisions.py), text, view or message out, in the
+active language (bot/views/i18n.py): the notices are channel posts their callers render in every
+meeting language, the rest is private and rendered in its reader's.
 """
 
 import json
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -18,8 +20,9 @@ from bot.domain.revisions import (
     RevisionProblem,
 )
 from bot.parse.revise import ReviseCommand
-from bot.parse.timeparse import parse_moment
+from bot.parse.timeparse import parse_moment, read_moment
 from bot.views.fit import plain, sections, shorten
+from bot.views.i18n import N_, _, text_of
 from bot.views.messages import SlackMessage, date_token, document_link, escape, local_time
 from bot.views.refusals import refusal_text
 from models import AgendaItem, Meeting, RevisedDocument
@@ -36,9 +39,10 @@ BLOCKS: dict[RevisionField, str] = {
     "until": UNTIL_BLOCK,
 }
 FORM_ERROR_LIMIT = 300  # characters Slack shows under a form's field
-EXPIRED_FORM = "This form is out of date: use /revise again."
+# The English texts; `expired_form_text()` and `usage()` say them in the active language.
+EXPIRED_FORM = N_("This form is out of date: use /revise again.")
 
-USAGE = (
+USAGE = N_(
     "*How to use /revise* (secretariat)\n"
     "• `/revise 3` opens a form: document code, title, link, what changed, and an optional "
     "deadline for final concerns\n"
@@ -51,6 +55,16 @@ USAGE = (
 )
 
 
+def usage() -> str:
+    """How to use `/revise`."""
+    return _(USAGE)
+
+
+def expired_form_text() -> str:
+    """Under the form's first field when the form names no meeting or item any more."""
+    return _(EXPIRED_FORM)
+
+
 def _section(text: str) -> dict[str, Any]:
     """One section (in the form): a text too long for it is shortened between words."""
     return {"type": "section", "text": {"type": "mrkdwn", "text": shorten(text, 3000)}}
@@ -58,6 +72,10 @@ def _section(text: str) -> dict[str, Any]:
 
 def _document(revision: RevisedDocument) -> str:
     return document_link(revision.code, revision.url, revision.title)
+
+
+def _what_changed(revision: RevisedDocument) -> str:
+    return _("*What changed:* {note}", note=escape(revision.note))
 
 
 # -- the form -----------------------------------------------------------------------------------
@@ -75,36 +93,43 @@ def revise_form(meeting: Meeting, item: AgendaItem, *, suggested_code: str) -> d
             "element": {"type": "plain_text_input", "action_id": VALUE, **element},
         }
 
-    code = text_input(CODE_BLOCK, "Document code", optional=False, max_length=60)
+    code = text_input(CODE_BLOCK, _("Document code"), optional=False, max_length=60)
     if suggested_code:
         code["element"]["initial_value"] = suggested_code
+    heading = _(
+        "*Item {number}: {title}*", number=item.number, title=escape(text_of(item, "title"))
+    )
     return {
         "type": "modal",
         "callback_id": REVISE_FORM,
         "private_metadata": json.dumps({"meeting_id": meeting.id, "number": item.number}),
-        "title": plain("Revised document", 24),
-        "submit": plain("Publish", 24),
-        "close": plain("Cancel", 24),
+        "title": plain(_("Revised document"), 24),
+        "submit": plain(_("Publish"), 24),
+        "close": plain(_("Cancel"), 24),
         "blocks": [
-            _section(f"*Item {item.number}: {escape(item.title)}*\n{escape(meeting.title)}"),
+            _section(f"{heading}\n{escape(text_of(meeting, 'title'))}"),
             code,
-            text_input(TITLE_BLOCK, "Title", optional=True, max_length=200),
+            text_input(TITLE_BLOCK, _("Title"), optional=True, max_length=200),
             {
                 "type": "input",
                 "block_id": URL_BLOCK,
-                "label": plain("Link to the document"),
+                "label": plain(_("Link to the document")),
                 "element": {"type": "url_text_input", "action_id": VALUE},
             },
-            text_input(NOTE_BLOCK, "What changed", optional=True, multiline=True, max_length=2000),
+            text_input(
+                NOTE_BLOCK, _("What changed"), optional=True, multiline=True, max_length=2000
+            ),
             {
                 "type": "input",
                 "block_id": UNTIL_BLOCK,
                 "optional": True,
-                "label": plain("Final concerns until (optional)"),
+                "label": plain(_("Final concerns until (optional)")),
                 "element": {"type": "datetimepicker", "action_id": VALUE},
                 "hint": plain(
-                    "Leave empty to publish without a final-concerns window. Replies in the "
-                    "item's thread until then are recorded as final concerns."
+                    _(
+                        "Leave empty to publish without a final-concerns window. Replies in the "
+                        "item's thread until then are recorded as final concerns."
+                    )
                 ),
             },
         ],
@@ -143,21 +168,36 @@ def read_revise_form(view: dict[str, Any]) -> dict[str, Any]:
 # -- notices ------------------------------------------------------------------------------------
 
 
+def _published_text(item: AgendaItem, revision: RevisedDocument) -> str:
+    return _(
+        "Item {number}: revised document {code} published.",
+        number=item.number,
+        code=revision.code,
+    )
+
+
 def revision_notice(meeting: Meeting, item: AgendaItem, revision: RevisedDocument) -> SlackMessage:
     """Posted in the item's thread when the secretariat publishes a revised document."""
-    lines = [f":page_facing_up: *Revised document on item {item.number}*: {_document(revision)}"]
+    lines = [
+        _(
+            ":page_facing_up: *Revised document on item {number}*: {document}",
+            number=item.number,
+            document=_document(revision),
+        )
+    ]
     if revision.note:
-        lines.append(f"*What changed:* {escape(revision.note)}")
+        lines.append(_what_changed(revision))
     if revision.concerns_deadline_at is not None:
         when = date_token(revision.concerns_deadline_at, meeting.timezone)
         lines.append(
-            f":memo: *Final concerns* on the revised document: reply in this thread by {when}. "
-            "Replies until then are recorded as final concerns of your delegation."
+            _(
+                ":memo: *Final concerns* on the revised document: reply in this thread by "
+                "{deadline}. Replies until then are recorded as final concerns of your "
+                "delegation.",
+                deadline=when,
+            )
         )
-    return SlackMessage(
-        text=f"Item {item.number}: revised document {revision.code} published.",
-        blocks=sections("\n".join(lines)),
-    )
+    return SlackMessage(text=_published_text(item, revision), blocks=sections("\n".join(lines)))
 
 
 def revision_direct_message(
@@ -168,23 +208,27 @@ def revision_direct_message(
     permalink: str | None,
 ) -> SlackMessage:
     """To each delegate of a delegation that commented on the item."""
-    where = f"<{permalink}|the item's thread>" if permalink else "the item's thread"
-    body = (
-        f":page_facing_up: *{escape(meeting.title)}*: your delegation ({escape(delegation)}) "
-        f"commented on *item {item.number}: {escape(item.title)}*, and the secretariat has "
-        f"published a revised document: {_document(revision)}."
+    thread = _("the item's thread")
+    where = f"<{permalink}|{thread}>" if permalink else thread
+    body = _(
+        ":page_facing_up: *{meeting}*: your delegation ({delegation}) commented on *item "
+        "{number}: {title}*, and the secretariat has published a revised document: {document}.",
+        meeting=escape(text_of(meeting, "title")),
+        delegation=escape(delegation),
+        number=item.number,
+        title=escape(text_of(item, "title")),
+        document=_document(revision),
     )
     if revision.note:
-        body += f"\n*What changed:* {escape(revision.note)}"
+        body += "\n" + _what_changed(revision)
     if revision.concerns_deadline_at is not None:
         when = date_token(revision.concerns_deadline_at, meeting.timezone)
-        body += f"\nAny final concerns: reply in {where} by {when}."
+        body += "\n" + _(
+            "Any final concerns: reply in {where} by {deadline}.", where=where, deadline=when
+        )
     else:
-        body += f"\nIt is posted in {where}."
-    return SlackMessage(
-        text=f"Item {item.number}: revised document {revision.code} published.",
-        blocks=sections(body),
-    )
+        body += "\n" + _("It is posted in {where}.", where=where)
+    return SlackMessage(text=_published_text(item, revision), blocks=sections(body))
 
 
 def concerns_reminder(
@@ -193,11 +237,16 @@ def concerns_reminder(
     assert revision.concerns_deadline_at is not None
     when = date_token(revision.concerns_deadline_at, meeting.timezone)
     return SlackMessage(
-        text=f"Reminder: final concerns on item {item.number} close soon.",
+        text=_("Reminder: final concerns on item {number} close soon.", number=item.number),
         blocks=sections(
-            f":alarm_clock: *Final concerns closing soon* on *{item.number}: "
-            f"{escape(item.title)}* (revised document {_document(revision)}): reply in "
-            f"the item's thread by {when}."
+            _(
+                ":alarm_clock: *Final concerns closing soon* on *{number}: {title}* (revised "
+                "document {document}): reply in the item's thread by {deadline}.",
+                number=item.number,
+                title=escape(text_of(item, "title")),
+                document=_document(revision),
+                deadline=when,
+            )
         ),
     )
 
@@ -208,23 +257,33 @@ def concerns_closed_notice(
     assert revision.concerns_deadline_at is not None
     when = date_token(revision.concerns_deadline_at, meeting.timezone)
     return SlackMessage(
-        text=f"Final concerns on item {item.number} are closed.",
+        text=_("Final concerns on item {number} are closed.", number=item.number),
         blocks=sections(
-            f":lock: *Final concerns on item {item.number} closed* at {when} (revised "
-            f"document {_document(revision)}). A reply here is still recorded, marked "
-            "late, for the chair and the secretariat to consider."
+            _(
+                ":lock: *Final concerns on item {number} closed* at {deadline} (revised "
+                "document {document}). A reply here is still recorded, marked late, for the "
+                "chair and the secretariat to consider.",
+                number=item.number,
+                deadline=when,
+                document=_document(revision),
+            )
         ),
     )
 
 
 def published_reply(item: AgendaItem, revision: RevisedDocument, timezone: str) -> str:
     """The secretariat's private confirmation."""
-    head = f"Published: revised document {revision.code} on item {item.number}."
-    going = "It is being posted in the thread and sent to the delegations that commented."
+    head = _(
+        "Published: revised document {code} on item {number}.",
+        code=revision.code,
+        number=item.number,
+    )
+    going = _("It is being posted in the thread and sent to the delegations that commented.")
     if revision.concerns_deadline_at is None:
         return f"{head} {going}"
     when = date_token(revision.concerns_deadline_at, timezone)
-    return f"{head} Final concerns are open until {when}. {going}"
+    window = _("Final concerns are open until {deadline}.", deadline=when)
+    return f"{head} {window} {going}"
 
 
 # -- answers to /revise and the form --------------------------------------------------------------
@@ -237,15 +296,15 @@ def command_reply(meeting: Meeting, outcome: ReviseOutcome) -> str:
             assert outcome.refusal is not None
             return refusal_text(outcome.refusal)
         case "help":
-            return USAGE
+            return usage()
         case "bad_command":
             assert outcome.command is not None
-            return f"{parse_error_text(outcome.command)}\n\n{USAGE}"
+            return f"{parse_error_text(outcome.command)}\n\n{usage()}"
         case "no_such_item" | "not_posted":
             return item_problem_text(meeting, outcome)
         case "invalid":
             lines = [problem_text(meeting, outcome.number, p) for p in outcome.problems]
-            return "\n".join(lines) + f"\n\n{USAGE}"
+            return "\n".join(lines) + f"\n\n{usage()}"
         case "published":
             assert outcome.item is not None and outcome.revision is not None
             return published_reply(outcome.item, outcome.revision, meeting.timezone)
@@ -273,11 +332,11 @@ def form_errors(meeting: Meeting, outcome: ReviseOutcome) -> dict[str, str]:
 def parse_error_text(command: ReviseCommand) -> str:
     match command.error:
         case "not_a_number":
-            return f"`{command.word}` is not an agenda item number."
+            return _("`{word}` is not an agenda item number.", word=command.word)
         case "no_link":
-            return "Give the revised document's code and its link after the item number."
+            return _("Give the revised document's code and its link after the item number.")
         case "no_deadline":
-            return "Give the final-concerns deadline after `until`."
+            return _("Give the final-concerns deadline after `until`.")
         case None:
             return ""
 
@@ -285,11 +344,16 @@ def parse_error_text(command: ReviseCommand) -> str:
 def item_problem_text(meeting: Meeting, outcome: ReviseOutcome) -> str:
     """Why item `outcome.number` cannot have a revised document."""
     if outcome.outcome == "not_posted":
-        return (
-            f"Item {outcome.number} is not posted yet: a revised document is published in the "
-            "item's thread, so post the item first (`/agenda`)."
+        return _(
+            "Item {number} is not posted yet: a revised document is published in the item's "
+            "thread, so post the item first (`/agenda`).",
+            number=outcome.number,
         )
-    return f"There is no item {outcome.number} on the agenda of {meeting.title}."
+    return _(
+        "There is no item {number} on the agenda of {meeting}.",
+        number=outcome.number,
+        meeting=text_of(meeting, "title"),
+    )
 
 
 def problem_text(meeting: Meeting, number: int | None, problem: RevisionProblem) -> str:
@@ -297,63 +361,100 @@ def problem_text(meeting: Meeting, number: int | None, problem: RevisionProblem)
     zone = meeting.timezone
     match problem.code:
         case "code_missing":
-            return "Give the revised document's code, e.g. PC0601E1/Rev.1."
+            return _("Give the revised document's code, e.g. PC0601E1/Rev.1.")
         case "code_too_long":
-            return f"A document code has at most {CODE_LIMIT} characters."
+            return _("A document code has at most {limit} characters.", limit=CODE_LIMIT)
         case "not_a_link":
-            return (
-                f"`{problem.text[:80]}` is not a link: give the document's address, starting "
-                "with https://."
+            return _(
+                "`{text}` is not a link: give the document's address, starting with https://.",
+                text=problem.text[:80],
             )
         case "title_too_long":
-            return f"A title has at most {TITLE_LIMIT} characters."
+            return _("A title has at most {limit} characters.", limit=TITLE_LIMIT)
         case "note_too_long":
-            return f"Say what changed in at most {NOTE_LIMIT} characters."
+            return _("Say what changed in at most {limit} characters.", limit=NOTE_LIMIT)
         case "bad_deadline":
             return moment_problem(problem.text, zone)
         case "deadline_past":
             assert problem.at is not None
-            return (
-                f"{local_time(problem.at, zone)} is in the past; final concerns must close ahead."
+            return _(
+                "{moment} is in the past; final concerns must close ahead.",
+                moment=local_time(problem.at, zone),
             )
         case "no_comment_deadline":
-            return (
-                f"Item {number} has no comment deadline, so there is no comment period for a "
-                "final-concerns window to follow."
+            return _(
+                "Item {number} has no comment deadline, so there is no comment period for a "
+                "final-concerns window to follow.",
+                number=number,
             )
         case "before_comment_deadline":
             assert problem.at is not None
-            return (
-                f"Comments on item {number} close {local_time(problem.at, zone)}; final "
-                "concerns must close after that."
+            return _(
+                "Comments on item {number} close {moment}; final concerns must close after that.",
+                number=number,
+                moment=local_time(problem.at, zone),
             )
         case "decided":
-            return (
-                f"Item {number} is decided: publish the revision without a final-concerns deadline."
+            return _(
+                "Item {number} is decided: publish the revision without a final-concerns deadline.",
+                number=number,
             )
         case "window_open":
             running = problem.running
             assert running is not None and running.concerns_deadline_at is not None
-            return (
-                f"Final concerns on {running.code} are open until "
-                f"{local_time(running.concerns_deadline_at, zone)}: publish this revision "
-                "without a deadline, or once that window has closed."
+            return _(
+                "Final concerns on {code} are open until {moment}: publish this revision "
+                "without a deadline, or once that window has closed.",
+                code=running.code,
+                moment=local_time(running.concerns_deadline_at, zone),
             )
         case "duplicate":
-            return (
-                f"{problem.text} at this link is already published on item {number}: nothing "
-                "was done."
+            return _(
+                "{code} at this link is already published on item {number}: nothing was done.",
+                code=problem.text,
+                number=number,
             )
 
 
 def moment_problem(text: str, timezone: str) -> str:
-    """Why `text` is no moment, in the parser's own words (which start with the text quoted).
+    """Why `text` is no moment, as the parser explains it (bot/parse/timeparse.py), in words.
 
-    The domain only says that the deadline could not be read; the explanation is the one the
-    meeting-file validator gives too, so it is asked of the parser here.
+    The domain only says that the deadline could not be read; the parser's reasons are the ones
+    the meeting-file validator gives too, told here in the active language: no time of day, no
+    date and time at all, or a time the clocks skip in the meeting's time zone.
     """
+    zone = ZoneInfo(timezone)
+    written = text.strip()
     try:
-        parse_moment(text, ZoneInfo(timezone))
-    except ValueError as exc:
-        return str(exc)
-    return f"`{text}` is not a moment."  # not reached: the domain refused it
+        parse_moment(text, zone)
+    except ValueError:
+        pass
+    else:
+        return _("`{text}` is not a moment.", text=text)  # not reached: the domain refused it
+    try:
+        moment = read_moment(text)
+    except ValueError:
+        try:
+            day = date.fromisoformat(written)
+        except ValueError:
+            return _(
+                "{text} is not a date and time; expected e.g. 2020-07-24T17:00 (meeting time "
+                "zone) or 2020-07-24T17:00+02:00",
+                text=repr(written),
+            )
+        return _(
+            "{text} has no time of day; expected e.g. {example}",
+            text=repr(written),
+            example=day.isoformat() + "T17:00",
+        )
+    # Read, but not in the meeting's zone: a wall-clock time the clocks skip.  zoneinfo maps it
+    # with the offset from before the change, which gives the example after it.
+    wall = moment.replace(tzinfo=None, fold=0)
+    after = wall.replace(tzinfo=zone).astimezone(UTC).astimezone(zone).replace(tzinfo=None)
+    return _(
+        "{text} does not exist in {zone} (clocks change); expected a time before or after the "
+        "change, e.g. {example}",
+        text=repr(written),
+        zone=timezone,
+        example=after.isoformat(timespec="minutes"),
+    )

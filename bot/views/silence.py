@@ -6,25 +6,26 @@ Pure functions of `bot.domain.silence` and `bot.domain.deadlines` outcomes.
 """
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 from bot.domain.deadlines import ExtendOutcome
 from bot.domain.silence import SilenceOutcome
 from bot.parse.approve import ExtendRequest, ObjectRequest
-from bot.parse.timeparse import format_duration, parse_moment
+from bot.parse.timeparse import format_duration, read_moment, to_utc
 from bot.views.fit import fallback, message, quote, sections, shorten
+from bot.views.i18n import N_, _, languages_sharing, text_of
 from bot.views.messages import SlackMessage, date_token, decision_summary, escape, local_time
 from bot.views.refusals import refusal_text
 from models import AgendaItem, Decision, Meeting, SilenceProcedure
 
-OBJECT_USAGE = (
+OBJECT_USAGE = N_(
     "*How to use /object* (member delegations, during a silence procedure)\n"
     "• `/object 3 Our administration cannot accept paragraph 4 as drafted.`\n"
     "A reason is required; it is posted in the item's thread and breaks the silence."
 )
 
-EXTEND_USAGE = (
+EXTEND_USAGE = N_(
     "*How to use /extend* (chair or secretariat)\n"
     "• `/extend 3 2020-07-24T17:00` moves item 3's deadline (meeting time zone)\n"
     "• `/extend 3 2020-07-24T17:00+02:00` with an explicit offset\n"
@@ -32,17 +33,56 @@ EXTEND_USAGE = (
 )
 
 
-def moment_problem(text: str, timezone: str) -> str:
-    """Why `text` is no moment, in the parser's own words (which start with the text quoted).
+def object_usage() -> str:
+    """How to use /object, in the active language."""
+    return _(OBJECT_USAGE)
 
-    The domain only says that the moment could not be read; the explanation is the one the
-    meeting-file validator gives too, so it is asked of the parser here.
+
+def extend_usage() -> str:
+    """How to use /extend, in the active language."""
+    return _(EXTEND_USAGE)
+
+
+def moment_problem(text: str, timezone: str) -> str:
+    """Why `text` is no moment, as the parser finds it (the text quoted first), in the active
+    language.
+
+    The domain only says that the moment could not be read; which of the parser's reasons it
+    is (no time of day, no date and time at all, a time the clocks skip) is asked of the parser
+    here, and said in the words the meeting-file validator uses too.
     """
+    written = text.strip()
+    zone = ZoneInfo(timezone)
     try:
-        parse_moment(text, ZoneInfo(timezone))
-    except ValueError as exc:
-        return str(exc)
-    return f"`{text}` is not a moment."  # not reached: the domain refused it
+        moment = read_moment(written)
+    except ValueError:
+        try:
+            day = date.fromisoformat(written)
+        except ValueError:
+            return _(
+                "{text} is not a date and time; expected e.g. 2020-07-24T17:00 (meeting time "
+                "zone) or 2020-07-24T17:00+02:00",
+                text=repr(written),
+            )
+        example = f"{day}T17:00"
+        return _(
+            "{text} has no time of day; expected e.g. {example}",
+            text=repr(written),
+            example=example,
+        )
+    try:
+        to_utc(moment, zone)
+    except ValueError:
+        # The wall-clock time the skipped one maps to, offered as an example (as the parser does).
+        after = moment.replace(tzinfo=zone).astimezone(UTC).astimezone(zone)
+        return _(
+            "{text} does not exist in {zone} (clocks change); expected a time before or after "
+            "the change, e.g. {example}",
+            text=repr(written),
+            zone=str(zone),
+            example=after.replace(tzinfo=None).isoformat(timespec="minutes"),
+        )
+    return _("`{text}` is not a moment.", text=text)  # not reached: the domain refused it
 
 
 # -- notices ------------------------------------------------------------------------------------
@@ -68,32 +108,41 @@ def _silence_notice(
     meeting: Meeting, item: AgendaItem, procedure: SilenceProcedure, *, full: bool
 ) -> SlackMessage:
     when = date_token(procedure.deadline_at, meeting.timezone)
-    status = {
-        "running": f"adopted unless a member delegation objects by {when}.",
-        "broken": "silence was broken by an objection.",
-        "adopted": "adopted by silence procedure.",
-        "cancelled": "the chair ended the procedure.",
-    }[procedure.status]
+    match procedure.status:
+        case "running":
+            status = _("adopted unless a member delegation objects by {date}.", date=when)
+        case "broken":
+            status = _("silence was broken by an objection.")
+        case "adopted":
+            status = _("adopted by silence procedure.")
+        case _:  # "cancelled"
+            status = _("the chair ended the procedure.")
     text = escape(procedure.text)
+    where = _("full text in the item's thread")
+    share = max(1, languages_sharing())
     if not full:
-        text = shorten(text, CHANNEL_QUOTE, "full text in the item's thread")
-    body = (
-        f":shushing_face: *Silence procedure on item {item.number}: {escape(item.title)}*\n"
-        f"{quote(text)}\n"
-        f"Status: {status}"
+        text = shorten(text, CHANNEL_QUOTE // share, where)
+    heading = _(
+        "*Silence procedure on item {number}: {title}*",
+        number=item.number,
+        title=escape(text_of(item, "title")),
     )
+    body = f":shushing_face: {heading}\n{quote(text)}\n" + _("Status: {status}", status=status)
     if procedure.status == "running":
-        body += f"\nTo break silence, a member delegate types `/object {item.number} your reason`."
-    headline = f"Silence procedure on item {item.number}: {status}"
+        body += "\n" + _(
+            "To break silence, a member delegate types `/object {number} your reason`.",
+            number=item.number,
+        )
+    headline = _("Silence procedure on item {number}: {status}", number=item.number, status=status)
     if full:
         return message(
             fallback(headline, ""),
             sections(body),
-            continued=f"Silence procedure on item {item.number}, continued",
+            continued=_("Silence procedure on item {number}, continued", number=item.number),
         )
     blocks = sections(body)
     if len(blocks) > 1:  # a very long item title: the channel notice stays one short message
-        blocks = sections(shorten(body, 2_900, "full text in the item's thread"))
+        blocks = sections(shorten(body, 2_900 // share, where))
     return SlackMessage(text=fallback(headline, ""), blocks=blocks)
 
 
@@ -101,23 +150,46 @@ def objection_notice(
     item: AgendaItem, delegation: str, user_id: str, reason: str, first: bool
 ) -> SlackMessage:
     """In the item's thread and to the chair and secretariat: the whole reason, quoted."""
-    lead = "*Silence broken*" if first else "*Further objection*"
+    lead = _("*Silence broken*") if first else _("*Further objection*")
+    person = f"<@{user_id}>"
+    objects = _(
+        "{lead} on item {number}: {delegation} ({person}) objects.",
+        lead=lead,
+        number=item.number,
+        delegation=escape(delegation),
+        person=person,
+    )
     return message(
-        fallback(f"Item {item.number}: {delegation} objects; silence is broken.", ""),
-        sections(
-            f":no_entry: {lead} on item {item.number}: {escape(delegation)} (<@{user_id}>) "
-            f"objects.\n{quote(escape(reason))}"
+        fallback(
+            _(
+                "Item {number}: {delegation} objects; silence is broken.",
+                number=item.number,
+                delegation=delegation,
+            ),
+            "",
         ),
-        continued=f"Item {item.number}: the objection of {delegation}, continued",
+        sections(f":no_entry: {objects}\n{quote(escape(reason))}"),
+        continued=_(
+            "Item {number}: the objection of {delegation}, continued",
+            number=item.number,
+            delegation=delegation,
+        ),
     )
 
 
 def adoption_notice(meeting: Meeting, item: AgendaItem, decision: Decision) -> SlackMessage:
     """In the item's thread: the decision adopted, its whole text."""
     return message(
-        fallback(f"Item {item.number}: adopted by silence procedure. {escape(decision.text)}"),
+        fallback(
+            _(
+                "Item {number}: adopted by silence procedure. {text}",
+                number=item.number,
+                text=escape(decision.text),
+            ),
+            _("full text in the thread"),
+        ),
         sections(decision_summary(decision, meeting.timezone)),
-        continued=f"Item {item.number}: the decision, continued",
+        continued=_("Item {number}: the decision, continued", number=item.number),
     )
 
 
@@ -126,12 +198,32 @@ def extension_notice(
 ) -> SlackMessage:
     assert item.deadline_at is not None
     new = date_token(item.deadline_at, meeting.timezone)
-    was = f" (was {date_token(old, meeting.timezone)})" if old else ""
-    lead = ":unlock: *Comments reopened*" if reopened else ":calendar: *Deadline extended*"
-    fallback = local_time(item.deadline_at, meeting.timezone)
+    if reopened:
+        lead = ":unlock: " + _("*Comments reopened*")
+    else:
+        lead = ":calendar: " + _("*Deadline extended*")
+    if old:
+        body = _(
+            "{lead}: comments on item {number} are now due by {date} (was {before}).",
+            lead=lead,
+            number=item.number,
+            date=new,
+            before=date_token(old, meeting.timezone),
+        )
+    else:
+        body = _(
+            "{lead}: comments on item {number} are now due by {date}.",
+            lead=lead,
+            number=item.number,
+            date=new,
+        )
     return SlackMessage(
-        text=f"Item {item.number}: comments now due by {fallback}.",
-        blocks=sections(f"{lead}: comments on item {item.number} are now due by {new}{was}."),
+        text=_(
+            "Item {number}: comments now due by {date}.",
+            number=item.number,
+            date=local_time(item.deadline_at, meeting.timezone),
+        ),
+        blocks=sections(body),
     )
 
 
@@ -174,70 +266,93 @@ def silence_reply(outcome: SilenceOutcome) -> str:
     match outcome.kind:
         case "bad_deadline":
             return (
-                f"{moment_problem(outcome.until_text, timezone)}\nStart a silence procedure with "
-                f"`/approve {number} silence 2020-08-14T17:00 [decision text]`."
+                moment_problem(outcome.until_text, timezone)
+                + "\n"
+                + _(
+                    "Start a silence procedure with "
+                    "`/approve {number} silence 2020-08-14T17:00 [decision text]`.",
+                    number=number,
+                )
             )
         case "too_soon":
             assert outcome.minimum is not None and outcome.earliest is not None
-            return (
-                f"A silence procedure lasts at least {format_duration(outcome.minimum)} from now: "
-                f"choose a deadline from {local_time(outcome.earliest, timezone)} on."
+            return _(
+                "A silence procedure lasts at least {duration} from now: choose a deadline from "
+                "{date} on.",
+                duration=format_duration(outcome.minimum),
+                date=local_time(outcome.earliest, timezone),
             )
         case "already_running":
-            return (
-                f"A silence procedure is already running on item {number}. End it first with "
-                f"`/approve {number} silence end`."
+            return _(
+                "A silence procedure is already running on item {number}. End it first with "
+                "`/approve {number} silence end`.",
+                number=number,
             )
         case "no_proposal":
-            return (
-                f"Item {number} has no proposed decision; add the text: "
-                f"`/approve {number} silence {outcome.until_text} The PTC ...`"
+            return _(
+                "Item {number} has no proposed decision; add the text: "
+                "`/approve {number} silence {deadline} The PTC ...`",
+                number=number,
+                deadline=outcome.until_text,
             )
         case "started":
             assert outcome.procedure is not None
-            until = local_time(outcome.procedure.deadline_at, timezone)
-            return (
-                f"Silence procedure started on item {number}: adopted unless a member delegation "
-                f"objects by {until}. The notice is being posted."
+            return _(
+                "Silence procedure started on item {number}: adopted unless a member delegation "
+                "objects by {date}. The notice is being posted.",
+                number=number,
+                date=local_time(outcome.procedure.deadline_at, timezone),
             )
         case "not_running":
-            return f"No silence procedure is running on item {number}."
+            return _("No silence procedure is running on item {number}.", number=number)
         case "ended":
-            return f"The silence procedure on item {number} is ended; no decision was recorded."
+            return _(
+                "The silence procedure on item {number} is ended; no decision was recorded.",
+                number=number,
+            )
         case "refused":
             assert outcome.refusal is not None
             return refusal_text(outcome.refusal)
         case "help":
-            return OBJECT_USAGE
+            return object_usage()
         case "bad_request":
             assert outcome.request is not None
             return object_parse_error(outcome.request)
         case "no_such_item":
-            return f"There is no item {number} on the agenda of {meeting.title}."
+            return _(
+                "There is no item {number} on the agenda of {meeting}.",
+                number=number,
+                meeting=text_of(meeting, "title"),
+            )
         case "too_late":
             assert outcome.procedure is not None
-            ended = local_time(outcome.procedure.deadline_at, timezone)
-            return (
-                f"The silence period on item {number} ended at {ended}; it can no longer be broken."
+            return _(
+                "The silence period on item {number} ended at {date}; it can no longer be broken.",
+                number=number,
+                date=local_time(outcome.procedure.deadline_at, timezone),
             )
         case "objected":
-            return f"Your objection on item {number} is recorded" + (
-                ": silence is broken. The chair and the secretariat are told."
-                if outcome.first
-                else "."
-            )
+            if outcome.first:
+                return _(
+                    "Your objection on item {number} is recorded: silence is broken. The chair "
+                    "and the secretariat are told.",
+                    number=number,
+                )
+            return _("Your objection on item {number} is recorded.", number=number)
 
 
 def object_parse_error(request: ObjectRequest) -> str:
     match request.error:
         case "not_a_number":
-            return f"`{request.word}` is not an agenda item number.\n\n{OBJECT_USAGE}"
+            problem = _("`{word}` is not an agenda item number.", word=request.word)
+            return f"{problem}\n\n{object_usage()}"
         case "no_reason":
-            return (
-                f"Please give the reason for the objection: `/object {request.number} your reason`."
+            return _(
+                "Please give the reason for the objection: `/object {number} your reason`.",
+                number=request.number,
             )
         case None:
-            return OBJECT_USAGE
+            return object_usage()
 
 
 def extend_reply(outcome: ExtendOutcome) -> str:
@@ -249,45 +364,59 @@ def extend_reply(outcome: ExtendOutcome) -> str:
             assert outcome.refusal is not None
             return refusal_text(outcome.refusal)
         case "help":
-            return EXTEND_USAGE
+            return extend_usage()
         case "bad_request":
             assert request is not None
             return extend_parse_error(request)
         case "no_such_item":
             assert request is not None
-            return f"There is no item {request.number} on the agenda of {meeting.title}."
+            return _(
+                "There is no item {number} on the agenda of {meeting}.",
+                number=request.number,
+                meeting=text_of(meeting, "title"),
+            )
         case "bad_deadline":
             assert request is not None and request.moment is not None
-            return f"{moment_problem(request.moment, timezone)}\n\n{EXTEND_USAGE}"
+            return f"{moment_problem(request.moment, timezone)}\n\n{extend_usage()}"
         case "in_the_past":
             assert outcome.deadline is not None
-            return (
-                f"{local_time(outcome.deadline, timezone)} is in the past; "
-                "a deadline must be ahead."
+            return _(
+                "{date} is in the past; a deadline must be ahead.",
+                date=local_time(outcome.deadline, timezone),
             )
         case "before_opening":
             assert item is not None and item.opens_at is not None
-            return (
-                f"Item {item.number} opens {local_time(item.opens_at, timezone)}; "
-                "the deadline must come after that."
+            return _(
+                "Item {number} opens {date}; the deadline must come after that.",
+                number=item.number,
+                date=local_time(item.opens_at, timezone),
             )
         case "moved":
             assert item is not None and outcome.deadline is not None
             when = local_time(outcome.deadline, timezone)
             if item.post_ts is None:
-                return f"Item {item.number} (not posted yet) now closes {when}."
-            return f"Item {item.number} now closes {when}" + (
-                " and is open for comments again." if outcome.reopened else "."
-            )
+                return _(
+                    "Item {number} (not posted yet) now closes {date}.",
+                    number=item.number,
+                    date=when,
+                )
+            if outcome.reopened:
+                return _(
+                    "Item {number} now closes {date} and is open for comments again.",
+                    number=item.number,
+                    date=when,
+                )
+            return _("Item {number} now closes {date}.", number=item.number, date=when)
 
 
 def extend_parse_error(request: ExtendRequest) -> str:
     match request.error:
         case "not_a_number":
-            return f"`{request.word}` is not an agenda item number.\n\n{EXTEND_USAGE}"
+            problem = _("`{word}` is not an agenda item number.", word=request.word)
         case "no_deadline":
-            return f"Give the new deadline after the item number.\n\n{EXTEND_USAGE}"
+            problem = _("Give the new deadline after the item number.")
         case "extra_text":
-            return f"Unexpected text after the date: `{request.word}`.\n\n{EXTEND_USAGE}"
+            problem = _("Unexpected text after the date: `{word}`.", word=request.word)
         case None:
-            return EXTEND_USAGE
+            return extend_usage()
+    return f"{problem}\n\n{extend_usage()}"

@@ -52,7 +52,9 @@ def test_every_message_has_a_translation_that_is_neither_missing_nor_fuzzy(langu
             continue
         if entry.fuzzy:
             problems.append(f"fuzzy: {msgid!r}")
-        strings = entry.string if isinstance(entry.string, tuple) else (entry.string,)
+        strings = tuple(
+            str(s) for s in (entry.string if isinstance(entry.string, tuple) else (entry.string,))
+        )
         if not all(strings):
             problems.append(f"untranslated: {msgid!r}")
             continue

@@ -26,10 +26,12 @@ from bot.views.i18n import LOCALE_DIR, speaking
 NOT_VIEWS = {
     "fit",
     "i18n",
+    "catalog",
     "labels",
     "messages.local_time",
     "messages.date_token",
     "messages.escape",
+    "notices.meeting_not_found_text",  # the command line's, which speaks English
 }
 
 
@@ -77,8 +79,8 @@ def _english_that_french_changes() -> list[str]:
     for message in catalog:
         if not message.id or not message.string:
             continue
-        msgid = message.id[0] if isinstance(message.id, tuple) else message.id
-        string = message.string[0] if isinstance(message.string, tuple) else message.string
+        msgid = str(message.id[0] if isinstance(message.id, tuple) else message.id)
+        string = str(message.string[0] if isinstance(message.string, tuple) else message.string)
         # Only the stretch before the first value: it is what a rendering holds verbatim.
         stem = msgid.split("{", 1)[0].strip()
         if len(stem) >= 20 and stem not in string:

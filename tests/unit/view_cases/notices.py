@@ -14,9 +14,7 @@ CASES: dict[str, Callable[[], object]] = {
     "notices.late_reply_notice/final": lambda: notices.late_reply_notice(
         "Europe/Brussels", 3, DEADLINE, final_concern=True
     ),
-    "notices.choose_meeting_notice": lambda: notices.choose_meeting_notice(
-        "/approve", ["a", "b"]
-    ),
+    "notices.choose_meeting_notice": lambda: notices.choose_meeting_notice("/approve", ["a", "b"]),
     "notices.no_meeting_notice": lambda: notices.no_meeting_notice("/approve"),
     "notices.no_meeting_text": lambda: notices.no_meeting_text("/approve", NoMeeting("none")),
 }
