@@ -217,8 +217,17 @@ def build_summary(session: Session, *, meeting_id: int, now: datetime) -> Summar
         .where(col(RevisedDocument.item_id).in_(item_ids))
         .order_by(col(RevisedDocument.published_at), col(RevisedDocument.id))
     )
+    # A reply kept aside and later attached (its author's request to join approved) is a comment
+    # now, keyed by the same (channel, ts): counted there, not here.
+    attached = (
+        select(Comment.id)
+        .where(Comment.channel == StrayReply.channel, Comment.ts == StrayReply.ts)
+        .exists()
+    )
     kept_aside = session.exec(
-        select(func.count()).select_from(StrayReply).where(StrayReply.meeting_id == meeting_id)
+        select(func.count())
+        .select_from(StrayReply)
+        .where(StrayReply.meeting_id == meeting_id, ~attached)
     ).one()
 
     number_of = {item.id: item.number for item in items}

@@ -7,9 +7,8 @@ meeting language, the rest is private and rendered in its reader's.
 """
 
 import json
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from bot.domain.revisions import (
     CODE_LIMIT,
@@ -20,10 +19,10 @@ from bot.domain.revisions import (
     RevisionProblem,
 )
 from bot.parse.revise import ReviseCommand
-from bot.parse.timeparse import parse_moment, read_moment
 from bot.views.fit import plain, sections, shorten
 from bot.views.i18n import N_, _, text_of
 from bot.views.messages import SlackMessage, date_token, document_link, escape, local_time
+from bot.views.moments import moment_problem
 from bot.views.refusals import refusal_text
 from models import AgendaItem, Meeting, RevisedDocument
 
@@ -414,47 +413,3 @@ def problem_text(meeting: Meeting, number: int | None, problem: RevisionProblem)
                 code=problem.text,
                 number=number,
             )
-
-
-def moment_problem(text: str, timezone: str) -> str:
-    """Why `text` is no moment, as the parser explains it (bot/parse/timeparse.py), in words.
-
-    The domain only says that the deadline could not be read; the parser's reasons are the ones
-    the meeting-file validator gives too, told here in the active language: no time of day, no
-    date and time at all, or a time the clocks skip in the meeting's time zone.
-    """
-    zone = ZoneInfo(timezone)
-    written = text.strip()
-    try:
-        parse_moment(text, zone)
-    except ValueError:
-        pass
-    else:
-        return _("`{text}` is not a moment.", text=text)  # not reached: the domain refused it
-    try:
-        moment = read_moment(text)
-    except ValueError:
-        try:
-            day = date.fromisoformat(written)
-        except ValueError:
-            return _(
-                "{text} is not a date and time; expected e.g. 2020-07-24T17:00 (meeting time "
-                "zone) or 2020-07-24T17:00+02:00",
-                text=repr(written),
-            )
-        return _(
-            "{text} has no time of day; expected e.g. {example}",
-            text=repr(written),
-            example=day.isoformat() + "T17:00",
-        )
-    # Read, but not in the meeting's zone: a wall-clock time the clocks skip.  zoneinfo maps it
-    # with the offset from before the change, which gives the example after it.
-    wall = moment.replace(tzinfo=None, fold=0)
-    after = wall.replace(tzinfo=zone).astimezone(UTC).astimezone(zone).replace(tzinfo=None)
-    return _(
-        "{text} does not exist in {zone} (clocks change); expected a time before or after the "
-        "change, e.g. {example}",
-        text=repr(written),
-        zone=timezone,
-        example=after.isoformat(timespec="minutes"),
-    )

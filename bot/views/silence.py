@@ -6,16 +6,16 @@ Pure functions of `bot.domain.silence` and `bot.domain.deadlines` outcomes.
 """
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
-from zoneinfo import ZoneInfo
+from datetime import datetime
 
 from bot.domain.deadlines import ExtendOutcome
 from bot.domain.silence import SilenceOutcome
 from bot.parse.approve import ExtendRequest, ObjectRequest
-from bot.parse.timeparse import format_duration, read_moment, to_utc
+from bot.parse.timeparse import format_duration
 from bot.views.fit import fallback, message, quote, sections, shorten
 from bot.views.i18n import N_, _, languages_sharing, text_of
 from bot.views.messages import SlackMessage, date_token, decision_summary, escape, local_time
+from bot.views.moments import moment_problem
 from bot.views.refusals import refusal_text
 from models import AgendaItem, Decision, Meeting, SilenceProcedure
 
@@ -41,48 +41,6 @@ def object_usage() -> str:
 def extend_usage() -> str:
     """How to use /extend, in the active language."""
     return _(EXTEND_USAGE)
-
-
-def moment_problem(text: str, timezone: str) -> str:
-    """Why `text` is no moment, as the parser finds it (the text quoted first), in the active
-    language.
-
-    The domain only says that the moment could not be read; which of the parser's reasons it
-    is (no time of day, no date and time at all, a time the clocks skip) is asked of the parser
-    here, and said in the words the meeting-file validator uses too.
-    """
-    written = text.strip()
-    zone = ZoneInfo(timezone)
-    try:
-        moment = read_moment(written)
-    except ValueError:
-        try:
-            day = date.fromisoformat(written)
-        except ValueError:
-            return _(
-                "{text} is not a date and time; expected e.g. 2020-07-24T17:00 (meeting time "
-                "zone) or 2020-07-24T17:00+02:00",
-                text=repr(written),
-            )
-        example = f"{day}T17:00"
-        return _(
-            "{text} has no time of day; expected e.g. {example}",
-            text=repr(written),
-            example=example,
-        )
-    try:
-        to_utc(moment, zone)
-    except ValueError:
-        # The wall-clock time the skipped one maps to, offered as an example (as the parser does).
-        after = moment.replace(tzinfo=zone).astimezone(UTC).astimezone(zone)
-        return _(
-            "{text} does not exist in {zone} (clocks change); expected a time before or after "
-            "the change, e.g. {example}",
-            text=repr(written),
-            zone=str(zone),
-            example=after.replace(tzinfo=None).isoformat(timespec="minutes"),
-        )
-    return _("`{text}` is not a moment.", text=text)  # not reached: the domain refused it
 
 
 # -- notices ------------------------------------------------------------------------------------

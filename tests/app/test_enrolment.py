@@ -14,6 +14,7 @@ from bot.core.clock import datetime_to_ts
 from bot.core.db import session_scope
 from bot.demo.standin import Delivery
 from bot.demo.standin.server import dm_channel_id
+from bot.domain.summary import build_summary
 from models import (
     AuditEntry,
     Comment,
@@ -323,6 +324,11 @@ def test_a_stranger_asks_to_join_the_secretariat_approves_and_their_replies_beco
     assert len(rows(bot, Comment)) == 2
     [nothing] = bot.standin.calls_to("chat.postMessage")
     assert "Rien à rattacher" in nothing.params["text"]
+    with session_scope(bot.database.engine) as session:
+        [meeting] = session.exec(select(Meeting)).all()
+        assert meeting.id is not None
+        figures = build_summary(session, meeting_id=meeting.id, now=AFTER_DEADLINE).figures
+    assert (figures.kept_aside, figures.comments) == (0, 2)  # counted as comments, once
 
     # 9. Their next reply is a formal comment of that delegation, with its receipt.
     bot.standin.clear_calls()

@@ -14,7 +14,7 @@ from bot.domain.groups import GroupCommand, GroupOutcome, GroupProblem, SetUpRep
 from bot.domain.revisions import ReviseOutcome, RevisionProblem
 from bot.parse.group import GroupRequest
 from bot.parse.revise import ReviseCommand
-from bot.views import classify, groups, revisions
+from bot.views import classify, groups, moments, revisions
 from models import AgendaItem, Delegation, DraftingGroup, Meeting, Participant, RevisedDocument
 
 URL = "https://example.org/PC0601E1-rev1.pdf"
@@ -139,11 +139,13 @@ REVISION_CASES: dict[str, Callable[[], object]] = {
     ),
     "revisions.problem_text/window_open": _revision_problem("window_open", running=REVISION),
     "revisions.problem_text/duplicate": _revision_problem("duplicate", text="PC1"),
-    "revisions.moment_problem": lambda: revisions.moment_problem("next-week", MEETING.timezone),
-    "revisions.moment_problem/no_time": lambda: revisions.moment_problem(
+    "moments.moment_problem/revisions": lambda: moments.moment_problem(
+        "next-week", MEETING.timezone
+    ),
+    "moments.moment_problem/revisions-no_time": lambda: moments.moment_problem(
         "2020-07-24", MEETING.timezone
     ),
-    "revisions.moment_problem/clocks_change": lambda: revisions.moment_problem(
+    "moments.moment_problem/revisions-clocks_change": lambda: moments.moment_problem(
         "2020-03-29T02:30", MEETING.timezone
     ),
 }

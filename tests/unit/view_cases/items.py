@@ -11,7 +11,7 @@ from bot.domain.items import ItemState
 from bot.domain.permissions import Permission, Refusal
 from bot.domain.silence import SilenceOutcome
 from bot.parse.approve import ApproveRequest, ExtendRequest, ObjectRequest
-from bot.views import decisions, messages, refusals, silence
+from bot.views import decisions, messages, moments, refusals, silence
 from bot.views.i18n import text_of
 from models import (
     AgendaItem,
@@ -254,9 +254,9 @@ CASES: dict[str, Callable[[], object]] = {
     # -- silence.py
     "silence.object_usage": silence.object_usage,
     "silence.extend_usage": silence.extend_usage,
-    "silence.moment_problem": lambda: silence.moment_problem("tomorrow", "UTC"),
-    "silence.moment_problem/day": lambda: silence.moment_problem("2020-08-14", "UTC"),
-    "silence.moment_problem/gap": lambda: silence.moment_problem(
+    "moments.moment_problem/silence": lambda: moments.moment_problem("tomorrow", "UTC"),
+    "moments.moment_problem/silence-day": lambda: moments.moment_problem("2020-08-14", "UTC"),
+    "moments.moment_problem/silence-gap": lambda: moments.moment_problem(
         "2020-03-29T02:30", "Europe/Brussels"
     ),
     "silence.silence_notice": lambda: silence.silence_notice(MEETING, ITEM, procedure("running")),
