@@ -24,7 +24,6 @@ from bot.domain.audit import record_audit
 from bot.domain.home import build_homes, home_viewers, remember_viewer, viewers_concerned
 from bot.domain.languages import language_of, meeting_languages, participant_language
 from bot.domain.permissions import Permission, require
-from bot.domain.translated import home_in
 from bot.slack.api import Call, Outbound, send_calls
 from bot.views.digest import STALE_HOME_BUTTON
 from bot.views.home import home_view
@@ -234,7 +233,6 @@ def refresh_home_calls(
     calls: list[Call] = []
     for home in homes.values():
         language = languages[home.user_id]
-        home = home_in(session, home, language)  # the meeting file's titles in that language
         with speaking(language):
             calls.append(publish_call(home.user_id, home_view(home)))
     return calls

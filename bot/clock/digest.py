@@ -23,10 +23,9 @@ from bot.domain.digest import (
     record_reported,
 )
 from bot.domain.languages import language_of, meeting_languages
-from bot.domain.translated import digest_in
 from bot.slack.api import Outbound
 from bot.views.digest import digest_message, final_digest_heading
-from bot.views.i18n import active_language, in_languages
+from bot.views.i18n import in_languages, translated
 from bot.views.messages import SlackMessage
 from models import Meeting
 
@@ -60,18 +59,14 @@ def send_digest(
             languages = list(meeting_languages(meeting))
         else:
             languages = [language_of(session, meeting=meeting, user_id=recipient)]
-        # The meeting file's titles in each language the digest is read in.
-        digests = {
-            language: digest_in(session, digest, meeting, language) for language in languages
-        }
     if skipped:
         return False
 
     def render() -> SlackMessage:
-        localized = digests.get(active_language(), digest)
         if final and heading is None:
-            return digest_message(localized, heading=final_digest_heading(localized.meeting_title))
-        return digest_message(localized, heading=heading)
+            title = translated(digest.meeting_title, digest.meeting_translations, "title")
+            return digest_message(digest, heading=final_digest_heading(title))
+        return digest_message(digest, heading=heading)
 
     message = in_languages(languages, render)
     for part in message.parts():  # a large meeting's takes several

@@ -82,6 +82,7 @@ class DigestItem:
     awaiting_chair: bool = False
     new_revisions: list[NewRevision] = field(default_factory=list)
     concerns_until: datetime | None = None  # a final-concerns window open on the item
+    translations: str = ""  # the item's texts in the meeting's other languages (JSON)
 
     @property
     def has_news(self) -> bool:
@@ -104,6 +105,8 @@ class Digest:
     @property
     def quiet(self) -> bool:
         return not self.reported
+
+    meeting_translations: str = ""  # the meeting's texts in its other languages (JSON)
 
 
 def excerpt(text: str) -> str:
@@ -282,6 +285,7 @@ def build_digest(
             DigestItem(
                 number=item.number,
                 title=item.title,
+                translations=item.translations,
                 new_comments=new_by_item.get(item.id, []),
                 closing_at=item.deadline_at
                 if is_open and item.deadline_at is not None and item.deadline_at <= horizon
@@ -302,6 +306,7 @@ def build_digest(
         )
     return Digest(
         meeting_title=meeting.title,
+        meeting_translations=meeting.translations,
         timezone=meeting.timezone,
         recipient=recipient,
         now=now,

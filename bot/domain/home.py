@@ -60,6 +60,7 @@ class ItemLine:
     comments_open: bool = True
     silence: SilenceState | None = None  # chair sections
     silence_until: datetime | None = None
+    translations: str = ""  # its texts in the meeting's other languages (JSON; see models)
 
 
 @dataclass(frozen=True)
@@ -70,6 +71,7 @@ class SilenceLine:
     deadline_at: datetime
     text: str
     link: str | None
+    translations: str = ""  # its texts in the meeting's other languages (JSON; see models)
 
 
 @dataclass(frozen=True)
@@ -82,6 +84,7 @@ class ConcernLine:
     url: str
     deadline_at: datetime
     link: str | None  # the item's thread, where final concerns are written
+    translations: str = ""  # its texts in the meeting's other languages (JSON; see models)
 
 
 @dataclass(frozen=True)
@@ -142,6 +145,7 @@ class MeetingHome:
     secretariat: SecretariatSection | None = None
     groups: list[GroupLine] = field(default_factory=list)
     viewer_name: str | None = None  # the viewer's name on this roster; None: none known
+    translations: str = ""  # its texts in the meeting's other languages (JSON; see models)
 
 
 @dataclass(frozen=True)
@@ -284,6 +288,7 @@ def build_homes(
             meeting_id=meeting.id,
             key=meeting.key,
             title=meeting.title,
+            translations=meeting.translations,
             channel=meeting.channel,
             timezone=meeting.timezone,
             closed=meeting.closed_at is not None,
@@ -344,6 +349,7 @@ def _silence_line(
     return SilenceLine(
         number=item.number,
         title=item.title,
+        translations=item.translations,
         status=cast(SilenceState, procedure.status),
         deadline_at=procedure.deadline_at,
         text=procedure.text,
@@ -365,6 +371,7 @@ def _with_delegate(
         ItemLine(
             number=item.number,
             title=item.title,
+            translations=item.translations,
             deadline_at=item.deadline_at,
             link=item_link(team_url, item),
             commented=delegation.id in spoke.get(item.id or 0, set()),
@@ -381,6 +388,7 @@ def _with_delegate(
         ConcernLine(
             number=item.number,
             title=item.title,
+            translations=item.translations,
             code=window.code,
             url=window.url,
             deadline_at=window.concerns_deadline_at,
@@ -418,6 +426,7 @@ def _with_chair(
             ItemLine(
                 number=item.number,
                 title=item.title,
+                translations=item.translations,
                 deadline_at=item.deadline_at,
                 link=item_link(team_url, item),
                 comments_open=_is_open(item, now),

@@ -16,7 +16,7 @@ from bot.domain.digest import Digest, DigestItem, NewDecision
 from bot.domain.session_end import CloseRequest
 from bot.domain.summary import SummaryRecord
 from bot.views.fit import contexts, fallback, header, message, sections
-from bot.views.i18n import N_, _, active_language, ngettext
+from bot.views.i18n import N_, _, active_language, ngettext, translated
 from bot.views.labels import COMMENT_KIND_LABELS, decision_label, procedure_label
 from bot.views.messages import SlackMessage, date_token, document_link, escape
 from bot.views.refusals import refusal_text
@@ -42,7 +42,8 @@ def digest_message(digest: Digest, heading: str | None = None) -> SlackMessage:
 
     A large meeting's digest goes on in further direct messages (`more`): every item with news
     is in it, each message within Slack's limits."""
-    title = heading or _("Digest: {meeting}", meeting=digest.meeting_title)
+    meeting = translated(digest.meeting_title, digest.meeting_translations, "title")
+    title = heading or _("Digest: {meeting}", meeting=meeting)
     new = sum(len(i.new_comments) for i in digest.items)
     if digest.quiet:
         open_items = [i for i in digest.items if i.silent_members or i.closing_at]
@@ -204,7 +205,7 @@ def digest_item_lines(item: DigestItem, timezone: str) -> list[str]:
         lines.append("• " + _("awaiting the chair's decision"))
     if not lines:
         return []
-    title = escape(item.title)
+    title = escape(translated(item.title, item.translations, "title"))
     return [_("*Item {number}: {title}*", number=item.number, title=title), *lines]
 
 

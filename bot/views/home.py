@@ -23,7 +23,7 @@ from bot.domain.home import (
 )
 from bot.views.enrolment import join_blocks, request_blocks
 from bot.views.fit import context, section, split_mrkdwn
-from bot.views.i18n import N_, _, ngettext
+from bot.views.i18n import N_, _, ngettext, translated
 from bot.views.messages import date_token, document_link, escape
 
 MAX_BLOCKS = 100  # Slack's limit for a Home view
@@ -94,7 +94,8 @@ def meeting_blocks(meeting: MeetingHome, home: Home) -> list[Block]:
         if meeting.closed
         else _("{channel} · you are {who} · as of {moment}", **values)
     )
-    blocks: list[Block] = [_header(meeting.title), context(about)]
+    title = translated(meeting.title, meeting.translations, "title")
+    blocks: list[Block] = [_header(title), context(about)]
     if meeting.delegate is not None:
         blocks += delegate_blocks(meeting.delegate, meeting)
     if meeting.chair is not None:
@@ -169,7 +170,7 @@ def _concern_line(concern: ConcernLine, timezone: str) -> str:
     line = _(
         "*Item {number}* {title} · {document} · final concerns by {deadline}",
         number=concern.number,
-        title=escape(concern.title),
+        title=escape(translated(concern.title, concern.translations, "title")),
         document=document_link(concern.code, concern.url),
         deadline=date_token(concern.deadline_at, timezone),
     )
@@ -232,7 +233,7 @@ def _silence_line(silence: SilenceLine, timezone: str, *, hint: bool) -> str:
     label = _(
         "*Item {number}: {title}*",
         number=silence.number,
-        title=escape(_clip(silence.title, TITLE_LIMIT)),
+        title=escape(_clip(translated(silence.title, silence.translations, "title"), TITLE_LIMIT)),
     )
     if silence.status == "broken":
         line = "• :no_entry: " + _(
@@ -378,7 +379,7 @@ def _sections(heading: str, lines: list[str]) -> list[Block]:
 
 
 def _item_label(item: ItemLine) -> str:
-    title = escape(_clip(item.title, TITLE_LIMIT))
+    title = escape(_clip(translated(item.title, item.translations, "title"), TITLE_LIMIT))
     return _("*Item {number}: {title}*", number=item.number, title=title)
 
 
