@@ -7,7 +7,7 @@ Exit codes: 0 done, 1 the command ran but something failed (e.g. Slack refused a
 import argparse
 import logging
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -158,11 +158,11 @@ def cmd_migrate(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_load(settings: Settings, args: argparse.Namespace) -> int:
-    client = make_client(settings) if settings.slack_bot_token else None
+def email_lookup(client: WebClient) -> Callable[[str], str | None]:
+    """users.lookupByEmail as the meeting file and the roster need it: the user id, or None
+    when no member of the workspace has the e-mail (a delegate of another organisation's)."""
 
     def lookup_email(email: str) -> str | None:
-        assert client is not None
         try:
             return str(client.users_lookupByEmail(email=email)["user"]["id"])
         except SlackApiError as exc:
@@ -173,10 +173,16 @@ def cmd_load(settings: Settings, args: argparse.Namespace) -> int:
                 "the app needs the users:read.email scope and a valid SLACK_BOT_TOKEN."
             ) from None
 
+    return lookup_email
+
+
+def cmd_load(settings: Settings, args: argparse.Namespace) -> int:
+    client = make_client(settings) if settings.slack_bot_token else None
+
     allow_unresolved = bool(getattr(args, "allow_unresolved", False))
     try:
         spec = read_meeting_file(
-            args.file, lookup_email if client else None, allow_unresolved=allow_unresolved
+            args.file, email_lookup(client) if client else None, allow_unresolved=allow_unresolved
         )
     except MeetingFileError as exc:
         print("\n".join(exc.errors), file=sys.stderr)
@@ -388,21 +394,9 @@ def cmd_roster_import(settings: Settings, args: argparse.Namespace) -> int:
     parsed = read_roster(args.file, languages=languages)
     client = make_client(settings) if settings.slack_bot_token else None
 
-    def lookup_email(email: str) -> str | None:
-        assert client is not None
-        try:
-            return str(client.users_lookupByEmail(email=email)["user"]["id"])
-        except SlackApiError as exc:
-            if exc.response.get("error") == "users_not_found":
-                return None
-            raise ConfigError(
-                f"Slack refused users.lookupByEmail ({exc.response.get('error')}); "
-                "the app needs the users:read.email scope and a valid SLACK_BOT_TOKEN."
-            ) from None
-
     rows, unresolved = resolve_emails(
         parsed.rows,
-        lookup_email if client is not None else None,
+        email_lookup(client) if client is not None else None,
         allow_unresolved=args.allow_unresolved,
         known=known,  # e-mails the meeting knows already: no need to ask Slack again
     )
