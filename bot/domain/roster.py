@@ -20,7 +20,7 @@ from typing import Literal, cast
 from sqlmodel import Session, col, select
 
 from bot.domain.audit import record_audit
-from bot.domain.meetings import person_name
+from bot.domain.meetings import pending_people, person_name
 from bot.parse.roster import RosterRow
 from models import Delegation, Meeting, Participant, PendingPerson, Role
 
@@ -425,17 +425,7 @@ def roster_rows(session: Session, *, meeting_id: int) -> list[RosterRow]:
             .order_by(col(Participant.id))
         )
     )
-    pending = list(
-        session.exec(
-            select(PendingPerson)
-            .where(
-                PendingPerson.meeting_id == meeting_id,
-                col(PendingPerson.active),
-                col(PendingPerson.matched_user_id).is_(None),
-            )
-            .order_by(col(PendingPerson.id))
-        )
-    )
+    pending = pending_people(session, meeting_id=meeting_id)
     rows: list[RosterRow] = []
 
     def add(
