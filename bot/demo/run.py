@@ -70,10 +70,13 @@ from bot.domain.meetings import (
 )
 from bot.domain.record_rows import comment_rows
 from bot.domain.record_texts import record_texts
+from bot.domain.roster import known_emails, plan_roster, roster_rows
 from bot.domain.summary import SummaryFigures, build_summary
 from bot.parse.meeting_file import read_meeting_file
+from bot.parse.roster import read_roster, resolve_emails
 from bot.record.csv import write_csv
 from bot.record.export import write_all
+from bot.record.roster import write_roster
 from bot.slack.api import ChannelPacer, Outbound, make_client
 from bot.views.forms import OUTCOME_ACTION, OUTCOME_BLOCK, TEXT_ACTION, TEXT_BLOCK
 from bot.views.i18n import speaking
@@ -253,6 +256,7 @@ def run_demo(*, out_dir: Path, meeting_file: Path = EXAMPLE) -> int:
         )
         uploads = len(slack.calls_to("files.completeUploadExternal"))
         notices = len(slack.calls_to("chat.postEphemeral"))
+        roster_line, roster_kept = _roster_round_trip(engine, spec.key, out_dir)
         engine.dispose()
 
     counts = summary_counts(script)
@@ -262,6 +266,7 @@ def run_demo(*, out_dir: Path, meeting_file: Path = EXAMPLE) -> int:
         f"{counts['edit']} edits, {counts['delete']} deletions, {counts['stranger']} strangers"
     )
     print(f"  languages: {languages_line}")
+    print(f"  roster: {roster_line}")
     if player.enrolment is not None:
         print(f"  request to join: {player.enrolment.line()}")
     print(f"  calendar: {calendar_line}")
@@ -280,6 +285,8 @@ def run_demo(*, out_dir: Path, meeting_file: Path = EXAMPLE) -> int:
     print(f"  database: {db_path}")
     print(f"  took {time.monotonic() - started:.1f} s")
     problems = _check(figures, player, tour, summary.groups, counts["grouppost"])
+    if not roster_kept:
+        problems.append(f"the exported roster does not import back unchanged: {roster_line}")
     for problem in problems:
         print(f"  CHECK FAILED: {problem}")
     return 1 if problems else 0
@@ -642,6 +649,28 @@ def _print_summary(
         + "; ".join(f"{kind} {', '.join(numbers)}" for kind, numbers in sorted(kinds.items()))
         + (f"; awaiting the chair: {', '.join(map(str, awaiting))}" if awaiting else "")
     )
+
+
+def _roster_round_trip(engine: Any, key: str, out_dir: Path) -> tuple[str, bool]:
+    """As `python -m bot roster export` then `roster import --dry-run` do: the roster written to
+    a spreadsheet, read back and compared with the meeting's; importing it must change nothing."""
+    path = out_dir / f"{key}-roster.xlsx"
+    with session_scope(engine, read_only=True) as session:
+        meeting = find_meeting(session, key)
+        assert meeting.id is not None
+        write_roster(roster_rows(session, meeting_id=meeting.id), path)
+        parsed = read_roster(path, languages=meeting_languages(meeting))
+        rows, unresolved = resolve_emails(
+            parsed.rows,
+            None,
+            allow_unresolved=True,
+            known=known_emails(session, meeting_id=meeting.id),
+        )
+        diff = plan_roster(session, meeting_id=meeting.id, rows=rows)
+    problems = len(parsed.problems) + len(unresolved)
+    verdict = "importing it back changes nothing" if diff.unchanged else "CHANGES ON IMPORT"
+    line = f"{len(parsed.rows)} rows exported to {path.name}; {verdict} ({problems} problems)"
+    return line, diff.unchanged and not problems
 
 
 def _languages_summary(session: Session, meeting: Meeting) -> str:
