@@ -86,21 +86,32 @@ def test_demo_runs_offline_and_prints_its_summary(tmp_path: Path):
     )
     assert result.returncode == 0, result.stdout + result.stderr
     out = result.stdout
-    assert "139 registered" in out and "32/32 members" in out and "7/7 observers" in out
-    assert "386 formal" in out and "6 withdrawn" in out  # 390 replies and 2 final concerns
+    # 139 on the roster, and the delegate who asks to join from Slack and is approved.
+    assert "140 registered" in out and "32/32 members" in out and "7/7 observers" in out
+    # 390 replies, 2 final concerns, and the new delegate's reply kept aside then attached and
+    # their reply once enrolled.
+    assert "388 formal" in out and "6 withdrawn" in out
+    assert "languages: 121 read en, 19 read fr (6 of them by their Slack locale)" in out
+    assert "request to join: Mamadou Ndiaye (Senegal, not on the roster) asked to join" in out
+    assert "1 reply kept aside attached as a formal comment" in out
+    assert "importing it back changes nothing (0 problems)" in out
     assert "awaiting the chair: 11" in out and "CHECK FAILED" not in out
     assert "PC0601E1/Rev.1 on item 3" in out and "2 final concerns in the window" in out
     with (tmp_path / "out" / "ptc-2020-record.csv").open(encoding="utf-8", newline="") as f:
         rows = list(csv.DictReader(f))
-    assert len(rows) == 392  # every reply once, withdrawn ones included
+    assert len(rows) == 394  # every reply once, withdrawn ones included
     assert sum(r["status"] == "withdrawn" for r in rows) == 6
-    assert len({r["comment_id"] for r in rows}) == 392
+    assert len({r["comment_id"] for r in rows}) == 394
+    assert sum(r["delegation"] == "Senegal" and r["author"] == "Mamadou Ndiaye" for r in rows) == 2
     assert sum(r["phase"] == "final_concerns" for r in rows) == 2
     # The record in every format, and the charts, in the folder it names.
-    for name in ("md", "html", "xlsx", "comments-per-week.png", "comments-per-item.png"):
-        suffix = name if "." in name else f".{name}"
-        path = tmp_path / "out" / f"ptc-2020-record{'-' if '.' in name else ''}{suffix}"
-        assert path.is_file() and path.stat().st_size > 0, path
+    for stem in ("ptc-2020-record", "ptc-2020-record-fr"):  # in English and in French
+        for name in ("md", "html", "xlsx", "comments-per-week.png", "comments-per-item.png"):
+            suffix = name if "." in name else f".{name}"
+            path = tmp_path / "out" / f"{stem}{'-' if '.' in name else ''}{suffix}"
+            assert path.is_file() and path.stat().st_size > 0, path
+    french = (tmp_path / "out" / "ptc-2020-record-fr.md").read_text(encoding="utf-8")
+    assert french.startswith("# Compte rendu analytique : Comité technique permanent")
     assert "silence procedures: item 7 broken, item 8 adopted" in out
     assert "9 items closed at their deadlines" in out
     # The Slack-native round: shortcut and modal, the Home, /agenda; kinds reach the CSV.
