@@ -19,6 +19,7 @@ from babel.messages.pofile import read_po
 
 import bot.views
 import tests.unit.view_cases as view_cases
+from bot.demo.standin.limits import check_message, check_view
 from bot.views.fit import SlackMessage
 from bot.views.i18n import LOCALE_DIR, speaking
 
@@ -91,6 +92,29 @@ def _english_that_french_changes() -> list[str]:
 def test_every_view_has_a_sample() -> None:
     covered = {name.split("/", 1)[0] for name in CASES}
     assert not _view_functions() - covered, "add samples to tests/unit/view_cases/"
+
+
+def _check_as_slack_would(rendered: Any) -> None:
+    """What Slack would refuse (checked by the stand-in's rules, through slack_sdk's models):
+    the French is longer than the English, and a modal's title has 24 characters at most."""
+    if isinstance(rendered, SlackMessage):
+        for part in rendered.parts():
+            check_message({"text": part.text, "blocks": part.blocks})
+    elif isinstance(rendered, dict) and rendered.get("type") in ("modal", "home"):
+        check_view(rendered)
+    elif rendered and isinstance(rendered, list) and all(_is_block(b) for b in rendered):
+        check_view({"type": "home", "blocks": rendered})  # blocks, as a part of the Home
+
+
+def _is_block(value: Any) -> bool:
+    return isinstance(value, dict) and "type" in value
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_view_fits_what_slack_takes_in_every_language(name: str) -> None:
+    for language in ("en", "fr"):
+        with speaking(language):
+            _check_as_slack_would(CASES[name]())
 
 
 @pytest.mark.parametrize("name", sorted(CASES))
