@@ -4,17 +4,20 @@ APScheduler only decides when to look: a heartbeat every HEARTBEAT_SECONDS, plus
 wake-up at the next known due time so a deadline is not kept waiting for the next beat.
 Each stage claims its deliveries in the database before sending (see bot/deliveries.py), so a
 restart or a second clock never sends twice, and what fell due while down is caught up.
+Only the clock holding the clock's lock (bot/clock/leader.py) runs the beats: a standby clock
+waits beside it and takes over when it is gone.
 """
 
 import logging
+import threading
 from datetime import datetime, timedelta
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.base import BaseScheduler
-from apscheduler.schedulers.blocking import BlockingScheduler
 from sqlalchemy import Engine
 from sqlmodel import col, select
 
+from bot.clock.claims import report_clock_lag
 from bot.clock.closing import close_passed_deadlines
 from bot.clock.digest import send_daily_digests
 from bot.clock.failures import tell_failures
@@ -23,6 +26,7 @@ from bot.clock.final_concerns import (
     final_concerns_moments,
     remind_final_concerns,
 )
+from bot.clock.leader import try_lead
 from bot.clock.posting import post_items
 from bot.clock.reminders import reminder_offsets, send_nudges, send_reminders
 from bot.clock.revisions import announce_pending
@@ -37,6 +41,7 @@ from models import AgendaItem, Meeting, SilenceProcedure
 log = logging.getLogger(__name__)
 
 HEARTBEAT_SECONDS = 30
+STANDBY_RETRY_SECONDS = 5.0  # how often a standby clock tries the lock, and a leader checks it
 
 
 def run_due(engine: Engine, out: Outbound, *, now: datetime) -> list[str]:
@@ -64,6 +69,7 @@ def run_due(engine: Engine, out: Outbound, *, now: datetime) -> list[str]:
     done += send_daily_digests(engine, out, now=now)
     done += finish_sessions(engine, out, now=now)
     done += tell_failures(engine, out, now=now)  # last: what this beat's jobs gave up on
+    report_clock_lag()  # docket_clock_lag_seconds: how late this beat's deliveries went
     for line in done:
         log.info("clock: %s", line)
     return done
@@ -145,7 +151,61 @@ def start_background_clock(engine: Engine, out: Outbound) -> BackgroundScheduler
     return scheduler
 
 
-def run_clock_forever(engine: Engine, out: Outbound) -> None:
-    scheduler = BlockingScheduler(timezone="UTC")
-    _configure(scheduler, engine, out)
-    scheduler.start()
+def run_clock_forever(
+    engine: Engine,
+    out: Outbound,
+    *,
+    retry_seconds: float = STANDBY_RETRY_SECONDS,
+    stop: threading.Event | None = None,
+) -> None:
+    """Lead or stand by, until `stop` is set (or forever).
+
+    Only the clock holding the lock (bot/clock/leader.py) runs the jobs. A standby tries the
+    lock every `retry_seconds`; the leader checks every `retry_seconds` that it still holds it,
+    and stands down if not (its PostgreSQL connection died: another clock may lead by now).
+    """
+    stop = stop or threading.Event()
+    standing_by = False
+    while not stop.is_set():
+        try:
+            leadership = try_lead(engine)
+        except Exception:  # the database is away: try again, as a standby does
+            log.warning("clock: could not try the clock's lock", exc_info=True)
+            leadership = None
+        if leadership is None:
+            if not standing_by:
+                log.info(
+                    "clock: standing by, another clock leads (retrying every %s s)", retry_seconds
+                )
+                standing_by = True
+            stop.wait(retry_seconds)
+            continue
+        standing_by = False
+        log.info("clock: leading")
+        scheduler = BackgroundScheduler(timezone="UTC")
+        try:
+            _configure(scheduler, engine, out)
+            scheduler.start()
+            while not stop.wait(retry_seconds):
+                if not leadership.alive():
+                    log.warning("clock: lost the clock's lock, standing down")
+                    break
+        finally:
+            if scheduler.running:
+                scheduler.shutdown(wait=True)  # let a beat finish its deliveries
+            leadership.release()
+
+
+def start_clock_thread(
+    engine: Engine, out: Outbound, *, retry_seconds: float = STANDBY_RETRY_SECONDS
+) -> threading.Thread:
+    """The clock in a thread of this process (`run`), leading or standing by like a clock."""
+    thread = threading.Thread(
+        target=run_clock_forever,
+        args=(engine, out),
+        kwargs={"retry_seconds": retry_seconds},
+        name="docket-clock",
+        daemon=True,
+    )
+    thread.start()
+    return thread

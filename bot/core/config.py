@@ -32,6 +32,8 @@ class Settings:
     slack_api_url: str
     database_url: str
     port: int
+    # How often a standby clock tries to take over from the leading one (CLOCK_STANDBY_SECONDS).
+    clock_standby_seconds: float = 5.0
 
     def secrets(self) -> list[str]:
         """Values that must never appear in a log line."""
@@ -68,6 +70,17 @@ def load_settings(env_file: str | Path | None = ".env") -> Settings:
         raise ConfigError(f"PORT must be a whole number, got {port_text!r}.") from None
     if not 0 < port < 65536:
         raise ConfigError(f"PORT must be between 1 and 65535, got {port}.")
+    standby_text = get("CLOCK_STANDBY_SECONDS") or "5"
+    try:
+        standby = float(standby_text)
+    except ValueError:
+        raise ConfigError(
+            f"CLOCK_STANDBY_SECONDS must be a number of seconds, got {standby_text!r}."
+        ) from None
+    if not 0 < standby <= 60:
+        raise ConfigError(
+            f"CLOCK_STANDBY_SECONDS must be more than 0 and at most 60, got {standby}."
+        )
     api_url = get("SLACK_API_URL") or DEFAULT_API_URL
     if not api_url.endswith("/"):
         api_url += "/"  # slack_sdk joins method names onto the base URL
@@ -78,4 +91,5 @@ def load_settings(env_file: str | Path | None = ".env") -> Settings:
         slack_api_url=api_url,
         database_url=get("DATABASE_URL") or DEFAULT_DATABASE_URL,
         port=port,
+        clock_standby_seconds=standby,
     )
