@@ -25,7 +25,7 @@ RUN mkdir -p bot handlers models \
 COPY bot ./bot
 COPY handlers ./handlers
 COPY models ./models
-COPY Procfile ./
+COPY Procfile gunicorn.conf.py ./
 RUN pybabel compile -d bot/views/locale -D docket \
     && pip install --no-deps . \
     && rm -rf build

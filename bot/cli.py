@@ -52,7 +52,7 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     commands.add_parser("run", help="the whole bot in one process, scheduler included")
     commands.add_parser("web", help="HTTP only (gunicorn), for a scaled deployment")
-    commands.add_parser("clock", help="the scheduler only; run exactly one")
+    commands.add_parser("clock", help="the scheduler only; a standby may run beside it")
     commands.add_parser("migrate", help="bring the database schema up to date (release step)")
     load = commands.add_parser("load", help="create or update a meeting from a meeting file")
     load.add_argument("file", type=Path)
@@ -589,7 +589,7 @@ def cmd_roster_export(settings: Settings, args: argparse.Namespace) -> int:
 
 def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
     from bot.app import build_app, serve_locally
-    from bot.clock.scheduler import start_background_clock
+    from bot.clock.scheduler import start_clock_thread
 
     database = _database(settings)
     client = make_client(settings)
@@ -597,12 +597,16 @@ def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
         from bot.slack.socket_mode import serve_socket_mode
 
         app = build_app(settings, database, client=client, socket_mode=True)
-        start_background_clock(database.engine, Outbound(client))
+        start_clock_thread(
+            database.engine, Outbound(client), retry_seconds=settings.clock_standby_seconds
+        )
         log.info("Docket running in Socket Mode with the scheduler")
         serve_socket_mode(app, settings.slack_app_token)
         return 0
     server = serve_locally(settings, database, host="0.0.0.0", port=settings.port, client=client)
-    start_background_clock(database.engine, Outbound(client))
+    start_clock_thread(
+        database.engine, Outbound(client), retry_seconds=settings.clock_standby_seconds
+    )
     log.info("Docket listening on %s/slack/events with the scheduler", server.url)
     server.serve_forever()
     return 0
@@ -639,6 +643,7 @@ def cmd_clock(settings: Settings, args: argparse.Namespace) -> int:
 
     settings.require("SLACK_BOT_TOKEN")
     database = _database(settings, migrate_schema=False)
-    log.info("Docket clock running (one per deployment)")
-    run_clock_forever(database.engine, Outbound(make_client(settings)))
+    log.info("Docket clock running (one leads, a standby may wait beside it)")
+    out = Outbound(make_client(settings))
+    run_clock_forever(database.engine, out, retry_seconds=settings.clock_standby_seconds)
     return 0

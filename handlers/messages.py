@@ -18,6 +18,7 @@ from typing import Any
 from slack_bolt import Ack, App, BoltContext
 from sqlmodel import Session
 
+from bot.core.metrics import count_comment
 from bot.domain.comments import Capture, capture_deletion, capture_edit, capture_reply
 from bot.slack.api import Call
 from bot.slack.events import Deleted, Edited, MessageChange, Posted, read_message_event
@@ -46,6 +47,8 @@ def capture_message(ack: Ack, event: dict[str, Any], context: BoltContext) -> No
         if capture is None or capture.outcome == "ignored":
             # In no agenda item's thread: perhaps in a drafting group's channel.
             calls += capture_group_change(session, change, now)
+    if capture is not None and capture.outcome == "recorded":
+        count_comment()  # docket_comments_captured_total
     # Committed: the receipt and any notice may go out now, beside the acknowledgement.
     context["after_ack"].send(context.client, calls)
     ack()

@@ -20,6 +20,7 @@ rule of when a claim may be taken.
 
 import logging
 import secrets
+import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
@@ -30,6 +31,7 @@ from sqlalchemy import Engine, and_, or_, update
 from sqlmodel import Session, col, select
 
 from bot.core.db import insert_or_ignore, session_scope
+from bot.core.metrics import count_deliveries, observe_clock_lag
 from bot.slack.api import classify_error, error_detail
 from models import Delivery
 
@@ -52,6 +54,44 @@ class Due:
     meeting_id: int
     item_id: int | None
     due_at: datetime
+
+
+class _Lag:
+    """The most overdue delivery claimed since the clock last reported its lag."""
+
+    def __init__(self) -> None:
+        self.worst = 0.0
+        self.lock = threading.Lock()
+
+    def note(self, due: Sequence[Due], now: datetime) -> None:
+        if due:
+            late = max((now - d.due_at).total_seconds() for d in due)
+            with self.lock:
+                self.worst = max(self.worst, late)
+
+    def take(self) -> float:
+        with self.lock:
+            worst, self.worst = self.worst, 0.0
+        return worst
+
+
+_lag = _Lag()
+
+
+def report_clock_lag() -> float:
+    """Publish (docket_clock_lag_seconds) and reset how late the deliveries claimed since the
+    last report were handled: the scheduler calls it once per beat."""
+    worst = _lag.take()
+    observe_clock_lag(worst)
+    return worst
+
+
+def _count(due: Sequence[Due], outcome: str) -> None:
+    kinds: dict[str, int] = {}
+    for item in due:
+        kinds[item.kind] = kinds.get(item.kind, 0) + 1
+    for kind, n in kinds.items():
+        count_deliveries(kind, outcome, n)
 
 
 def deadline_key(moment: datetime) -> str:
@@ -141,7 +181,10 @@ def record_failure(engine: Engine, due: Due, *, now: datetime, error: str) -> bo
                 skipped_at=now, note=(FAILED + error)[:500], attempts=col(Delivery.attempts) + 1
             )
         )
-        return bool(result.rowcount)
+        failed = bool(result.rowcount)
+    if failed:
+        _count([due], "failed")
+    return failed
 
 
 def failed_keys(session: Session, *, keys: list[str]) -> dict[str, str]:
@@ -175,7 +218,7 @@ def clear_failure(engine: Engine, key: str) -> None:
 
 def skip(engine: Engine, due: list[Due], *, now: datetime, reason: str) -> int:
     """Record deliveries that are no longer useful, so they are neither sent nor reconsidered."""
-    skipped = 0
+    skipped: list[Due] = []
     with session_scope(engine) as session:
         for item in due:
             _ensure(session, item)
@@ -184,8 +227,10 @@ def skip(engine: Engine, due: list[Due], *, now: datetime, reason: str) -> int:
                 .where(col(Delivery.key) == item.key, _open_or_stale(now))
                 .values(skipped_at=now, note=reason)
             )
-            skipped += result.rowcount
-    return skipped
+            if result.rowcount:
+                skipped.append(item)
+    _count(skipped, "skipped")
+    return len(skipped)
 
 
 def _ensure(session: Session, due: Due) -> None:
@@ -248,6 +293,7 @@ def deliver(
     token, held = claim(engine, list(due), now=now)
     if not held:
         return Attempt("held_elsewhere")
+    _lag.note(held, now)
     keys = [d.key for d in held]
     try:
         result = send(held)
@@ -260,6 +306,7 @@ def deliver(
                 ", ".join(keys),
                 detail,
             )
+            _count(held, "failed")
             return Attempt("gave_up", tuple(held), error=detail)
         release(engine, keys, token=token, error=slack_error(exc))
         return Attempt("failed", tuple(held), error=slack_error(exc), exception=exc)
@@ -267,6 +314,7 @@ def deliver(
         release(engine, keys, token=token, error="a step is held elsewhere")
         return Attempt("held_elsewhere", tuple(held))
     mark_sent(engine, keys, token=token, now=now)
+    _count(held, "sent")
     return Attempt("sent", tuple(held), result)
 
 

@@ -20,8 +20,13 @@ from slack_sdk.http_retry.builtin_handlers import (
     RateLimitErrorRetryHandler,
     ServerErrorRetryHandler,
 )
+from slack_sdk.http_retry.request import HttpRequest
+from slack_sdk.http_retry.response import HttpResponse
+from slack_sdk.http_retry.state import RetryState
+from slack_sdk.web import SlackResponse
 
 from bot.core.config import Settings
+from bot.core.metrics import count_rate_limited, count_web_api_error
 from bot.views.messages import SlackMessage
 
 log = logging.getLogger(__name__)
@@ -109,14 +114,72 @@ def check_membership(client: WebClient, channel: str) -> ChannelCheck:
     return ChannelCheck(channel, bool(found.get("is_member")), name)
 
 
+class CountingRateLimitHandler(RateLimitErrorRetryHandler):
+    """Slack's 429s retried as usual, each one counted (docket_web_api_rate_limited_total)."""
+
+    def can_retry(
+        self,
+        *,
+        state: RetryState,
+        request: HttpRequest,
+        response: HttpResponse | None = None,
+        error: Exception | None = None,
+    ) -> bool:
+        if response is not None and response.status_code == 429:
+            count_rate_limited(request.url.rstrip("/").rsplit("/", 1)[-1])
+        return super().can_retry(state=state, request=request, response=response, error=error)
+
+
+class MeteredWebClient(WebClient):
+    """A WebClient that counts the calls that fail after its retries
+    (docket_web_api_errors_total, by Slack's method name and error code)."""
+
+    def api_call(
+        self,
+        api_method: str,
+        *,
+        http_verb: str = "POST",
+        files: dict | None = None,
+        data: dict | None = None,
+        params: dict | None = None,
+        json: dict | None = None,
+        headers: dict | None = None,
+        auth: dict | None = None,
+    ) -> SlackResponse:
+        try:
+            return super().api_call(
+                api_method,
+                http_verb=http_verb,
+                files=files,
+                data=data,
+                params=params,
+                json=json,
+                headers=headers,
+                auth=auth,
+            )
+        except SlackApiError as exc:
+            count_web_api_error(api_method, _error_label(exc))
+            raise
+        except Exception as exc:
+            count_web_api_error(api_method, type(exc).__name__)
+            raise
+
+
+def _error_label(exc: SlackApiError) -> str:
+    try:
+        return error_code(exc)
+    except Exception:  # noqa: BLE001  (an odd answer must not hide the original error)
+        return "unknown_error"
+
+
 def make_client(settings: Settings, *, token: str | None = None) -> WebClient:
-    return WebClient(
+    return MeteredWebClient(
         token=token or settings.slack_bot_token,
         base_url=settings.slack_api_url,
         timeout=10,
         retry_handlers=[
             ConnectionErrorRetryHandler(max_retry_count=2),
-            RateLimitErrorRetryHandler(max_retry_count=3),
+            CountingRateLimitHandler(max_retry_count=3),
             ServerErrorRetryHandler(max_retry_count=2),
         ],
     )

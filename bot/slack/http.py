@@ -1,4 +1,5 @@
-"""The HTTP face: Slack on POST /slack/events, a health check on GET /healthz.
+"""The HTTP face: Slack on POST /slack/events, a health check on GET /healthz, Prometheus
+metrics on GET /metrics (bot/core/metrics.py).
 
 `DocketWSGI` wraps a built Bolt app; `bot.app.create_app()` is the gunicorn entry point (the
 Procfile's `web:` line).  `LocalServer` serves the same WSGI app from a thread for `run`, the
@@ -22,6 +23,7 @@ from slack_sdk.signature import SignatureVerifier
 from sqlalchemy import text
 
 from bot.core.db import Database
+from bot.core.metrics import count_request, render_metrics, request_kind
 from bot.slack.events import event_problem
 
 log = logging.getLogger("docket.http")
@@ -43,6 +45,8 @@ class DocketWSGI:
         method = environ.get("REQUEST_METHOD", "GET")
         if path == "/healthz" and method in ("GET", "HEAD"):
             return self._health(start_response)
+        if path == "/metrics" and method in ("GET", "HEAD"):
+            return self._metrics(start_response)
         if path == EVENTS_PATH and method == "POST":
             return self._slack(environ, start_response)
         start_response("404 Not Found", [("Content-Type", "text/plain; charset=utf-8")])
@@ -55,18 +59,26 @@ class DocketWSGI:
         body = environ["wsgi.input"].read(length) if length > 0 else b""
         environ["wsgi.input"] = io.BytesIO(body)  # Bolt reads it again
         ignored = self._malformed_event(environ, body)
-        if ignored is not None:
-            return ignored(start_response)
         answered: list[str] = []
 
         def record_status(status: str, headers: list[Any], exc_info: Any = None) -> Any:
             answered.append(status)
             return start_response(status, headers, exc_info)
 
-        result = self.slack(environ, record_status)
-        status = int(answered[0].split()[0]) if answered else 0
-        elapsed = round((time.perf_counter() - started) * 1000, 1)
+        if ignored is not None:
+            result = ignored(record_status)
+            count_request("event", _status(answered), time.perf_counter() - started)
+            return result
+        try:
+            result = self.slack(environ, record_status)
+        except Exception:
+            count_request("other", 0, time.perf_counter() - started)  # outcome "error"
+            raise
+        status = _status(answered)
+        seconds = time.perf_counter() - started
+        elapsed = round(seconds * 1000, 1)
         kind = describe_request(body, environ.get("CONTENT_TYPE", ""))
+        count_request(request_kind(kind), status, seconds)
         retry = environ.get("HTTP_X_SLACK_RETRY_NUM")
         log.info(
             "slack %s -> %s in %s ms%s",
@@ -111,6 +123,16 @@ class DocketWSGI:
 
         return answer
 
+    def _metrics(self, start_response: StartResponse) -> Iterable[bytes]:
+        try:
+            body, content_type = render_metrics()
+        except Exception:  # a broken metrics directory must not stop the app
+            log.exception("metrics could not be rendered")
+            start_response("503 Service Unavailable", [("Content-Type", "text/plain")])
+            return [b"metrics unavailable\n"]
+        start_response("200 OK", [("Content-Type", content_type)])
+        return [body]
+
     def _health(self, start_response: StartResponse) -> Iterable[bytes]:
         try:
             with self.database.engine.connect() as connection:
@@ -120,6 +142,14 @@ class DocketWSGI:
             return [b"database unreachable\n"]
         start_response("200 OK", [("Content-Type", "text/plain")])
         return [b"ok\n"]
+
+
+def _status(answered: list[str]) -> int:
+    """The status code of the answer start_response was given, 0 if none."""
+    try:
+        return int(answered[0].split()[0]) if answered else 0
+    except ValueError:
+        return 0
 
 
 def describe_request(body: bytes, content_type: str) -> str:

@@ -151,3 +151,43 @@ def test_procfile_release_web_and_clock_lines():
     assert "gunicorn" in procfile_command("web") and "--threads" in procfile_command("web")
     assert "--max-requests" not in procfile_command("web")  # no recycling mid-write
     assert procfile_command("clock") == "python -m bot clock"
+
+
+def _metric(text: str, name: str, labels: str) -> float:
+    for line in text.splitlines():
+        if line.startswith((f"{name}{{", f"{name} ")) and labels in line:
+            return float(line.rsplit(" ", 1)[1])
+    return 0.0
+
+
+def test_metrics_of_the_procfile_web_process_sum_every_worker(bot: Bot, meeting: Meeting):
+    """gunicorn.conf.py gives the workers one multiprocess directory: whichever worker answers
+    GET /metrics counts the requests every worker served.  (How the kernel spreads the
+    connections is its own affair; the sign that the scrape is the workers' sum and not one
+    worker's registry is that it holds no per-process collector, such as `python_info`.)"""
+    port = free_port()
+    process = start(procfile_command("web"), bot, port, workers=3)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_until_healthy(url, process)
+        sender = SlackSender(url + "/slack/events", SIGNING_SECRET, ts_source=bot.standin.next_ts)
+        replies = 12  # spread over the three workers by the kernel's accept queue
+        for number in range(replies):
+            delivery = sender.reply(
+                channel=meeting.channel,
+                user="U0AU00001",
+                text=f"Reply {number}.",
+                thread_ts=meeting.roots[3],
+            )
+            assert delivery.status == 200
+        scrapes = []
+        for _ in range(3):  # each scrape may be answered by another worker: all agree
+            with urllib.request.urlopen(url + "/metrics", timeout=5) as response:
+                scrapes.append(response.read().decode())
+        for text in scrapes:
+            assert "python_info" not in text  # multiprocess mode: the workers' files, summed
+            assert _metric(text, "docket_comments_captured_total", "") == replies
+            assert _metric(text, "docket_slack_requests_total", 'kind="event"') == replies
+    finally:
+        os.killpg(process.pid, signal.SIGTERM)
+        process.wait(timeout=20)
