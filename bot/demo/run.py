@@ -209,7 +209,10 @@ def run_demo(*, out_dir: Path, meeting_file: Path = EXAMPLE) -> int:
             player.deliveries += 1
             if closing.status != 200:
                 player.failures.append(f"/close answered {closing.status}")
-            executor.drain()
+            # The session's end is the one long task: the record in every language, and the
+            # final digest with its charts for each secretariat member in theirs.  On a busy
+            # machine it takes more than the 10 s a listener is otherwise given.
+            executor.drain(timeout=120)
             slack.wait_for_events()
             player.failures += [
                 f"its own post came back and was answered {echo.status}"
