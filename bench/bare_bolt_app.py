@@ -12,6 +12,8 @@ SLACK_SIGNING_SECRET and SLACK_API_URL (the stand-in).
 - `ack_only`: acknowledges every message event and does nothing else.
 - `ack_and_receipt`: acknowledges, then adds the receipt reaction to the message, the least
   Slack I/O any bot that confirms comments must do.
+- `receipt_in_request`: the same receipt with `process_before_response=True`, so it is added
+  inside the request, before the acknowledgement (as Docket and `bench.plain_bot` do).
 """
 
 import os
@@ -26,12 +28,13 @@ RECEIPT_REACTION = (
 )
 
 
-def _app() -> App:
+def _app(*, process_before_response: bool = False) -> App:
     api_url = os.environ.get("SLACK_API_URL", "https://slack.com/api/")
     token = os.environ["SLACK_BOT_TOKEN"]
     return App(
         client=WebClient(token=token, base_url=api_url if api_url.endswith("/") else api_url + "/"),
         signing_secret=os.environ["SLACK_SIGNING_SECRET"],
+        process_before_response=process_before_response,
     )
 
 
@@ -46,7 +49,14 @@ def ack_only() -> SlackRequestHandler:
 
 
 def ack_and_receipt() -> SlackRequestHandler:
-    app = _app()
+    return _with_receipt(_app())
+
+
+def receipt_in_request() -> SlackRequestHandler:
+    return _with_receipt(_app(process_before_response=True))
+
+
+def _with_receipt(app: App) -> SlackRequestHandler:
 
     @app.event("message")
     def receipt(event: dict[str, Any], client: WebClient) -> None:

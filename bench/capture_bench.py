@@ -14,16 +14,18 @@ end, on error too, and on their own if this process dies):
   event_id) one after the other, as fast as they are acknowledged;
 - the web processes, each started the way a Procfile platform starts `web:` (`bash -c "exec
   <the Procfile line>"` with PORT, WEB_CONCURRENCY, DATABASE_URL and SLACK_* pointing at the
-  stand-in): Docket on SQLite, Docket on PostgreSQL (a fresh schema, dropped afterwards), and the
-  two floors of `bench/bare_bolt_app.py` served by the same gunicorn line with only the app
-  swapped: one that acknowledges, one that acknowledges and adds the receipt reaction.
+  stand-in): Docket on SQLite and on PostgreSQL (a fresh schema, dropped afterwards); the plain
+  durable bot of `bench/plain_bot.py` on each database; and the three floors of
+  `bench/bare_bolt_app.py` (ack only; ack then receipt; receipt inside the request), all served
+  by the same gunicorn line with only the app swapped.  The floors and plain bots reply in
+  channels of their own, so no message gets two receipts.
 
 Measured:
 
 (a) throughput: comments captured per second.  A comment counts when the stand-in has its
     reactions.add (for the ack-only floor: when it is acknowledged); a run lasts from its first
     send to its last capture.  `--rounds` rounds of `--comments` comments per target, the targets
-    interleaved within a round; the median round is reported, with both ratios.
+    interleaved within a round; the median round is reported, with Docket's ratios to each.
 (b) acknowledgement latency (request sent to response read, at the sender) p50 / p99 with the
     50 senders, over all rounds; also capture latency (sent to receipt at the stand-in).  The
     senders wait for each answer before sending again, so at saturation the latency is mostly
@@ -80,7 +82,7 @@ ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "bench" / "results"
 MEETING_FILE = ROOT / "tests" / "data" / "small.yaml"
 MEETING_KEY = "test-ptc"
-CHANNEL = "C0TEST0001"
+CHANNEL = "C0TEST0001"  # the channel of MEETING_FILE
 # Registered delegates of the small meeting (U0AUJANE1 is jane.doe@customs.example, looked up).
 AUTHORS = ("U0AU00001", "U0AUJANE1", "U0CI00001", "U0UPU0001")
 SIGNING_SECRET = "bench-signing-secret-0123456789abcdef"
@@ -93,6 +95,8 @@ REPLY_BASE_MICROS = int(IN_SESSION.timestamp() + 3600) * 1_000_000
 POSTGRES_ENV = "DOCKET_TEST_POSTGRES_URL"
 DEFAULT_POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 APP_SPEC = "'bot.app:create_app()'"
+FLOOR_ROOTS = ("1594375200.000001", "1594375200.000002")  # any thread will do for them
+TARGETS = 7  # three floors, the plain bot and Docket on each database
 PROSE = (
     "The delegation supports the proposal and thanks the Secretariat for the document.",
     "We would suggest adding a reference to the e-commerce framework in paragraph 12.",
@@ -220,6 +224,7 @@ def standin_process(port: int, conn: Connection) -> None:
     socketserver.TCPServer.request_queue_size = 1024
     standin = SlackStandIn(clock=IN_SESSION.timestamp, port=port)
     standin.add_user("U0AUJANE1", email="jane.doe@customs.example", real_name="Jane Doe")
+    standin.add_bot_to(CHANNEL)  # Slack lets a bot post only where it was invited
     standin.start()
     try:
         conn.send({"api_url": standin.api_url, "token": standin.token})
@@ -263,6 +268,7 @@ class Batch:
     connections: int
     give_up: float  # time.monotonic() after which no new request is started
     interval: float = 0.0  # paced: each sender starts a request every `interval` s (0: at once)
+    channel: str = CHANNEL
 
 
 def reply_ts(index: int) -> str:
@@ -278,7 +284,9 @@ def ts_index(ts: str) -> int:
     return int(seconds) * 1_000_000 + int(fraction) - REPLY_BASE_MICROS
 
 
-def comment_body(index: int, event_prefix: str, roots: tuple[str, ...]) -> bytes:
+def comment_body(
+    index: int, event_prefix: str, roots: tuple[str, ...], channel: str = CHANNEL
+) -> bytes:
     """A threaded reply as Slack's Events API delivers it (compact JSON, as Slack sends)."""
     ts = reply_ts(index)
     text = f"{PROSE[index % len(PROSE)]} (comment {index})"
@@ -300,7 +308,7 @@ def comment_body(index: int, event_prefix: str, roots: tuple[str, ...]) -> bytes
         ],
         "thread_ts": roots[index % len(roots)],
         "parent_user_id": BOT_USER_ID,
-        "channel": CHANNEL,
+        "channel": channel,
         "event_ts": ts,
         "channel_type": "channel",
     }
@@ -355,7 +363,7 @@ def _send_loop(batch: Batch, counter: Any, out: list[tuple[int, float, float, in
                 if index >= batch.end:
                     return
                 counter.value = index + 1
-            body = comment_body(index, batch.event_prefix, batch.roots)
+            body = comment_body(index, batch.event_prefix, batch.roots, batch.channel)
             headers = signed_headers(body)
             sent = time.monotonic()
             try:
@@ -459,6 +467,14 @@ def port_is_free(port: int) -> bool:
     return True
 
 
+# The floors: bare Bolt apps (bench/bare_bolt_app.py) on the Procfile's web line.
+FLOORS = (
+    ("ack-only", "bare_bolt_app:ack_only", False),
+    ("ack+receipt", "bare_bolt_app:ack_and_receipt", True),
+    ("receipt-in-request", "bare_bolt_app:receipt_in_request", True),
+)
+
+
 # -- the web processes --------------------------------------------------------------------------
 
 
@@ -466,15 +482,19 @@ def port_is_free(port: int) -> bool:
 class Web:
     """One web process under test and everything measured on it."""
 
-    name: str  # "ack-only", "ack+receipt", "docket-sqlite", "docket-postgresql"
+    name: str  # "ack-only", "ack+receipt", "plain-sqlite", "docket-sqlite", ...
     command: str
     port: int
     receipts: bool  # does every comment get a reactions.add?
     event_prefix: str
     roots: tuple[str, ...]
     log: Path
-    database: str | None = None
+    database: str | None = None  # Docket's targets only: "sqlite" or "postgresql"
     database_url: str | None = None
+    plain: str | None = None  # the plain durable bot's targets: its database
+    # The floors and plain bots each reply in a channel of their own: Slack (and the stand-in)
+    # answers already_reacted to a second receipt on one message, which would fail their request.
+    channel: str = CHANNEL
     process: subprocess.Popen[bytes] | None = None
     sent: int = 0  # comments delivered so far: the next index
     runs: list[dict[str, Any]] = field(default_factory=list)
@@ -520,10 +540,10 @@ def procfile_web() -> str:
 
 
 def floor_command(web_command: str, factory: str) -> str:
-    """The Procfile's web line with only the WSGI app swapped for a bare Bolt one."""
+    """The Procfile's web line with only the WSGI app swapped (`module:factory`)."""
     if APP_SPEC not in web_command:
         raise SystemExit(f"error: the Procfile's web: line no longer serves {APP_SPEC}")
-    return web_command.replace(APP_SPEC, f"'bench.bare_bolt_app:{factory}()'")
+    return web_command.replace(APP_SPEC, f"'bench.{factory}()'")
 
 
 def start_web(web: Web, api_url: str, token: str, workers: int, children: Children) -> None:
@@ -591,16 +611,12 @@ class Prepared:
     server: str
 
 
-def prepare_database(kind: str, postgres_url: str, tmp: Path, api_url: str, token: str) -> Prepared:
-    """A fresh database at the newest schema, the small meeting loaded and items 3 and 4 posted
-    (as the tests' fixtures do: bot.parse.meeting_file, bot.domain.meetings, bot.clock.posting)."""
-    from slack_sdk import WebClient
+def fresh_database(kind: str, postgres_url: str, tmp: Path) -> tuple[str, Callable[[], None], str]:
+    """An empty database: a SQLite file in `tmp`, or a fresh PostgreSQL schema.  Returns its URL,
+    what drops it, and the server's name and version."""
     from sqlalchemy import text
 
-    from bot.clock.posting import post_items
-    from bot.core.db import create_schema, make_engine, session_scope
-    from bot.domain.meetings import load_meeting
-    from bot.parse.meeting_file import read_meeting_file
+    from bot.core.db import make_engine
 
     def nothing() -> None:
         pass
@@ -625,6 +641,33 @@ def prepare_database(kind: str, postgres_url: str, tmp: Path, api_url: str, toke
             admin.dispose()
 
         drop = drop_schema
+    return url, drop, server
+
+
+def prepare_plain(kind: str, postgres_url: str, tmp: Path) -> Prepared:
+    """A fresh database with the plain durable bot's one table (bench/plain_bot.py)."""
+    from bench.plain_bot import create_tables
+
+    url, drop, server = fresh_database(kind, postgres_url, tmp)
+    try:
+        create_tables(url)
+    except BaseException:
+        drop()
+        raise
+    return Prepared(url=url, roots=FLOOR_ROOTS, drop=drop, server=server)
+
+
+def prepare_database(kind: str, postgres_url: str, tmp: Path, api_url: str, token: str) -> Prepared:
+    """A fresh database at the newest schema, the small meeting loaded and items 3 and 4 posted
+    (as the tests' fixtures do: bot.parse.meeting_file, bot.domain.meetings, bot.clock.posting)."""
+    from slack_sdk import WebClient
+
+    from bot.clock.posting import post_items
+    from bot.core.db import create_schema, make_engine, session_scope
+    from bot.domain.meetings import load_meeting
+    from bot.parse.meeting_file import read_meeting_file
+
+    url, drop, server = fresh_database(kind, postgres_url, tmp)
     engine = make_engine(url)
     try:
         try:
@@ -740,7 +783,18 @@ class Bench:
         give_up = time.monotonic() + max(60.0, count / 20, 2 * count / rate if rate else 0)
         before = self.cpu_snapshot(web)
         for (_, conn), share in zip(self.senders, self.shares(), strict=True):
-            conn.send(Batch(web.port, end, web.event_prefix, web.roots, share, give_up, interval))
+            conn.send(
+                Batch(
+                    web.port,
+                    end,
+                    web.event_prefix,
+                    web.roots,
+                    share,
+                    give_up,
+                    interval,
+                    web.channel,
+                )
+            )
         parts = []
         for _, conn in self.senders:
             if not conn.poll(give_up - time.monotonic() + 60):
@@ -1010,8 +1064,11 @@ def build_report(
     started: float,
     command: str,
 ) -> dict[str, Any]:
-    floors = {w.name: w for w in webs if w.database is None}
-    ack_only, receipt = floors.get("ack-only"), floors.get("ack+receipt")
+    others = {w.name: w for w in webs if w.database is None}  # the floors and the plain bots
+    ack_only = others.get("ack-only")
+    receipt_floors = [
+        w for w in (others.get("ack+receipt"), others.get("receipt-in-request")) if w is not None
+    ]
     targets: list[dict[str, Any]] = []
     checks: list[str] = []
     for web in webs:
@@ -1049,13 +1106,35 @@ def build_report(
                 "measured batches (see 'others'): its figures are pessimistic"
             )
         if web.database is not None:
-            for floor, key in ((ack_only, "vs_ack_only"), (receipt, "vs_ack_receipt")):
-                if floor is not None and median_run(floor):
-                    entry[key] = entry["per_second"] / median_run(floor)["per_second"]
-            ratio = entry.get("vs_ack_receipt")
+            plain = others.get(f"plain-{web.database}")
+            faster = max(
+                (w for w in receipt_floors if median_run(w)),
+                key=lambda w: median_run(w)["per_second"],
+                default=None,
+            )
+            for other, key in (
+                (ack_only, "vs_ack_only"),
+                (others.get("ack+receipt"), "vs_ack_receipt"),
+                (others.get("receipt-in-request"), "vs_receipt_in_request"),
+                (faster, "vs_faster_receipt"),
+                (plain, "vs_plain"),
+            ):
+                if other is not None and median_run(other):
+                    entry[key] = entry["per_second"] / median_run(other)["per_second"]
+            if faster is not None:
+                entry["faster_receipt_floor"] = faster.name
+            # Issue 13's targets: ahead of the plain durable bot by a quarter, and within 10%
+            # of the faster of the two floors that send a receipt (they save nothing).
+            ratio = entry.get("vs_faster_receipt")
             if ratio is not None and ratio < 0.9:
                 checks.append(
-                    f"{web.name}: {100 * ratio:.0f}% of the ack+receipt floor (target 90%)"
+                    f"{web.name}: {100 * ratio:.0f}% of the faster receipt floor "
+                    f"({entry['faster_receipt_floor']}; target 90%)"
+                )
+            ratio = entry.get("vs_plain")
+            if ratio is not None and ratio < 1.25:
+                checks.append(
+                    f"{web.name}: {100 * ratio:.0f}% of the plain durable bot (target 125%)"
                 )
             if entry["ack_ms"]["p99"] >= 300:
                 checks.append(f"{web.name}: ack p99 {entry['ack_ms']['p99']:.0f} ms (target < 300)")
@@ -1158,8 +1237,15 @@ def markdown(report: dict[str, Any]) -> str:
                 t["name"],
                 f"{t['per_second']:.0f}",
                 " / ".join(f"{r:.0f}" for r in t["rounds"]),
-                f"{100 * t['vs_ack_only']:.0f}%" if "vs_ack_only" in t else "",
-                f"{100 * t['vs_ack_receipt']:.0f}%" if "vs_ack_receipt" in t else "",
+                *(
+                    f"{100 * t[key]:.0f}%" if key in t else ""
+                    for key in (
+                        "vs_plain",
+                        "vs_ack_only",
+                        "vs_ack_receipt",
+                        "vs_receipt_in_request",
+                    )
+                ),
                 f"{t['ack_ms']['p50']:.0f} / {t['ack_ms']['p99']:.0f}",
                 f"{t['capture_ms']['p50']:.0f} / {t['capture_ms']['p99']:.0f}",
                 f"{cpu.get('web', 0):.2f}",
@@ -1174,8 +1260,10 @@ def markdown(report: dict[str, Any]) -> str:
             "target",
             "captured/s (median)",
             "rounds",
+            "vs plain bot (same database)",
             "vs ack-only",
             "vs ack+receipt",
+            "vs receipt-in-request",
             "ack p50 / p99 ms",
             "capture p50 / p99 ms",
             "web CPU ms per comment",
@@ -1364,7 +1452,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if postgres_url is None:
             databases = [d for d in databases if d != "postgresql"]
             print(note)
-    ports = [args.standin_port] + [args.web_port + i for i in range(4)]
+    ports = [args.standin_port] + [args.web_port + i for i in range(TARGETS)]
     busy = [p for p in ports if not port_is_free(p)]
     if busy:
         raise SystemExit(f"error: port(s) {busy} in use; choose --standin-port / --web-port")
@@ -1384,23 +1472,41 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         with tempfile.TemporaryDirectory(prefix="docket-capture-") as tmp_name:
             bench = Bench(args, children, run_dir)
-            port = iter(range(args.web_port, args.web_port + 4))
+            port = iter(range(args.web_port, args.web_port + TARGETS))
             if not args.no_floors:
-                for name, factory, receipts in (
-                    ("ack-only", "ack_only", False),
-                    ("ack+receipt", "ack_and_receipt", True),
-                ):
+                for name, factory, receipts in FLOORS:
                     webs.append(
                         Web(
                             name=name,
                             command=floor_command(web_command, factory),
                             port=next(port),
                             receipts=receipts,
-                            event_prefix="EvBENCH" + name[:5].upper().replace("+", "R"),
-                            roots=("1594375200.000001", "1594375200.000002"),
+                            event_prefix="EvBENCH" + name.upper().replace("+", "R")[:9],
+                            roots=FLOOR_ROOTS,
                             log=run_dir / f"web-{name}.log",
+                            channel=f"C0BENCH{len(webs):03d}",
                         )
                     )
+            for kind in databases if not args.no_floors else []:
+                folder = Path(tmp_name) / f"plain-{kind}"
+                folder.mkdir()
+                ready = prepare_plain(kind, postgres_url or "", folder)
+                prepared.append(ready)
+                webs.append(
+                    Web(
+                        name=f"plain-{kind}",
+                        command=floor_command(web_command, "plain_bot:create_app"),
+                        port=next(port),
+                        receipts=True,
+                        event_prefix="EvBENCHPLAIN",
+                        roots=ready.roots,
+                        log=run_dir / f"web-plain-{kind}.log",
+                        channel=f"C0BENCH{len(webs):03d}",
+                        database_url=ready.url,
+                        plain=kind,
+                        extra={"server": ready.server},
+                    )
+                )
             for kind in databases:
                 folder = Path(tmp_name) / kind
                 folder.mkdir()
