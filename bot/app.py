@@ -14,7 +14,8 @@ from concurrent.futures import Executor, ThreadPoolExecutor
 from datetime import datetime
 from typing import Any
 
-from slack_bolt import App, BoltContext, BoltResponse
+from slack_bolt import App, BoltRequest, BoltResponse
+from slack_bolt.middleware import Middleware
 from slack_sdk import WebClient
 
 from bot.core.clock import utcnow
@@ -68,12 +69,7 @@ def build_app(
         logger=_bolt_logger(),
     )
 
-    @app.middleware
-    def attach_database(context: BoltContext, next: Any) -> None:
-        context["db"] = database
-        context["now"] = clock()
-        context["after_ack"] = after_ack
-        next()
+    app.middleware(RequestContext(database, after_ack, clock))
 
     @app.error
     def report_error(error: Exception, body: dict[str, Any], logger: logging.Logger) -> Any:
@@ -89,6 +85,30 @@ def build_app(
 
     register_all(app)
     return app
+
+
+class RequestContext(Middleware):
+    """What every listener finds in its context: the database, the request's `now` and the
+    after-ack sender.  A Middleware class rather than a decorated function: Bolt inspects a
+    function middleware's parameters on every request to inject them, which cost more than the
+    middleware's own work (BENCHMARKS.md, the capture's profile)."""
+
+    def __init__(
+        self, database: Database, after_ack: AfterAck, clock: Callable[[], datetime]
+    ) -> None:
+        self.database = database
+        self.after_ack = after_ack
+        self.clock = clock
+
+    def process(
+        self, *, req: BoltRequest, resp: BoltResponse, next: Callable[[], BoltResponse]
+    ) -> BoltResponse:
+        context = req.context
+        context["db"] = self.database
+        context["now"] = self.clock()
+        context["after_ack"] = self.after_ack
+        next()
+        return resp
 
 
 def _bolt_logger() -> logging.Logger:

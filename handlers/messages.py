@@ -41,12 +41,18 @@ def capture_message(ack: Ack, event: dict[str, Any], context: BoltContext) -> No
         ack()  # not a person's message
         return
     now: datetime = context["now"]
-    with context["db"].session() as session:
+
+    def work(session: Session) -> tuple[Capture | None, list[Call]]:
         capture = _capture(session, change, now) if change.is_reply else None
         calls = calls_for(capture, session) if capture is not None else []
         if capture is None or capture.outcome == "ignored":
             # In no agenda item's thread: perhaps in a drafting group's channel.
             calls += capture_group_change(session, change, now)
+        return capture, calls
+
+    # Committed with the replies other threads are capturing at the same moment (one COMMIT
+    # for all: bot/core/group_commit.py); it returns once this reply is committed.
+    capture, calls = context["db"].in_group_commit(work)
     if capture is not None and capture.outcome == "recorded":
         count_comment()  # docket_comments_captured_total
     # Committed: the receipt and any notice may go out now, beside the acknowledgement.

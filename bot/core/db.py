@@ -1,15 +1,18 @@
 """Engine and sessions.  The caller owns the session: one per Slack request or CLI command."""
 
 import functools
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import Engine
 from sqlmodel import Session, SQLModel, create_engine
 
 import models  # noqa: F401  (registers the tables on SQLModel.metadata)
+from bot.core.group_commit import GroupCommitter
 from bot.core.sqlite_writers import READ_ONLY, take_turns
+
+T = TypeVar("T")
 
 
 def normalise_url(url: str) -> str:
@@ -65,12 +68,18 @@ class Database:
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
+        self.committer = GroupCommitter(engine)
 
     def __deepcopy__(self, memo: dict[int, Any]) -> "Database":
         return self
 
     def session(self, *, read_only: bool = False) -> "AbstractContextManager[Session]":
         return session_scope(self.engine, read_only=read_only)
+
+    def in_group_commit(self, work: Callable[[Session], T]) -> T:
+        """`work(session)` committed together with other threads' (bot/core/group_commit.py):
+        for the capture of replies, where the COMMIT costs more than the work."""
+        return self.committer.run(work)
 
 
 def insert_many_or_ignore(

@@ -27,6 +27,7 @@ from slack_sdk.web import SlackResponse
 
 from bot.core.config import Settings
 from bot.core.metrics import count_rate_limited, count_web_api_error
+from bot.slack.transport import PooledWebClient
 from bot.views.messages import SlackMessage
 
 log = logging.getLogger(__name__)
@@ -130,9 +131,10 @@ class CountingRateLimitHandler(RateLimitErrorRetryHandler):
         return super().can_retry(state=state, request=request, response=response, error=error)
 
 
-class MeteredWebClient(WebClient):
-    """A WebClient that counts the calls that fail after its retries
-    (docket_web_api_errors_total, by Slack's method name and error code)."""
+class MeteredWebClient(PooledWebClient):
+    """A WebClient on the process's keep-alive connections (bot/slack/transport.py) that
+    counts the calls that fail after its retries (docket_web_api_errors_total, by Slack's method
+    name and error code)."""
 
     def api_call(
         self,

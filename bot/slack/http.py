@@ -58,7 +58,10 @@ class DocketWSGI:
         length = int(environ.get("CONTENT_LENGTH") or 0)
         body = environ["wsgi.input"].read(length) if length > 0 else b""
         environ["wsgi.input"] = io.BytesIO(body)  # Bolt reads it again
-        ignored = self._malformed_event(environ, body)
+        content_type = environ.get("CONTENT_TYPE", "")
+        # Parsed once here for the malformed-event check and the log line (Bolt parses its own).
+        parsed = _json(body) if "json" in content_type else None
+        ignored = self._malformed_event(environ, body, parsed)
         answered: list[str] = []
 
         def record_status(status: str, headers: list[Any], exc_info: Any = None) -> Any:
@@ -77,7 +80,7 @@ class DocketWSGI:
         status = _status(answered)
         seconds = time.perf_counter() - started
         elapsed = round(seconds * 1000, 1)
-        kind = describe_request(body, environ.get("CONTENT_TYPE", ""))
+        kind = describe_request(body, content_type, parsed)
         count_request(request_kind(kind), status, seconds)
         retry = environ.get("HTTP_X_SLACK_RETRY_NUM")
         log.info(
@@ -91,17 +94,14 @@ class DocketWSGI:
         return result
 
     def _malformed_event(
-        self, environ: dict[str, Any], body: bytes
+        self, environ: dict[str, Any], body: bytes, parsed: Any
     ) -> Callable[[StartResponse], Iterable[bytes]] | None:
         """An event whose fields Slack never types so (`user` a number) makes Bolt fail before
         any listener, and a 500 makes Slack send it three more times: answer a signed one 200
         and ignore it, with a log line; an unsigned one 401, as Bolt would."""
-        if "json" not in environ.get("CONTENT_TYPE", ""):
-            return None
-        try:
-            problem = event_problem(json.loads(body or b"{}"))
-        except ValueError:
+        if parsed is None:
             return None  # not JSON: Bolt answers it
+        problem = event_problem(parsed)
         if problem is None:
             return None
         signed = self.verifier.is_valid(
@@ -152,11 +152,20 @@ def _status(answered: list[str]) -> int:
         return 0
 
 
-def describe_request(body: bytes, content_type: str) -> str:
-    """ "event message.message_changed", "command /approve", ...: never the payload itself."""
+def _json(body: bytes) -> Any:
+    """The JSON body, or None when it is not JSON."""
+    try:
+        return json.loads(body or b"{}")
+    except ValueError:
+        return None
+
+
+def describe_request(body: bytes, content_type: str, parsed: Any = None) -> str:
+    """ "event message.message_changed", "command /approve", ...: never the payload itself.
+    `parsed` is the JSON body when the caller has parsed it already."""
     try:
         if "json" in content_type:
-            data = json.loads(body or b"{}")
+            data = parsed if parsed is not None else json.loads(body or b"{}")
             event = data.get("event") or {}
             if data.get("type") == "event_callback":
                 subtype = f".{event['subtype']}" if event.get("subtype") else ""

@@ -1,0 +1,114 @@
+"""Keep-alive HTTP connections to Slack's Web API: one connection pool per process.
+
+slack_sdk's WebClient sends every call through `urllib.request.urlopen`, which opens a new
+connection each time; against the real Slack that is a TCP and a TLS handshake across the
+internet for every receipt.  `PooledWebClient` replaces only the step that exchanges the bytes
+(`_perform_urllib_http_request_internal`) with a urllib3 pool, so everything around it stays
+slack_sdk's own: the request's headers and body, the retry loop with its handlers (429 with
+Retry-After, 5xx answers, dropped connections), the response parsing and the errors raised.
+
+To keep that loop working unchanged, an answer outside 2xx is raised as urllib's `HTTPError`
+and a failed connection as urllib's `URLError`, exactly what `urlopen` raises.  urllib3 itself
+never retries (`retries=False`): whether a call may be sent again is the retry handlers' choice,
+not the transport's.
+
+The pool is thread-safe (gunicorn's request threads, the listener pool and the clock share it)
+and is forgotten in a forked child, which must not write on its parent's sockets.  A client with
+a proxy keeps urllib's path.
+"""
+
+import io
+import os
+import ssl
+import threading
+from http.client import HTTPMessage
+from typing import Any
+from urllib.error import HTTPError, URLError
+from urllib.request import Request
+
+import urllib3
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackRequestError
+
+# Connections kept open per host.  A process has at most gunicorn's 8 request threads, the
+# listener pool's threads and the clock's calling at once; beyond this, extra connections are
+# opened for the burst and closed after it (block=False), never waited for.
+POOL_SIZE = 32
+
+_pools: dict[int, urllib3.PoolManager] = {}
+_pools_lock = threading.Lock()
+
+
+def _pool(context: ssl.SSLContext | None) -> urllib3.PoolManager:
+    """The process's pool for this TLS context (in practice one: slack_sdk's default, None)."""
+    key = id(context)
+    found = _pools.get(key)
+    if found is not None:
+        return found
+    with _pools_lock:
+        if key not in _pools:
+            _pools[key] = urllib3.PoolManager(
+                num_pools=4, maxsize=POOL_SIZE, block=False, retries=False, ssl_context=context
+            )
+        return _pools[key]
+
+
+def _forget_pools() -> None:
+    """In a forked child (gunicorn's workers): new sockets, never the parent's."""
+    global _pools_lock
+    _pools.clear()
+    _pools_lock = threading.Lock()
+
+
+os.register_at_fork(after_in_child=_forget_pools)
+
+
+def close_pools() -> None:
+    """Close every kept connection (tests, and a process that is shutting down)."""
+    with _pools_lock:
+        for pool in _pools.values():
+            pool.clear()
+        _pools.clear()
+
+
+def _message(headers: Any) -> HTTPMessage:
+    """urllib3's headers as the `HTTPMessage` urlopen's responses and errors carry."""
+    message = HTTPMessage()
+    for name, value in headers.items():
+        message[name] = value
+    return message
+
+
+class PooledWebClient(WebClient):
+    """A WebClient whose calls reuse the process's keep-alive connections (see module doc)."""
+
+    def _perform_urllib_http_request_internal(self, url: str, req: Request) -> dict[str, Any]:
+        if self.proxy is not None:
+            return super()._perform_urllib_http_request_internal(url, req)
+        if not url.lower().startswith(("http://", "https://")):
+            raise SlackRequestError(f"Invalid URL detected: {url}")
+        timeout = urllib3.Timeout(connect=self.timeout, read=self.timeout)
+        try:
+            response = _pool(self.ssl).request(
+                req.get_method(),
+                url,
+                body=req.data,  # type: ignore[arg-type]  # bytes: slack_sdk builds it so
+                headers={name: str(value) for name, value in req.header_items()},
+                timeout=timeout,
+                redirect=False,
+                preload_content=True,
+            )
+        except urllib3.exceptions.ReadTimeoutError as exc:
+            raise TimeoutError(str(exc)) from exc  # urlopen's read timeout
+        except urllib3.exceptions.HTTPError as exc:
+            # Refused, reset, dropped or unreachable: urlopen's URLError, which slack_sdk's
+            # ConnectionErrorRetryHandler knows.
+            raise URLError(exc) from exc
+        headers = _message(response.headers)
+        data: bytes = response.data
+        if not 200 <= response.status < 300:
+            raise HTTPError(url, response.status, response.reason or "", headers, io.BytesIO(data))
+        if headers.get_content_type() == "application/gzip":  # admin.analytics.getFile
+            return {"status": response.status, "headers": headers, "body": data}
+        charset = headers.get_content_charset() or "utf-8"
+        return {"status": response.status, "headers": headers, "body": data.decode(charset)}
