@@ -7,6 +7,7 @@ import re
 from pathlib import Path
 from typing import Any
 
+import jsonschema
 import yaml
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -60,3 +61,16 @@ def test_compose_waits_for_a_healthy_database_and_a_finished_release() -> None:
         assert condition == "service_completed_successfully"
     # Processes that serve no HTTP do not inherit the image's /healthz check.
     assert services["clock"]["healthcheck"] == {"disable": True}
+
+
+def test_compose_file_is_valid_against_the_compose_specification() -> None:
+    """What `docker compose config` checks first, where no Docker client has compose: the file
+    against the Compose Specification's own JSON schema (tests/data/compose-spec.json, from
+    github.com/compose-spec/compose-spec schema/compose-spec.json at a08f8d5, Apache-2.0)."""
+    schema = json.loads((ROOT / "tests" / "data" / "compose-spec.json").read_text())
+    validator = jsonschema.Draft7Validator(schema)
+    assert [error.message for error in validator.iter_errors(_compose())] == []
+    # The schema does refuse what compose would: an unknown key in a service.
+    broken = _compose()
+    broken["services"]["web"]["restart_policy"] = "always"
+    assert list(validator.iter_errors(broken))
