@@ -26,6 +26,7 @@ from bot.core.schema import pending
 from bot.slack.api import AfterAck, make_client
 from bot.slack.http import DocketWSGI, LocalServer
 from handlers import register_all
+from handlers.messages import handle_message_event
 
 log = logging.getLogger("docket")
 
@@ -51,12 +52,12 @@ def build_app(
     executor: Executor | None = None,
     socket_mode: bool = False,
     clock: Callable[[], datetime] = utcnow,
+    after_ack: AfterAck | None = None,
 ) -> App:
     """The app; `clock` gives each request its `now` (the demo runs on a simulated clock)."""
     settings.require("SLACK_BOT_TOKEN", *(() if socket_mode else ("SLACK_SIGNING_SECRET",)))
-    # One pool runs Bolt's lazy listeners and our own after-ack sends (Bolt's default size).
-    executor = executor or ThreadPoolExecutor(max_workers=10, thread_name_prefix="docket-listener")
-    after_ack = AfterAck(executor)
+    executor = executor or _listener_pool()
+    after_ack = after_ack or AfterAck(executor)
     app = App(
         client=client or make_client(settings),
         signing_secret=settings.slack_signing_secret,
@@ -111,6 +112,41 @@ class RequestContext(Middleware):
         return resp
 
 
+def _listener_pool() -> Executor:
+    """One pool runs Bolt's lazy listeners and our own after-ack sends (Bolt's default size)."""
+    return ThreadPoolExecutor(max_workers=10, thread_name_prefix="docket-listener")
+
+
+def build_web(
+    settings: Settings,
+    database: Database,
+    *,
+    client: WebClient | None = None,
+    executor: Executor | None = None,
+    clock: Callable[[], datetime] = utcnow,
+) -> DocketWSGI:
+    """The HTTP face: Bolt for every request, except message events, which go straight to the
+    capture (`handlers.messages.handle_message_event`) once their signature is checked.  They
+    are nearly all of Slack's traffic in a meeting, and Bolt's dispatch (its middleware chain,
+    every listener's matchers, the arguments it injects) cost as much CPU as the capture itself
+    (BENCHMARKS.md, the capture's profile).  Socket Mode keeps Bolt's listener for them."""
+    executor = executor or _listener_pool()
+    client = client or make_client(settings)
+    after_ack = AfterAck(executor)
+    bolt = build_app(
+        settings, database, client=client, executor=executor, clock=clock, after_ack=after_ack
+    )
+
+    def on_message(event: dict[str, Any]) -> None:
+        handle_message_event(
+            event, database=database, now=clock(), after_ack=after_ack, client=client
+        )
+
+    return DocketWSGI(
+        bolt, database, signing_secret=settings.slack_signing_secret or "", on_message=on_message
+    )
+
+
 def _bolt_logger() -> logging.Logger:
     logger = logging.getLogger("docket.bolt")
     if not any(isinstance(f, _KnownClientWarning) for f in logger.filters):
@@ -130,9 +166,7 @@ def create_app() -> DocketWSGI:
     behind = pending(engine)
     if behind is not None:  # the release step migrates; web workers never race to do it
         raise SystemExit(f"error: {behind}")
-    database = Database(engine)
-    bolt = build_app(settings, database)
-    return DocketWSGI(bolt, database, signing_secret=settings.slack_signing_secret or "")
+    return build_web(settings, Database(engine))
 
 
 def serve_locally(
@@ -146,6 +180,5 @@ def serve_locally(
     clock: Callable[[], datetime] = utcnow,
 ) -> LocalServer:
     """The app over real HTTP from a thread of this process: `run`, the demo and the tests."""
-    bolt = build_app(settings, database, client=client, executor=executor, clock=clock)
-    wsgi = DocketWSGI(bolt, database, signing_secret=settings.slack_signing_secret or "")
+    wsgi = build_web(settings, database, client=client, executor=executor, clock=clock)
     return LocalServer(wsgi, host=host, port=port)

@@ -16,11 +16,13 @@ from datetime import datetime
 from typing import Any
 
 from slack_bolt import Ack, App, BoltContext
+from slack_sdk import WebClient
 from sqlmodel import Session
 
+from bot.core.db import Database
 from bot.core.metrics import count_comment
 from bot.domain.comments import Capture, capture_deletion, capture_edit, capture_reply
-from bot.slack.api import Call
+from bot.slack.api import AfterAck, Call
 from bot.slack.events import Deleted, Edited, MessageChange, Posted, read_message_event
 from bot.views.i18n import speaking
 from bot.views.notices import late_reply_notice, stray_notice
@@ -36,11 +38,32 @@ def register(app: App) -> None:
 
 
 def capture_message(ack: Ack, event: dict[str, Any], context: BoltContext) -> None:
+    """The Bolt listener (Socket Mode; over HTTP the web face calls `handle_message_event`
+    itself, without Bolt's dispatch: bot/slack/http.py)."""
+    handle_message_event(
+        event,
+        database=context["db"],
+        now=context["now"],
+        after_ack=context["after_ack"],
+        client=context.client,
+    )
+    ack()
+
+
+def handle_message_event(
+    event: dict[str, Any],
+    *,
+    database: Database,
+    now: datetime,
+    after_ack: AfterAck,
+    client: WebClient,
+) -> None:
+    """Capture what a message event says, commit it, then queue its receipt and notices to be
+    sent beside the acknowledgement.  Raises when nothing could be committed (the caller
+    answers 500 and Slack redelivers)."""
     change = read_message_event(event)
     if change is None:
-        ack()  # not a person's message
-        return
-    now: datetime = context["now"]
+        return  # not a person's message
 
     def work(session: Session) -> tuple[Capture | None, list[Call]]:
         capture = _capture(session, change, now) if change.is_reply else None
@@ -52,12 +75,11 @@ def capture_message(ack: Ack, event: dict[str, Any], context: BoltContext) -> No
 
     # Committed with the replies other threads are capturing at the same moment (one COMMIT
     # for all: bot/core/group_commit.py); it returns once this reply is committed.
-    capture, calls = context["db"].in_group_commit(work)
+    capture, calls = database.in_group_commit(work)
     if capture is not None and capture.outcome == "recorded":
         count_comment()  # docket_comments_captured_total
     # Committed: the receipt and any notice may go out now, beside the acknowledgement.
-    context["after_ack"].send(context.client, calls)
-    ack()
+    after_ack.send(client, calls)
 
 
 def _capture(session: Session, change: MessageChange, now: datetime) -> Capture:

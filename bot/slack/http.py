@@ -33,12 +33,22 @@ EVENTS_PATH = "/slack/events"
 
 
 class DocketWSGI:
-    def __init__(self, bolt: App, database: Database, *, signing_secret: str) -> None:
+    def __init__(
+        self,
+        bolt: App,
+        database: Database,
+        *,
+        signing_secret: str,
+        on_message: Callable[[dict[str, Any]], None] | None = None,
+    ) -> None:
         self.database = database
         self.bolt = bolt
         self.slack = SlackRequestHandler(self.bolt, path=EVENTS_PATH)
-        # The malformed-event check answers 200 only to a request Slack signed, as Bolt would.
+        # The malformed-event check and the message fast path answer only requests Slack
+        # signed (fresh timestamp, valid signature), as Bolt would.
         self.verifier = SignatureVerifier(signing_secret)
+        # Message events bypass Bolt's dispatch when set (bot.app.build_web says why).
+        self.on_message = on_message
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "")
@@ -73,7 +83,11 @@ class DocketWSGI:
             count_request("event", _status(answered), time.perf_counter() - started)
             return result
         try:
-            result = self.slack(environ, record_status)
+            message = _message_event(parsed) if self.on_message is not None else None
+            if message is not None:
+                result = self._message(environ, body, message, record_status)
+            else:
+                result = self.slack(environ, record_status)
         except Exception:
             count_request("other", 0, time.perf_counter() - started)  # outcome "error"
             raise
@@ -123,6 +137,33 @@ class DocketWSGI:
 
         return answer
 
+    def _message(
+        self,
+        environ: dict[str, Any],
+        body: bytes,
+        event: dict[str, Any],
+        start_response: StartResponse,
+    ) -> Iterable[bytes]:
+        """A message event, without Bolt: 401 unless Slack signed it; 200 once what it says is
+        committed; 500 when it could not be (Slack then delivers it again), as Bolt answers."""
+        signed = self.verifier.is_valid(
+            body,
+            environ.get("HTTP_X_SLACK_REQUEST_TIMESTAMP", ""),
+            environ.get("HTTP_X_SLACK_SIGNATURE", ""),
+        )
+        if not signed:
+            start_response("401 Unauthorized", [("Content-Type", "application/json")])
+            return [b'{"error": "invalid request"}']
+        assert self.on_message is not None
+        try:
+            self.on_message(event)
+        except Exception:
+            log.exception("listener failed")
+            start_response("500 Internal Server Error", [("Content-Type", "text/plain")])
+            return [b""]
+        start_response("200 OK", [("Content-Type", "text/plain; charset=utf-8")])
+        return [b""]
+
     def _metrics(self, start_response: StartResponse) -> Iterable[bytes]:
         try:
             body, content_type = render_metrics()
@@ -142,6 +183,14 @@ class DocketWSGI:
             return [b"database unreachable\n"]
         start_response("200 OK", [("Content-Type", "text/plain")])
         return [b"ok\n"]
+
+
+def _message_event(parsed: Any) -> dict[str, Any] | None:
+    """The event of an Events API callback carrying a `message` event, else None."""
+    if not isinstance(parsed, dict) or parsed.get("type") != "event_callback":
+        return None
+    event = parsed.get("event")
+    return event if isinstance(event, dict) and event.get("type") == "message" else None
 
 
 def _status(answered: list[str]) -> int:

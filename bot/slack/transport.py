@@ -79,6 +79,17 @@ def _message(headers: Any) -> HTTPMessage:
     return message
 
 
+def _content_type(value: str) -> tuple[str, str]:
+    """("application/json", "utf-8") from "application/json; charset=utf-8"."""
+    kind, _, parameters = value.partition(";")
+    charset = "utf-8"
+    for parameter in parameters.split(";"):
+        name, _, found = parameter.strip().partition("=")
+        if name.lower() == "charset" and found:
+            charset = found.strip('"')
+    return kind.strip().lower(), charset
+
+
 class PooledWebClient(WebClient):
     """A WebClient whose calls reuse the process's keep-alive connections (see module doc)."""
 
@@ -104,11 +115,14 @@ class PooledWebClient(WebClient):
             # Refused, reset, dropped or unreachable: urlopen's URLError, which slack_sdk's
             # ConnectionErrorRetryHandler knows.
             raise URLError(exc) from exc
-        headers = _message(response.headers)
         data: bytes = response.data
         if not 200 <= response.status < 300:
-            raise HTTPError(url, response.status, response.reason or "", headers, io.BytesIO(data))
-        if headers.get_content_type() == "application/gzip":  # admin.analytics.getFile
+            message = _message(response.headers)
+            raise HTTPError(url, response.status, response.reason or "", message, io.BytesIO(data))
+        # A 2xx answer's headers are only read as a mapping (SlackResponse, the retry handlers):
+        # a plain dict, without the email parser an HTTPMessage costs.
+        headers = dict(response.headers)
+        content_type, charset = _content_type(response.headers.get("Content-Type", ""))
+        if content_type == "application/gzip":  # admin.analytics.getFile
             return {"status": response.status, "headers": headers, "body": data}
-        charset = headers.get_content_charset() or "utf-8"
         return {"status": response.status, "headers": headers, "body": data.decode(charset)}
