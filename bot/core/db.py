@@ -68,6 +68,15 @@ class Database:
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
+
+    @property
+    def engine(self) -> Engine:
+        return self._engine
+
+    @engine.setter
+    def engine(self, engine: Engine) -> None:
+        """A new engine (a test swaps it) gets its own group committer: none outlives it."""
+        self._engine = engine
         self.committer = GroupCommitter(engine)
 
     def __deepcopy__(self, memo: dict[int, Any]) -> "Database":
