@@ -36,6 +36,7 @@ from bot.record.export import write_all
 from bot.record.html import write_html
 from bot.record.markdown import write_markdown
 from bot.record.xlsx import write_xlsx
+from bot.record.xlsx_stream import StreamedWorkbook
 
 CONTRACT_COLUMNS = [
     "item",
@@ -683,11 +684,11 @@ def test_failed_write_keeps_the_old_file_and_leaves_no_temp(
     target = tmp_path / "rec.xlsx"
     target.write_bytes(b"the previous record")
 
-    def half_then_fail(self: object, filename: str | Path) -> None:
-        Path(filename).write_bytes(b"PK\x03\x04 half a zip")
+    def half_then_fail(self: StreamedWorkbook) -> None:
+        # The sheets are in the file by now; the workbook's own parts never get there.
         raise OSError("disk full")
 
-    monkeypatch.setattr(openpyxl.Workbook, "save", half_then_fail)
+    monkeypatch.setattr(StreamedWorkbook, "finish", half_then_fail)
     with pytest.raises(OSError, match="disk full"):
         write_xlsx(small_record(), target)
     assert target.read_bytes() == b"the previous record"

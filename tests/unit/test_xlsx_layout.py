@@ -2,24 +2,33 @@
 alignments, quote prefixes, column widths, frozen panes and filters, in English and in French.
 
 The expected layouts in tests/unit/xlsx_cases/ were written by the workbook writer as it was
-before it streamed its rows (openpyxl's write-only mode, for the 100x record): the streamed
-workbook must read back the same.  After a deliberate change of the layout, write them again
-with `.venv/bin/python -m tests.unit.test_xlsx_layout` and read the diff.
+before it streamed its rows (openpyxl, before its write-only mode and then bot/record/
+xlsx_stream.py took over, for the 100x record): the streamed workbook must read back the same.
+After a deliberate change of the layout, write them again with
+`.venv/bin/python -m tests.unit.test_xlsx_layout` and read the diff.
+
+The streaming writer's own promises are checked here too: a failure leaves nothing behind,
+texts XML cannot hold stay readable, and the package is consistent (content types,
+relationships, styles).
 """
 
 import dataclasses
 import gc
 import json
 import sys
+import warnings
+import zipfile
 from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from xml.etree import ElementTree
 
 import openpyxl
 import pytest
 
 from bot.domain.summary import CommentEntry, SummaryRecord
-from bot.record import xlsx
+from bot.record import xlsx, xlsx_stream
 from bot.record.languages import in_language
 from bot.record.xlsx import write_xlsx
 from bot.views.i18n import speaking
@@ -140,27 +149,114 @@ def test_french_sheet_names_are_french() -> None:
 def test_a_failure_while_streaming_leaves_no_file_behind(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The rows already streamed sit in openpyxl's temporary files: a failure halfway (here,
-    in the Figures sheet, after the Comments sheet is written) deletes them, keeps the old
-    record, and leaves no open writer for the garbage collector to trip on."""
-    from openpyxl.worksheet import _writer
-
+    """A failure halfway (here, in the Figures sheet, after the Comments sheet is streamed into
+    the temporary file) deletes that file, keeps the old record, and leaves no open file for
+    the garbage collector to find."""
     target = tmp_path / "rec.xlsx"
     target.write_bytes(b"the previous record")
-    known = set(_writer.ALL_TEMP_FILES)
+    streaming: list[int] = []
 
     def broken(_record: SummaryRecord) -> None:
+        streaming.extend(p.stat().st_size for p in tmp_path.glob(".rec.xlsx.*.tmp"))
         raise RuntimeError("a table could not be made")
 
     monkeypatch.setattr(xlsx, "kind_table", broken)
-    with pytest.raises(RuntimeError, match="could not be made"):
-        write_xlsx(tricky_record(), target)
-    gc.collect()  # an unclosed writer would complain here (pytest makes that an error)
-    made = set(_writer.ALL_TEMP_FILES) - known
-    assert made, "the Comments sheet was streamed to a temporary file"
-    assert not [name for name in made if Path(name).exists()]
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", ResourceWarning)
+        with pytest.raises(RuntimeError, match="could not be made"):
+            write_xlsx(tricky_record(), target)
+        gc.collect()  # an unclosed file would say so here
+    assert [w.message for w in caught if issubclass(w.category, ResourceWarning)] == []
+    assert streaming and streaming[0] > 0, "the Comments sheet was streamed to a temporary file"
     assert target.read_bytes() == b"the previous record"
     assert [p.name for p in tmp_path.iterdir()] == ["rec.xlsx"]
+
+
+def test_texts_read_back_exactly_or_readable(tmp_path: Path) -> None:
+    """What XML cannot hold becomes U+FFFD (controls, U+FFFE, U+FFFF); carriage returns and
+    leading and trailing spaces are kept; markup characters are text."""
+    record = tricky_record()
+    first = record.items[0]
+    texts = [
+        "a\ufffeb\uffffc\x00d",
+        "line\r\nnext\rlast",
+        "  both ends \t",
+        "\x0bstarts with a control",
+        "</t></is></c><c>&amp;",
+        " ",
+    ]
+    comments = [
+        dataclasses.replace(first.comments[0], comment_id=f"C0PTC2020-t{n}", text=text)
+        for n, text in enumerate(texts)
+    ]
+    items = [dataclasses.replace(first, comments=comments), *record.items[1:]]
+    path = tmp_path / "rec.xlsx"
+    write_xlsx(dataclasses.replace(record, items=items), path)
+    sheet = openpyxl.load_workbook(path)["Comments"]
+    assert [sheet.cell(row, 10).value for row in range(2, 2 + len(texts))] == [
+        "a\ufffdb\ufffdc\ufffdd",
+        "line\r\nnext\rlast",
+        "  both ends \t",
+        "\ufffdstarts with a control",
+        "</t></is></c><c>&amp;",
+        " ",
+    ]
+
+
+def test_the_package_is_complete_and_consistent(tmp_path: Path) -> None:
+    """What Excel and LibreOffice check before they read a cell: every XML part well formed,
+    every part given a content type, every relationship pointing at a part, every cell style
+    defined, every sheet of the workbook there."""
+    path = tmp_path / "rec.xlsx"
+    write_xlsx(tricky_record(), path)
+    main = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+    with zipfile.ZipFile(path) as archive:
+        assert archive.testzip() is None
+        parts = {name: ElementTree.fromstring(archive.read(name)) for name in archive.namelist()}
+    types = parts["[Content_Types].xml"]
+    overrides = {e.get("PartName", "") for e in types if e.tag.endswith("Override")}
+    defaults = {e.get("Extension", "") for e in types if e.tag.endswith("Default")}
+    # Every part but the relationships has a content type of its own (Excel refuses a part
+    # typed only as plain XML), and every content type names a part.
+    typed = {f"/{name}" for name in parts if not name.endswith(".rels")}
+    assert typed - {"/[Content_Types].xml"} == overrides
+    assert "rels" in defaults
+    for rels, base in (("_rels/.rels", ""), ("xl/_rels/workbook.xml.rels", "xl/")):
+        for rel in parts[rels]:
+            assert base + rel.get("Target", "") in parts, rel.get("Target")
+    styles = parts["xl/styles.xml"]
+    xfs = styles.find(f"{main}cellXfs")
+    fonts = styles.find(f"{main}fonts")
+    assert xfs is not None and fonts is not None
+    assert int(xfs.get("count", "")) == len(xfs)
+    assert all(int(xf.get("fontId", "")) < len(fonts) for xf in xfs)
+    sheets = parts["xl/workbook.xml"].find(f"{main}sheets")
+    assert sheets is not None and len(sheets) == 5
+    for n in range(1, len(sheets) + 1):
+        cells = parts[f"xl/worksheets/sheet{n}.xml"].iter(f"{main}c")
+        assert all(int(c.get("s", "0")) < len(xfs) for c in cells)
+
+
+def test_a_value_the_writer_does_not_know_is_refused(tmp_path: Path) -> None:
+    """Only text, numbers, booleans and empty cells: anything else is refused, not guessed."""
+    book = xlsx_stream.StreamedWorkbook(
+        tmp_path / "x.xlsx", [xlsx_stream.Style()], cut_marker="[cut]"
+    )
+    with (
+        pytest.raises(TypeError, match="no XLSX cell for a datetime"),
+        book,
+        book.sheet("S", [10], freeze=False) as sheet,
+    ):
+        sheet.append(["a", datetime(2020, 5, 1, tzinfo=UTC)], [0])
+
+
+@pytest.mark.parametrize("title", ["a" * 32, "a/b", "[x]", ""])
+def test_a_sheet_name_excel_refuses_is_refused(tmp_path: Path, title: str) -> None:
+    book = xlsx_stream.StreamedWorkbook(
+        tmp_path / "x.xlsx", [xlsx_stream.Style()], cut_marker="[cut]"
+    )
+    with book, pytest.raises(ValueError, match="cannot name a sheet"):
+        book.sheet(title, [10], freeze=False)
 
 
 def regenerate(folder: Path) -> None:
