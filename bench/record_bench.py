@@ -1,4 +1,5 @@
-"""How the summary record and the digest scale: the 2020 session at 1x, 10x and 100x its size.
+"""How the summary record, the digest and the App Home scale: the 2020 session at 1x, 10x and
+100x its size.
 
     .venv/bin/python -m bench.record_bench                # 1x, 10x, 100x, fresh SQLite files
     .venv/bin/python -m bench.record_bench --scales 1 10  # a quicker run
@@ -18,6 +19,9 @@ process of its own (`bench/record_measure.py`), so the peak memory reported is i
 - ``digest-send``  send_digest to a stand-in Slack: the digest built, rendered and "sent", and
                    what it reported recorded in the `reported` table (beyond the brief: it is
                    where the digest's cost grows with the meeting)
+- ``home``         the App Home of the chair, then of a secretariat member, as opening it
+                   builds it (build_homes + home_view, in the viewer's language), each in a
+                   session of its own; not the views.publish call
 
 Time is `time.perf_counter` (and `time.process_time`, steadier on a busy machine), best of 3
 runs below 100x and one run from 100x on.  "peak MiB" is `ru_maxrss` at the end minus `ru_maxrss`
@@ -61,6 +65,7 @@ OPS: dict[str, str] = {
     "xlsx": "XLSX: write_xlsx",
     "digest": "digest: build_digest",
     "digest-send": "digest sent: send_digest",
+    "home": "App Home: chair + secretariat",
 }
 NEEDS_RECORD = {"markdown", "html", "xlsx"}  # handed a SummaryRecord built before the clock starts
 TRANSACTION_CONTROL = ("BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE")
@@ -349,6 +354,10 @@ def checks(runs: list[dict[str, Any]]) -> list[str]:
                         problems.append(
                             f"{gen['scale']}x summary: {key} is {figures[key]}, generated {want}"
                         )
+            if max(result.get("home_blocks") or [0]) > 100:  # Slack's limit for a view
+                problems.append(
+                    f"{gen['scale']}x home: {result['home_blocks']} blocks, more than 100"
+                )
             if (
                 "new_comments" in result
                 and result["new_comments"] != gen["comments"] - gen["withdrawn"]
@@ -363,7 +372,7 @@ def checks(runs: list[dict[str, Any]]) -> list[str]:
             if "error" not in result:
                 by_op.setdefault(result["op"], set()).add(_queries(result))
     for op, counts in by_op.items():
-        if op != "digest-send" and len(counts) > 1:
+        if len(counts) > 1:
             problems.append(f"{OPS[op]}: queries differ between scales: {sorted(counts)}")
     return problems
 
@@ -443,6 +452,21 @@ def write_results(out: Path, payload: dict[str, Any]) -> tuple[Path, Path]:
             "",
         ]
         lines += [_table_md(ratio_header, ratios), ""]
+    homes = [
+        (run["generated"]["scale"], result)
+        for run in runs
+        for result in run["results"]
+        if result.get("home_cpu_seconds")
+    ]
+    if homes:
+        lines += ["## App Home, per viewer (CPU seconds of the last run)", ""]
+        lines += [
+            f"- {scale}x: the chair's {result['home_cpu_seconds'][0]:.3f} s, a secretariat "
+            f"member's {result['home_cpu_seconds'][1]:.3f} s ({result['home_blocks'][0]} and "
+            f"{result['home_blocks'][1]} blocks)"
+            for scale, result in homes
+        ]
+        lines.append("")
     lines += ["## SQL statements at the smallest scale", ""]
     shown = 10
     for result in runs[0]["results"] if runs else []:
@@ -465,8 +489,8 @@ def write_results(out: Path, payload: dict[str, Any]) -> tuple[Path, Path]:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m bench.record_bench",
-        description="Time the summary record and the digest for the 2020 session at N times its "
-        "size.",
+        description="Time the summary record, the digest and the App Home for the 2020 session "
+        "at N times its size.",
     )
     parser.add_argument(
         "--scales",

@@ -15,6 +15,7 @@ import resource
 import sys
 import time
 import tracemalloc
+import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
@@ -37,7 +38,13 @@ from bot.record.xlsx import write_xlsx
 from bot.slack.api import Outbound
 from bot.views.digest import digest_message
 from bot.views.messages import SlackMessage
+from handlers.home import refresh_home_calls
 from models import Meeting
+
+# The 2020 session's chair and first secretariat member (examples/ptc-2020.yaml): the workload
+# multiplies the delegations, not them.
+CHAIR = "U0CHAIR01"
+SECRETARIAT = "U0SEC0001"
 
 
 class QueryCounter:
@@ -164,21 +171,24 @@ def measure(
         if op == "digest":
             with session_scope(engine) as session:
                 last["digest"] = build_digest(
-                    session, meeting=meeting, recipient="U0SEC0001", now=now, team_url=TEAM_URL
+                    session, meeting=meeting, recipient=SECRETARIAT, now=now, team_url=TEAM_URL
                 )
             return 0
         if op == "digest-send":
             slack = StandInSlack()
-            # A recipient no earlier run has reported to, so every comment is new each time.
+            # A recipient no earlier run has reported to, in this process or an earlier one on
+            # the same database, so every comment is new each time.
             send_digest(
                 engine,
                 slack,
                 meeting_id=meeting_id,
-                recipient=f"U0BENCH{attempt:03d}",
+                recipient=f"U0BENCH{uuid.uuid4().hex[:8].upper()}{attempt:03d}",
                 now=now,
                 forced=True,
             )
             return slack.sent_bytes
+        if op == "home":
+            return _build_homes(engine, now, last)
         assert record is not None
         if op == "markdown":
             write_markdown(record, path)
@@ -224,9 +234,12 @@ def measure(
     }
     if "summary" in last:
         result["figures"] = _figures(last["summary"])
+    if "home_blocks" in last:  # of the last run: the chair's Home, the secretariat member's
+        result["home_blocks"] = last["home_blocks"]
+        result["home_cpu_seconds"] = last["home_cpu"]
     if "digest" in last:
         digest = last["digest"]
-        result["new_comments"] = sum(len(item.new_comments) for item in digest.items)
+        result["new_comments"] = sum(item.totals.count for item in digest.items)
         message = digest_message(digest)
         result["message_bytes"] = len(json.dumps({"text": message.text, "blocks": message.blocks}))
     if traced:
@@ -240,6 +253,23 @@ def measure(
         tracemalloc.stop()
     engine.dispose()
     return result
+
+
+def _build_homes(engine: Engine, now: datetime, last: dict[str, Any]) -> int:
+    """The chair's Home, then a secretariat member's, each built as opening it builds it (the
+    values, then the view in the viewer's language) in a session of its own; the size of the
+    two views.  The views.publish call is not made.  Each Home's CPU time and block count go
+    in `last`: the budget is per Home."""
+    size = 0
+    for user in (CHAIR, SECRETARIAT):
+        started = time.process_time()
+        with session_scope(engine, read_only=True) as session:
+            [call] = refresh_home_calls(session, user_ids=[user], now=now, team_url=TEAM_URL)
+        last.setdefault("home_cpu", []).append(time.process_time() - started)
+        view = call.args["view"]
+        last.setdefault("home_blocks", []).append(len(view["blocks"]))
+        size += len(json.dumps(view))
+    return size
 
 
 def _figures(record: SummaryRecord) -> dict[str, Any]:

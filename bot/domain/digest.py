@@ -5,19 +5,26 @@
 A digest is built with a fixed number of queries whatever the meeting's size; the rows it
 reports are recorded as soon as Slack has accepted it (`record_reported`).
 
+It reads what it shows, not every comment in full: each comment as a narrow row (its id,
+item, delegation, status, whether it is late or already reported), counted per item and
+delegation, and the text, link and author of the first few new ones per item only (the
+digest quotes `NEW_COMMENTS_KEPT` an item; 39,000 comment entities took seconds).
+
 Data only: `bot.views.digest` puts a `Digest` into words, `bot.clock.digest` claims and sends.
 """
 
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Literal, cast
+from operator import itemgetter
+from typing import Any, Literal, cast
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import Dialect, exists
+from sqlalchemy import select as select_columns
 from sqlmodel import Session, col, select
 
-from bot.core.db import insert_many_or_ignore
-from bot.domain.attribution import attribution
+from bot.domain.attribution import ROLE_LABELS
 from bot.domain.meetings import role_ids
 from bot.domain.record_rows import unescape_slack
 from models import (
@@ -39,6 +46,7 @@ from models import (
 )
 
 EXCERPT = 140
+NEW_COMMENTS_KEPT = 5  # per item, in full: the ones the digest quotes (bot/views/digest.py)
 
 SilenceState = Literal["running", "broken"]  # a procedure not ended: under way, or broken
 
@@ -53,6 +61,22 @@ class NewComment:
     kind: str | None = None  # its classification (bot/classify.py); None: not classified
     final_concern: bool = False  # written in a revised document's final-concerns window
     author: str | None = None  # the person's name; None: none known
+
+
+@dataclass(frozen=True)
+class NewTotals:
+    """An item's new comments counted: how many, how many late, how many per delegation."""
+
+    count: int
+    late: int
+    by_delegation: dict[str, int]  # in the order of each delegation's first new comment
+
+
+def count_new(comments: list[NewComment]) -> NewTotals:
+    by_delegation: dict[str, int] = {}
+    for comment in comments:
+        by_delegation[comment.delegation] = by_delegation.get(comment.delegation, 0) + 1
+    return NewTotals(len(comments), sum(c.late for c in comments), by_delegation)
 
 
 @dataclass(frozen=True)
@@ -83,6 +107,14 @@ class DigestItem:
     new_revisions: list[NewRevision] = field(default_factory=list)
     concerns_until: datetime | None = None  # a final-concerns window open on the item
     translations: str = ""  # the item's texts in the meeting's other languages (JSON)
+    # Every new comment counted, when `new_comments` holds only the first of them (as
+    # `build_digest` keeps `NEW_COMMENTS_KEPT`, the ones quoted); None: it holds them all.
+    new_totals: NewTotals | None = None
+
+    @property
+    def totals(self) -> NewTotals:
+        """The item's new comments counted, all of them."""
+        return self.new_totals if self.new_totals is not None else count_new(self.new_comments)
 
     @property
     def has_news(self) -> bool:
@@ -122,6 +154,145 @@ def permalink(team_url: str | None, channel: str, ts: str, thread_ts: str) -> st
     return f"{base}archives/{channel}/p{ts.replace('.', '')}?thread_ts={thread_ts}&cid={channel}"
 
 
+def comments_on(item_ids: list[int | None]) -> Any:
+    """`comment.id IN (the items' comment ids)`: every comment of these items, read in the
+    table's order.
+
+    Filtered on `item_id` itself, SQLite fetches the comments item by item through its index
+    and so reads each page of a large meeting's comments once per item (nine times over at
+    100x, about half the cost of counting them); given the ids, which that index alone
+    supplies, it reads each page once."""
+    ids = select_columns(col(Comment.id)).where(col(Comment.item_id).in_(item_ids))
+    return col(Comment.id).in_(ids)
+
+
+@dataclass
+class _NewOnItem:
+    """What `_new_comments` gathers about one item's new comments as it scans them."""
+
+    count: int = 0
+    late: int = 0
+    by_delegation: dict[str, int] = field(default_factory=dict)
+    kept: list[tuple[int, str]] = field(default_factory=list)  # (comment id, delegation name)
+
+
+# A comment as `_new_comments` scans it: id, item, delegation, role, status, late, reported.
+_Scanned = tuple[int, int, int | None, str, str, bool, bool]
+
+
+@dataclass(frozen=True)
+class _CommentNews:
+    new: dict[int, list[NewComment]]  # item id -> its first new comments, in full
+    totals: dict[int, NewTotals]  # item id -> every new comment counted
+    spoke: dict[int, set[int]]  # item id -> delegations with an active comment
+    reported: list[tuple[str, int]]  # ("comment", id) for each new comment, in posting order
+
+
+def attributed_name(role: str, delegation_name: str | None) -> str:
+    """`attribution`'s name, from the delegation's name alone (the digest loads no entities)."""
+    if role in ROLE_LABELS or delegation_name is None:
+        return ROLE_LABELS.get(role, role)
+    return delegation_name
+
+
+def _new_comments(
+    session: Session,
+    *,
+    meeting_id: int,
+    recipient: str,
+    item_ids: list[int | None],
+    names: dict[int, str],
+    team_url: str | None,
+) -> _CommentNews:
+    """The items' comments not yet reported to `recipient`, in two queries: every comment as a
+    narrow row, to count; then the first `NEW_COMMENTS_KEPT` new ones per item in full.
+
+    `names`: the meeting's delegations by id.  The rows are read on the session's connection:
+    SQLAlchemy's ORM layer added a third to reading them."""
+    already = exists().where(
+        col(Reported.meeting_id) == meeting_id,
+        col(Reported.recipient) == recipient,
+        col(Reported.kind) == "comment",
+        col(Reported.ref_id) == col(Comment.id),
+    )
+    query = (
+        select_columns(
+            col(Comment.id),
+            col(Comment.item_id),
+            col(Comment.delegation_id),
+            col(Comment.role),
+            col(Comment.status),
+            col(Comment.late),
+            already,
+        )
+        .where(comments_on(item_ids))
+        .order_by(col(Comment.posted_at), col(Comment.id))
+    )
+    # All at once (iterating a result fetches row by row); an id is never NULL.
+    rows = cast(list[_Scanned], session.connection().execute(query).all())
+    on_item: dict[int, _NewOnItem] = defaultdict(_NewOnItem)
+    spoke: dict[int, set[int]] = defaultdict(set)
+    reported: list[tuple[str, int]] = []
+    for comment_id, item_id, delegation_id, role, status, late, seen in rows:
+        if status != "active":
+            continue
+        if delegation_id is not None:
+            spoke[item_id].add(delegation_id)
+        if seen:
+            continue
+        reported.append(("comment", comment_id))
+        name = attributed_name(role, None if delegation_id is None else names.get(delegation_id))
+        news = on_item[item_id]
+        news.count += 1
+        news.late += 1 if late else 0
+        news.by_delegation[name] = news.by_delegation.get(name, 0) + 1
+        if len(news.kept) < NEW_COMMENTS_KEPT:
+            news.kept.append((comment_id, name))
+    kept_ids = [comment_id for news in on_item.values() for comment_id, _ in news.kept]
+    full = {
+        row.id: row
+        for row in session.connection().execute(
+            select_columns(
+                col(Comment.id),
+                col(Comment.text),
+                col(Comment.channel),
+                col(Comment.ts),
+                col(Comment.thread_ts),
+                col(Comment.user_id),
+                col(Comment.late),
+                col(Comment.kind),
+                col(Comment.final_concerns_id),
+                col(Participant.name),
+                col(Participant.profile_name),
+            )
+            .join(Participant, col(Participant.id) == col(Comment.participant_id))
+            .where(col(Comment.id).in_(kept_ids))
+        )
+    }
+    new = {
+        item_id: [_new_comment(full[comment_id], name, team_url) for comment_id, name in news.kept]
+        for item_id, news in on_item.items()
+    }
+    totals = {
+        item_id: NewTotals(news.count, news.late, news.by_delegation)
+        for item_id, news in on_item.items()
+    }
+    return _CommentNews(new, totals, spoke, reported)
+
+
+def _new_comment(row: Any, delegation: str, team_url: str | None) -> NewComment:
+    return NewComment(
+        delegation=delegation,
+        user=row.user_id,
+        excerpt=excerpt(row.text),
+        permalink=permalink(team_url, row.channel, row.ts, row.thread_ts),
+        late=row.late,
+        kind=row.kind,
+        final_concern=row.final_concerns_id is not None,
+        author=row.name or row.profile_name,
+    )
+
+
 def build_digest(
     session: Session, *, meeting: Meeting, recipient: str, now: datetime, team_url: str | None
 ) -> Digest:
@@ -134,25 +305,34 @@ def build_digest(
         )
     )
     ids = [item.id for item in items]
-    comments = list(
+    delegations = list(
         session.exec(
-            select(Comment, Delegation, Participant)
-            .join(Delegation, col(Delegation.id) == col(Comment.delegation_id), isouter=True)
-            .join(Participant, col(Participant.id) == col(Comment.participant_id))
-            .where(col(Comment.item_id).in_(ids))
-            .order_by(col(Comment.posted_at), col(Comment.id))
+            select(Delegation.id, Delegation.name, Delegation.kind, Delegation.active)
+            .where(Delegation.meeting_id == meeting.id)
+            .order_by(col(Delegation.position))
         )
     )
+    comments = _new_comments(
+        session,
+        meeting_id=meeting.id,
+        recipient=recipient,
+        item_ids=ids,
+        names={id_: name for id_, name, _, _ in delegations if id_ is not None},
+        team_url=team_url,
+    )
+    # What else was reported (comments are looked up by `_new_comments`, in the database).
     reported = set(
         session.exec(
             select(Reported.kind, Reported.ref_id).where(
-                Reported.meeting_id == meeting.id, Reported.recipient == recipient
+                Reported.meeting_id == meeting.id,
+                Reported.recipient == recipient,
+                Reported.kind != "comment",
             )
         )
     )
     strays = list(
         session.exec(
-            select(StrayReply, AgendaItem.number)
+            select(StrayReply.id, StrayReply.user_id, StrayReply.text, AgendaItem.number)
             .join(AgendaItem, col(AgendaItem.id) == col(StrayReply.item_id))
             .where(StrayReply.meeting_id == meeting.id)
             .order_by(col(StrayReply.posted_at))
@@ -177,17 +357,9 @@ def build_digest(
             .where(col(SilenceProcedure.item_id).in_(ids))
         )
     )
-    members = list(
-        session.exec(
-            select(Delegation)
-            .where(
-                Delegation.meeting_id == meeting.id,
-                Delegation.kind == "member",
-                col(Delegation.active),
-            )
-            .order_by(col(Delegation.position))
-        )
-    )
+    members = [
+        (id_, name) for id_, name, kind, active in delegations if kind == "member" and active
+    ]
     revisions = list(
         session.exec(
             select(RevisedDocument)
@@ -209,29 +381,7 @@ def build_digest(
     )
 
     horizon = now + timedelta(seconds=meeting.digest_horizon_seconds)
-    to_report: list[tuple[str, int]] = []
-    new_by_item: dict[int, list[NewComment]] = defaultdict(list)
-    spoke: dict[int, set[int]] = defaultdict(set)
-    for comment, delegation, author in comments:
-        assert comment.id is not None
-        if comment.status == "active" and comment.delegation_id is not None:
-            spoke[comment.item_id].add(comment.delegation_id)
-        if ("comment", comment.id) in reported or comment.status != "active":
-            continue
-        to_report.append(("comment", comment.id))
-        name, _ = attribution(comment.role, delegation)
-        new_by_item[comment.item_id].append(
-            NewComment(
-                delegation=name,
-                user=comment.user_id,
-                excerpt=excerpt(comment.text),
-                permalink=permalink(team_url, comment.channel, comment.ts, comment.thread_ts),
-                late=comment.late,
-                kind=comment.kind,
-                final_concern=comment.final_concerns_id is not None,
-                author=author.name or author.profile_name,
-            )
-        )
+    to_report = list(comments.reported)
     decided_items = {d.item_id for d in decisions}
     new_decisions: dict[int, list[NewDecision]] = defaultdict(list)
     for decision in decisions:
@@ -269,12 +419,13 @@ def build_digest(
             to_report.append(("group_message", message_id))
             new_in_groups[group_name] = new_in_groups.get(group_name, 0) + 1
     new_strays: list[tuple[int, str, str]] = []
-    for stray, number in strays:
-        assert stray.id is not None
-        if ("stray", stray.id) not in reported:
-            to_report.append(("stray", stray.id))
-            new_strays.append((number, stray.user_id, excerpt(stray.text)))
+    for stray_id, user_id, text, number in strays:
+        assert stray_id is not None
+        if ("stray", stray_id) not in reported:
+            to_report.append(("stray", stray_id))
+            new_strays.append((number, user_id, excerpt(text)))
 
+    spoke = comments.spoke
     entries: list[DigestItem] = []
     for item in items:
         assert item.id is not None
@@ -286,11 +437,12 @@ def build_digest(
                 number=item.number,
                 title=item.title,
                 translations=item.translations,
-                new_comments=new_by_item.get(item.id, []),
+                new_comments=comments.new.get(item.id, []),
+                new_totals=comments.totals.get(item.id, NewTotals(0, 0, {})),
                 closing_at=item.deadline_at
                 if is_open and item.deadline_at is not None and item.deadline_at <= horizon
                 else None,
-                silent_members=[d.name for d in members if d.id not in spoke[item.id]]
+                silent_members=[name for id_, name in members if id_ not in spoke.get(item.id, ())]
                 if is_open
                 else [],
                 new_decisions=new_decisions.get(item.id, []),
@@ -332,18 +484,53 @@ def quiet_day_skipped(digest: Digest, meeting: Meeting, *, forced: bool) -> bool
 
 
 def record_reported(session: Session, *, meeting_id: int, digest: Digest, now: datetime) -> None:
-    """What a sent digest reported, so the recipient's next digest does not repeat it."""
-    rows = [
-        {
-            "meeting_id": meeting_id,
-            "recipient": digest.recipient,
-            "kind": kind,
-            "ref_id": ref_id,
-            "reported_at": now,
-        }
-        for kind, ref_id in digest.reported
-    ]
-    insert_many_or_ignore(session, Reported, rows, ["recipient", "kind", "ref_id"])
+    """What a sent digest reported, so the recipient's next digest does not repeat it.
+
+    One INSERT ... ON CONFLICT DO NOTHING executed for every row by the driver (executemany):
+    a first digest at 100x reports 39,000 rows.  Building a multi-row statement per 500 rows
+    cost seconds in SQLAlchemy's compiler, and handing it 39,000 dictionaries to convert one by
+    one still cost twice the inserts themselves; only the kind and the id differ from row to
+    row, so the rest is converted once."""
+    if not digest.reported:
+        return
+    dialect = session.get_bind().dialect
+    sql, keys = _report_statement(dialect)
+    table = Reported.__table__  # type: ignore[attr-defined]
+    # Aware UTC as the column stores it (on SQLite, its text form): what SQLAlchemy would do.
+    convert = table.c.reported_at.type.dialect_impl(dialect).bind_processor(dialect)
+    fixed = {
+        "meeting_id": meeting_id,
+        "recipient": digest.recipient,
+        "reported_at": convert(now) if convert else now,
+    }
+    rows: list[Any] = [{**fixed, "kind": kind, "ref_id": ref} for kind, ref in digest.reported]
+    if keys is not None:  # positional parameters, in the statement's order
+        rows = list(map(itemgetter(*keys), rows))
+    session.connection().exec_driver_sql(sql, rows)
+
+
+# (dialect, driver, paramstyle) -> the INSERT's text and its parameters' order; built once.
+_REPORT_STATEMENTS: dict[tuple[str, str, str], tuple[str, tuple[str, ...] | None]] = {}
+
+
+def _report_statement(dialect: Dialect) -> tuple[str, tuple[str, ...] | None]:
+    """The INSERT as the driver takes it, and its parameters' order (None: by name).  A row
+    already there (the same digest recorded twice, by two workers) is left as it is."""
+    key = (dialect.name, dialect.driver, dialect.paramstyle)
+    if key not in _REPORT_STATEMENTS:
+        table = Reported.__table__  # type: ignore[attr-defined]
+        if dialect.name == "postgresql":
+            from sqlalchemy.dialects.postgresql import insert as dialect_insert
+        else:
+            from sqlalchemy.dialects.sqlite import insert as dialect_insert  # type: ignore[assignment]
+        statement = dialect_insert(table).on_conflict_do_nothing(
+            index_elements=["recipient", "kind", "ref_id"]
+        )
+        keys = ["meeting_id", "recipient", "kind", "ref_id", "reported_at"]
+        compiled = statement.compile(dialect=dialect, column_keys=keys)
+        order = tuple(compiled.positiontup) if compiled.positiontup is not None else None
+        _REPORT_STATEMENTS[key] = (str(compiled), order)
+    return _REPORT_STATEMENTS[key]
 
 
 def digest_moment(meeting: Meeting, now: datetime) -> datetime | None:

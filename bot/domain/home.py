@@ -17,14 +17,14 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from typing import Literal, cast
+from typing import Any, Literal, cast
 
-from sqlalchemy import func, or_
+from sqlalchemy import and_, case, distinct, func, not_, or_
 from sqlalchemy import select as select_columns
 from sqlmodel import Session, col, select
 
 from bot.core.db import insert_or_ignore
-from bot.domain.digest import permalink
+from bot.domain.digest import comments_on, permalink
 from bot.domain.enrolment import JoinLine, RequestLine, join_lines, pending_requests
 from bot.domain.permissions import Permission, allowed
 from models import (
@@ -44,6 +44,7 @@ from models import (
 
 KINDS = ("member", "observer", "chair", "secretariat")  # the summary record's order
 DELEGATE_ROLES = ("member", "observer")
+ROLE_KINDS = ("chair", "secretariat")  # who write for no delegation, counted as themselves
 
 SilenceState = Literal["running", "broken"]  # a silence procedure not ended
 
@@ -167,10 +168,28 @@ def item_link(team_url: str | None, item: AgendaItem) -> str | None:
     return link or f"https://slack.com/app_redirect?channel={item.post_channel}"
 
 
+Section = Literal["delegate", "chair", "secretariat"]
+
+
+def _section_of(participant: Participant, delegation: Delegation | None) -> Section | None:
+    """The one section a roster entry gets on the Home; None: none (a role with no rights)."""
+    if participant.role in DELEGATE_ROLES and delegation is not None:
+        return "delegate"
+    if allowed(participant.role, Permission.DECIDE):
+        return "chair"
+    if allowed(participant.role, Permission.MANAGE):  # the figures and its buttons
+        return "secretariat"
+    return None
+
+
 def build_homes(
     session: Session, *, user_ids: Iterable[str], now: datetime, team_url: str | None
 ) -> dict[str, Home]:
-    """Every viewer's Home, in at most twelve queries whatever the size of the meetings."""
+    """Every viewer's Home, in at most fourteen queries whatever the size of the meetings.
+
+    Comments are read only as far as a section shows them: counted by the database for the
+    secretariat's figures (in the meetings where a viewer is secretariat), looked up per item
+    for the viewers' own delegations; the chair's section reads none."""
     wanted = list(dict.fromkeys(user_ids))
     homes: dict[str, Home] = {user: Home(user_id=user, now=now) for user in wanted}
     if not wanted:
@@ -190,8 +209,12 @@ def build_homes(
         homes[user] = replace(homes[user], joinable=lines)
     if not roles:
         return homes
+    sections = [(_section_of(p, d), p, m, d) for p, m, d in roles]
     meeting_ids = sorted({meeting.id for _, meeting, _ in roles if meeting.id is not None})
-    requests = pending_requests(session, meeting_ids=meeting_ids)
+    # Meetings where a viewer sees the figures; the delegations whose comments a viewer sees.
+    managed = sorted({m.id for kind, _, m, _ in sections if kind == "secretariat" and m.id})
+    own = sorted({d.id for kind, _, _, d in sections if kind == "delegate" and d and d.id})
+    requests = pending_requests(session, meeting_ids=managed)
     items = list(
         session.exec(
             select(AgendaItem)
@@ -200,38 +223,9 @@ def build_homes(
         )
     )
     item_ids = [item.id for item in items]
-    # Per (item, author) and status, never the comments themselves: Homes need counts only.
-    tallies = session.execute(
-        select_columns(
-            col(Comment.item_id),
-            col(Comment.delegation_id),
-            col(Comment.user_id),
-            col(Comment.role),
-            col(Comment.status),
-            col(Comment.late),
-            func.count(),
-        )
-        .where(col(Comment.item_id).in_(item_ids))
-        .group_by(
-            col(Comment.item_id),
-            col(Comment.delegation_id),
-            col(Comment.user_id),
-            col(Comment.role),
-            col(Comment.status),
-            col(Comment.late),
-        )
-    ).all()
-    delegations = {
-        d.id: d
-        for d in session.exec(select(Delegation).where(col(Delegation.meeting_id).in_(meeting_ids)))
-    }
-    registered = dict(
-        session.exec(
-            select(Participant.meeting_id, func.count())
-            .where(col(Participant.meeting_id).in_(meeting_ids), col(Participant.active))
-            .group_by(col(Participant.meeting_id))
-        ).all()
-    )
+    spoke = _delegations_spoken(session, item_ids=item_ids, delegation_ids=own)
+    managed_items = [item.id for item in items if item.meeting_id in managed]
+    figures = _meeting_figures(session, meeting_ids=managed, item_ids=managed_items)
     decided = set(
         session.exec(select(Decision.item_id).where(col(Decision.item_id).in_(item_ids)).distinct())
     )
@@ -272,16 +266,8 @@ def build_homes(
     items_by_meeting: dict[int, list[AgendaItem]] = defaultdict(list)
     for item in items:
         items_by_meeting[item.meeting_id].append(item)
-    number_of = {item.id: item for item in items}
-    spoke: dict[int, set[int]] = defaultdict(set)  # item id -> delegations with an active comment
-    counted: dict[int, list[tuple[int | None, str, str, str, bool, int]]] = defaultdict(list)
-    for item_id, delegation_id, user, role, status, late, count in tallies:
-        item = number_of[item_id]
-        counted[item.meeting_id].append((delegation_id, user, role, status, late, count))
-        if status == "active" and delegation_id is not None:
-            spoke[item_id].add(delegation_id)
 
-    for participant, meeting, delegation in roles:
+    for kind, participant, meeting, delegation in sections:
         assert meeting.id is not None
         agenda = items_by_meeting.get(meeting.id, [])
         section = MeetingHome(
@@ -294,20 +280,16 @@ def build_homes(
             closed=meeting.closed_at is not None,
             viewer_name=participant.name or participant.profile_name,
         )
-        if participant.role in DELEGATE_ROLES and delegation is not None:
+        if kind == "delegate":
+            assert delegation is not None
             section = _with_delegate(
                 section, delegation, agenda, spoke, procedures, windows, now, team_url
             )
-        elif allowed(participant.role, Permission.DECIDE):
+        elif kind == "chair":
             section = _with_chair(section, agenda, decided, procedures, now, team_url)
-        elif allowed(participant.role, Permission.MANAGE):  # the figures and its buttons
-            figures = _figures(
-                counted.get(meeting.id, []),
-                [d for d in delegations.values() if d.meeting_id == meeting.id],
-                registered.get(meeting.id, 0),
-            )
+        elif kind == "secretariat":
             pending = requests.get(meeting.id, [])
-            section = replace(section, secretariat=SecretariatSection(figures, pending))
+            section = replace(section, secretariat=SecretariatSection(figures[meeting.id], pending))
         else:
             continue
         section = replace(
@@ -319,6 +301,118 @@ def build_homes(
             user_id=home.user_id, now=now, meetings=[*home.meetings, section]
         )
     return homes
+
+
+def _delegations_spoken(
+    session: Session, *, item_ids: list[int | None], delegation_ids: list[int]
+) -> dict[int, set[int]]:
+    """Item id -> those of `delegation_ids` with an active comment on it (a withdrawn comment
+    does not count): what a delegate's section says of their own delegation."""
+    spoke: dict[int, set[int]] = defaultdict(set)
+    if not delegation_ids:
+        return spoke
+    for item_id, delegation_id in session.execute(
+        select_columns(col(Comment.item_id), col(Comment.delegation_id))
+        .where(
+            comments_on(item_ids),
+            col(Comment.delegation_id).in_(delegation_ids),
+            col(Comment.status) == "active",
+        )
+        .distinct()
+    ):
+        spoke[item_id].add(delegation_id)
+    return spoke
+
+
+def _meeting_figures(
+    session: Session, *, meeting_ids: list[int], item_ids: list[int | None]
+) -> dict[int, Figures]:
+    """Each of `meeting_ids`' participation figures, counted by the database in three queries
+    (comments, delegations, participants), never read a comment at a time.
+
+    As the summary record counts: an active comment by the kind of its author (the author's
+    delegation decides, unless they wrote as chair or secretariat), a withdrawn one apart; a
+    delegation takes part with an active comment written for it."""
+    if not meeting_ids:
+        return {}
+    active = col(Comment.status) == "active"
+    as_delegation = col(Comment.role).not_in(ROLE_KINDS)
+    kind = case(
+        (or_(col(Comment.role).in_(ROLE_KINDS), col(Delegation.id).is_(None)), col(Comment.role)),
+        else_=col(Delegation.kind),
+    )
+
+    def taking_part(delegation_kind: str) -> Any:
+        """The active delegations of that kind with an active comment written for them."""
+        part = and_(
+            active, as_delegation, col(Delegation.active), col(Delegation.kind) == delegation_kind
+        )
+        return func.count(distinct(case((part, col(Delegation.id)))))
+
+    counts = (
+        session.connection()
+        .execute(
+            select_columns(
+                col(AgendaItem.meeting_id),
+                _count_if(active),
+                *(_count_if(active, kind == name) for name in KINDS),
+                _count_if(not_(active)),
+                _count_if(active, col(Comment.late)),
+                func.count(distinct(case((active, col(Comment.user_id))))),
+                taking_part("member"),
+                taking_part("observer"),
+            )
+            .join(AgendaItem, col(AgendaItem.id) == col(Comment.item_id))
+            .join(
+                Delegation,
+                and_(
+                    col(Delegation.id) == col(Comment.delegation_id),
+                    col(Delegation.meeting_id) == col(AgendaItem.meeting_id),
+                ),
+                isouter=True,
+            )
+            .where(comments_on(item_ids))
+            .group_by(col(AgendaItem.meeting_id))
+        )
+        .all()
+    )
+    delegations = session.exec(
+        select(Delegation.meeting_id, Delegation.kind, func.count())
+        .where(col(Delegation.meeting_id).in_(meeting_ids), col(Delegation.active))
+        .group_by(col(Delegation.meeting_id), col(Delegation.kind))
+    ).all()
+    registered = dict(
+        session.exec(
+            select(Participant.meeting_id, func.count())
+            .where(col(Participant.meeting_id).in_(meeting_ids), col(Participant.active))
+            .group_by(col(Participant.meeting_id))
+        ).all()
+    )
+    of_kind = {(meeting_id, kind): count for meeting_id, kind, count in delegations}
+    by_meeting = {row[0]: row[1:] for row in counts}
+    no_comment = (0,) * (len(KINDS) + 6)  # a meeting none of whose items has a comment yet
+    figures: dict[int, Figures] = {}
+    for meeting_id in meeting_ids:
+        counted = by_meeting.get(meeting_id, no_comment)
+        comments, *by_kind, withdrawn, late, took_part, members, observers = counted
+        figures[meeting_id] = Figures(
+            registered=registered.get(meeting_id, 0),
+            took_part=took_part,
+            comments=comments,
+            by_kind=dict(zip(KINDS, by_kind, strict=True)),
+            withdrawn=withdrawn,
+            late=late,
+            member_delegations=of_kind.get((meeting_id, "member"), 0),
+            observer_delegations=of_kind.get((meeting_id, "observer"), 0),
+            members_taking_part=members,
+            observers_taking_part=observers,
+        )
+    return figures
+
+
+def _count_if(*conditions: Any) -> Any:
+    """How many rows meet every condition (0, not NULL, when none does)."""
+    return func.sum(case((and_(*conditions), 1), else_=0))
 
 
 def _groups_for(
@@ -441,44 +535,6 @@ def _with_chair(
     ]
     chair = ChairSection(awaiting=awaiting, silences=silences)
     return replace(section, chair=chair)
-
-
-def _figures(
-    rows: list[tuple[int | None, str, str, str, bool, int]],
-    delegations: list[Delegation],
-    registered: int,
-) -> Figures:
-    by_id = {d.id: d for d in delegations}
-    by_kind = dict.fromkeys(KINDS, 0)
-    withdrawn = late = 0
-    users: set[str] = set()
-    taking_part: set[int] = set()
-    for delegation_id, user, role, status, is_late, count in rows:
-        if status != "active":
-            withdrawn += count
-            continue
-        delegation = by_id.get(delegation_id)
-        # As the summary record does: the author's delegation decides the kind, unless the
-        # author wrote as chair or secretariat.
-        kind = role if role in ("chair", "secretariat") or delegation is None else delegation.kind
-        by_kind[kind] = by_kind.get(kind, 0) + count
-        late += count if is_late else 0
-        users.add(user)
-        if delegation is not None and kind in DELEGATE_ROLES:
-            taking_part.add(delegation_id or 0)
-    active = [d for d in delegations if d.active]
-    return Figures(
-        registered=registered,
-        took_part=len(users),
-        comments=sum(by_kind.values()),
-        by_kind=by_kind,
-        withdrawn=withdrawn,
-        late=late,
-        member_delegations=sum(d.kind == "member" for d in active),
-        observer_delegations=sum(d.kind == "observer" for d in active),
-        members_taking_part=sum(d.kind == "member" and d.id in taking_part for d in active),
-        observers_taking_part=sum(d.kind == "observer" and d.id in taking_part for d in active),
-    )
 
 
 # -- who a change concerns ------------------------------------------------------------------------

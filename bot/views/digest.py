@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 
 from babel.dates import format_datetime
 
-from bot.domain.digest import Digest, DigestItem, NewDecision
+from bot.domain.digest import NEW_COMMENTS_KEPT, Digest, DigestItem, NewDecision
 from bot.domain.session_end import CloseRequest
 from bot.domain.summary import SummaryRecord
 from bot.views.fit import contexts, fallback, header, message, sections
@@ -21,7 +21,7 @@ from bot.views.labels import COMMENT_KIND_LABELS, decision_label, procedure_labe
 from bot.views.messages import SlackMessage, date_token, document_link, escape
 from bot.views.refusals import refusal_text
 
-EXCERPTS_PER_ITEM = 5
+EXCERPTS_PER_ITEM = NEW_COMMENTS_KEPT  # what `build_digest` keeps in full, no more
 NAMES_SHOWN = 15
 STRAYS_SHOWN = 10
 
@@ -44,7 +44,8 @@ def digest_message(digest: Digest, heading: str | None = None) -> SlackMessage:
     is in it, each message within Slack's limits."""
     meeting = translated(digest.meeting_title, digest.meeting_translations, "title")
     title = heading or _("Digest: {meeting}", meeting=meeting)
-    new = sum(len(i.new_comments) for i in digest.items)
+    totals = [item.totals for item in digest.items]
+    new = sum(t.count for t in totals)
     if digest.quiet:
         open_items = [i for i in digest.items if i.silent_members or i.closing_at]
         line = _("{title}: nothing new since your last digest.", title=escape(title))
@@ -63,8 +64,8 @@ def digest_message(digest: Digest, heading: str | None = None) -> SlackMessage:
                     deadline=until,
                 )
         return SlackMessage(text=fallback(line, ""), blocks=sections(line))
-    late = sum(c.late for i in digest.items for c in i.new_comments)
-    delegations = {c.delegation for i in digest.items for c in i.new_comments}
+    late = sum(t.late for t in totals)
+    delegations = {name for t in totals for name in t.by_delegation}
     news = _(
         "{comments} from {delegations}",
         comments=ngettext("{count} new comment(s)", "{count} new comment(s)", new),
@@ -148,12 +149,10 @@ def _group_news(groups: list[tuple[str, int]]) -> str:
 def digest_item_lines(item: DigestItem, timezone: str) -> list[str]:
     """One item's news, heading first; none when there is nothing to say about it."""
     lines: list[str] = []
-    if item.new_comments:
-        tally: dict[str, int] = {}
-        for comment in item.new_comments:
-            tally[comment.delegation] = tally.get(comment.delegation, 0) + 1
-        by = ", ".join(f"{escape(name)} {count}" for name, count in tally.items())
-        count = len(item.new_comments)
+    totals = item.totals
+    if totals.count:
+        by = ", ".join(f"{escape(name)} {count}" for name, count in totals.by_delegation.items())
+        count = totals.count
         lines.append("• " + ngettext("{count} new: {by}", "{count} new: {by}", count, by=by))
         for comment in item.new_comments[:EXCERPTS_PER_ITEM]:
             opening = _("open")
@@ -167,8 +166,8 @@ def digest_item_lines(item: DigestItem, timezone: str) -> list[str]:
             if comment.author:  # the person, with their delegation
                 who = f"{escape(comment.author)} ({who})"
             lines.append(f"   > {escape(comment.excerpt)} — {who}{kind}{late}{link}")
-        if len(item.new_comments) > EXCERPTS_PER_ITEM:
-            more = len(item.new_comments) - EXCERPTS_PER_ITEM
+        if count > EXCERPTS_PER_ITEM:
+            more = count - EXCERPTS_PER_ITEM
             lines.append("   " + _("… and {count} more in the thread", count=more))
     for revision in item.new_revisions:
         document = document_link(revision.code, revision.url)

@@ -217,6 +217,51 @@ def test_secretariat_home_shows_live_figures_and_the_digest_and_record_buttons(
     }
 
 
+def test_secretariat_figures_count_the_chair_and_the_secretariat_apart_and_late_comments(
+    bot: Bot, meeting: Posted
+):
+    from bot.core.clock import datetime_to_ts
+
+    after_deadline = datetime_to_ts(datetime(2020, 7, 18, 9, 0, tzinfo=UTC))  # item 3: 17 July
+    reply(bot, meeting, "U0AU00001", "Australia supports.")
+    reply(bot, meeting, "U0AU00001", "Australia on item 4.", item=4)
+    reply(bot, meeting, CHAIR, "The chair notes the support.")
+    reply(bot, meeting, SECRETARIAT, "The secretariat will revise the annex.", item=4)
+    late = bot.sender.reply(
+        channel=meeting.channel,
+        user="U0CI00001",
+        text="Côte d'Ivoire, after the deadline.",
+        thread_ts=meeting.roots[3],
+        ts=after_deadline,
+    )
+    assert late.status == 200
+    view = open_home(bot, SECRETARIAT)
+    assert view is not None
+    text = home_text(view)
+    assert "7 registered, 4 took part" in text
+    assert "*Comments:* 5 (members 3, observers 0, chair 1, secretariat 1)" in text
+    assert "0 withdrawn, counted apart; 1 late" in text
+    assert "2 of 2 members, 0 of 1 observers" in text
+
+
+def test_the_chair_home_reads_no_comment(bot: Bot, meeting: Posted):
+    reply(bot, meeting, "U0AU00001", "Australia supports.")
+    bot.settle()
+    statements: list[str] = []
+
+    def seen(*args: object) -> None:
+        statements.append(" ".join(str(args[2]).split()))
+
+    event.listen(bot.database.engine, "before_cursor_execute", seen)
+    try:
+        with session_scope(bot.database.engine) as session:
+            [call] = refresh_home_calls(session, user_ids=[CHAIR], now=IN_SESSION, team_url=None)
+    finally:
+        event.remove(bot.database.engine, "before_cursor_execute", seen)
+    assert "Awaiting your decision" in home_text(call.args["view"])
+    assert statements and not [s for s in statements if "FROM comment" in s]
+
+
 def test_digest_button_sends_the_secretariat_member_the_digest_by_direct_message(
     bot: Bot, meeting: Posted
 ):

@@ -300,3 +300,89 @@ def test_digest_and_record_take_a_fixed_number_of_queries_whatever_the_size(
         reply(bot, meeting, user, f"Comment {n}", item=3 + n % 2)
     bot.settle()
     assert count_queries(bot, build_both) == small
+
+
+def test_sending_a_digest_and_recording_what_it_reported_takes_a_fixed_number_of_queries(
+    bot: Bot, meeting: Posted
+):
+    def send_to(recipient: str) -> None:
+        send_digest(
+            bot.database.engine,
+            outbound(bot),
+            meeting_id=meeting_id(bot),
+            recipient=recipient,
+            now=IN_SESSION,
+            forced=True,
+        )
+
+    reply(bot, meeting, "U0AU00001", "One.")
+    bot.settle()
+    small = count_queries(bot, lambda: send_to("U0SEC0001"))
+    for n in range(12):
+        user = ("U0AU00001", "U0CI00001", "U0UPU0001", "U0CHAIR01")[n % 4]
+        reply(bot, meeting, user, f"Comment {n}", item=3 + n % 2)
+    bot.settle()
+    assert count_queries(bot, lambda: send_to("U0SEC0002")) == small  # 13 rows recorded at once
+
+
+def test_an_item_with_many_new_comments_quotes_the_first_five_and_counts_them_all(
+    bot: Bot, meeting: Posted
+):
+    from bot.domain.digest import NEW_COMMENTS_KEPT, build_digest
+
+    after_deadline = datetime_to_ts(datetime(2020, 7, 18, 9, 0, tzinfo=UTC))  # item 3: 17 July
+    authors = ["U0CI00001", "U0AU00001", "U0CHAIR01", "U0AU00001", "U0UPU0001", "U0CI00001"]
+    for n, user in enumerate(authors, start=1):
+        reply(bot, meeting, user, f"Remark number {n}.")
+    reply(bot, meeting, "U0AU00001", "Remark number 7, late.", ts=after_deadline)
+    with session_scope(bot.database.engine) as session:
+        found = session.exec(select(Meeting)).one()
+        digest = build_digest(
+            session, meeting=found, recipient="U0SEC0001", now=IN_SESSION, team_url=None
+        )
+    [item] = [entry for entry in digest.items if entry.number == 3]
+    assert [c.excerpt for c in item.new_comments] == [
+        f"Remark number {n}." for n in range(1, NEW_COMMENTS_KEPT + 1)
+    ]  # in full: only the ones the digest quotes
+    assert item.totals.count == 7 and item.totals.late == 1
+    assert item.totals.by_delegation == {
+        "Côte d'Ivoire": 2,
+        "Australia": 3,
+        "Chair": 1,
+        "Universal Postal Union": 1,
+    }  # in the order each first wrote
+    assert [kind for kind, _ in digest.reported] == ["comment"] * 7  # every one, to record
+
+    text = digest_to(bot, "U0SEC0001")
+    assert "7 new comment(s) from 4 delegation(s), 1 late" in text
+    assert "7 new: Côte d'Ivoire 2, Australia 3, Chair 1, Universal Postal Union 1" in text
+    assert "Remark number 5." in text and "Remark number 6." not in text
+    assert "… and 2 more in the thread" in text
+    assert "nothing new since your last digest" in digest_to(bot, "U0SEC0001")  # all 7 recorded
+
+
+def test_what_a_digest_reported_is_stored_as_sqlalchemy_stores_it_and_recorded_once(
+    bot: Bot, meeting: Posted
+):
+    from sqlalchemy import insert
+
+    from bot.domain.digest import Digest, record_reported
+    from models import Reported
+
+    found = meeting_id(bot)
+    digest = Digest("T", "UTC", "U0SEC0001", IN_SESSION, [], [], 0, [("comment", 1), ("stray", 2)])
+    with session_scope(bot.database.engine) as session:
+        record_reported(session, meeting_id=found, digest=digest, now=IN_SESSION)
+    with session_scope(bot.database.engine) as session:  # sent again, by a second worker say
+        record_reported(session, meeting_id=found, digest=digest, now=IN_SESSION)
+        reference = {"meeting_id": found, "recipient": "U0REF", "kind": "comment", "ref_id": 1}
+        session.connection().execute(insert(Reported), [{**reference, "reported_at": IN_SESSION}])
+    with session_scope(bot.database.engine) as session:
+        rows = session.exec(select(Reported).where(Reported.recipient == "U0SEC0001")).all()
+        assert sorted((r.kind, r.ref_id, r.meeting_id, r.reported_at) for r in rows) == [
+            ("comment", 1, found, IN_SESSION),
+            ("stray", 2, found, IN_SESSION),
+        ]
+        # The very form SQLAlchemy's own INSERT stores (on SQLite, the same text).
+        stored = session.connection().exec_driver_sql("SELECT DISTINCT reported_at FROM reported")
+        assert len(stored.all()) == 1

@@ -3,7 +3,14 @@
 
 from datetime import UTC, datetime
 
-from bot.domain.digest import Digest, DigestItem, NewComment, NewDecision
+from bot.domain.digest import (
+    NEW_COMMENTS_KEPT,
+    Digest,
+    DigestItem,
+    NewComment,
+    NewDecision,
+    count_new,
+)
 from bot.domain.permissions import Permission, Refusal
 from bot.domain.session_end import CloseRequest
 from bot.domain.summary import DecisionEntry, ItemEntry, SummaryFigures, SummaryRecord
@@ -96,6 +103,31 @@ def test_new_comments_are_counted_per_delegation_with_the_heading_given() -> Non
     assert message.text.startswith("Final digest: 1 new comment(s) from 1 delegation(s), 1 late.")
     assert message.blocks[0]["text"]["text"] == "Final digest"
     assert "   > We agree. — Austria _late_" in message.blocks[2]["text"]["text"]
+
+
+def test_an_item_keeping_its_first_comments_and_the_counts_reads_as_one_keeping_them_all() -> None:
+    comments = [
+        NewComment(
+            delegation=("Austria", "Chair", "Brazil")[n % 3],
+            user=f"U{n}",
+            excerpt=f"Remark {n} & more.",
+            permalink=f"https://t.slack.com/archives/C/p{n}",
+            late=n % 4 == 0,
+        )
+        for n in range(9)
+    ]
+    every = DigestItem(number=3, title="T", new_comments=comments)
+    kept = DigestItem(
+        number=3,
+        title="T",
+        new_comments=comments[:NEW_COMMENTS_KEPT],
+        new_totals=count_new(comments),
+    )
+    assert kept.totals == every.totals
+    assert digest_item_lines(kept, ZONE) == digest_item_lines(every, ZONE)
+    assert "   … and 4 more in the thread" in digest_item_lines(kept, ZONE)
+    full, bounded = (digest([item], reported=[("comment", 1)]) for item in (every, kept))
+    assert digest_message(bounded) == digest_message(full)
 
 
 def summary() -> SummaryRecord:
