@@ -91,23 +91,6 @@ class Database:
         return self.committer.run(work)
 
 
-def insert_many_or_ignore(
-    session: Session, model: type[SQLModel], rows: list[dict[str, Any]], keys: list[str]
-) -> None:
-    """INSERT every row that does not exist yet, in one statement per 500 rows."""
-    table = model.__table__  # type: ignore[attr-defined]
-    dialect = session.get_bind().dialect.name
-    if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert as dialect_insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert as dialect_insert  # type: ignore[assignment]
-    for start in range(0, len(rows), 500):
-        chunk = rows[start : start + 500]
-        session.execute(
-            dialect_insert(table).values(chunk).on_conflict_do_nothing(index_elements=keys)
-        )
-
-
 def insert_or_ignore(
     session: Session, model: type[SQLModel], values: dict[str, Any], keys: list[str]
 ) -> bool:
