@@ -3,7 +3,10 @@
 An unmodified `slack_sdk.WebClient(base_url=standin.api_url, token=...)` talks to it, so the bot's
 outbound calls are exercised down to the wire format. It answers like Slack (same fields, same
 error codes), keeps the little state those answers depend on (posted messages, reactions, uploaded
-files), records every call for assertions, and can be told to rate-limit or fail.
+files), records every call for assertions, and can be told to rate-limit or fail, or to carry a
+call out and then lose its answer (`lose_response`), as when Slack acts and the connection drops.
+Messages keep their metadata, and `conversations.history` / `conversations.replies` read them
+back as Slack does (history.py).
 
 It is as strict as Slack: blocks, attachments and views go through slack_sdk's own models and
 Slack's documented limits (limits.py), a trigger_id is good once and for 3 seconds (triggers.py),
@@ -20,12 +23,15 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import dataclasses
 import hashlib
 import json
 import logging
 import mimetypes
 import queue
 import secrets
+import select
+import socket
 import string
 import threading
 import time
@@ -42,6 +48,7 @@ from typing import Any, Protocol
 from urllib.parse import parse_qsl, urlsplit
 from zoneinfo import ZoneInfo
 
+from bot.demo.standin import history
 from bot.demo.standin.limits import Refusal, check_message, check_view
 from bot.demo.standin.socket_server import SocketModeServer
 from bot.demo.standin.triggers import TRIGGER_IDS, TriggerError, TriggerIds
@@ -65,7 +72,9 @@ class Call:
     """One request the stand-in answered: a Web API method, or "response_url".
 
     `error` is Slack's error code when the call was refused (ok: false or an HTTP error), and
-    `injected` says the refusal was one a test asked for with fail() or rate_limit().
+    `injected` says the refusal was one a test asked for with fail() or rate_limit(). `lost` is
+    "drop" or "hang" when the call was carried out but its answer withheld (lose_response()):
+    `status` is then the answer the client never received.
     """
 
     method: str
@@ -74,6 +83,7 @@ class Call:
     at: float
     error: str | None = None
     injected: bool = False
+    lost: str | None = None
 
     @property
     def refused(self) -> bool:
@@ -175,6 +185,12 @@ class _Fault:
 
 
 @dataclass(frozen=True)
+class _Loss:
+    how: str  # "drop" or "hang"
+    hold_for: float
+
+
+@dataclass(frozen=True)
 class _Request:
     path: str
     query: str
@@ -190,6 +206,8 @@ class _Response:
     headers: tuple[tuple[str, str], ...] = ()
     error: str | None = None  # the refusal's error code, kept for the recorded Call
     injected: bool = False
+    lost: str | None = None  # "drop" or "hang": the call was carried out, the answer is withheld
+    hold_for: float = 0.0  # how long "hang" holds the connection at most
 
 
 def _json_response(
@@ -337,6 +355,9 @@ class _Handler(BaseHTTPRequestHandler):
                 # a dropped connection that looks like a network fault and triggers retries.
                 logger.exception("stand-in failed on %s", self.path)
                 response = _json_response(500, {"ok": False, "error": "standin_internal_error"})
+        if response.lost is not None:
+            self._withhold(response.lost, response.hold_for)
+            return
         self.send_response(response.status)
         self.send_header("Content-Type", response.content_type)
         self.send_header("Content-Length", str(len(response.body)))
@@ -344,6 +365,17 @@ class _Handler(BaseHTTPRequestHandler):
             self.send_header(name, value)
         self.end_headers()
         self.wfile.write(response.body)
+
+    def _withhold(self, how: str, hold_for: float) -> None:
+        """Close the connection without an answer: at once ("drop") or once the client gave up,
+        the hold ran out or the stand-in stops ("hang"). The client sees no HTTP answer at all."""
+        if how == "hang":
+            self.server.standin._hold_lost_answer(self.connection, hold_for)
+        self.close_connection = True
+        # Closed here rather than left to socketserver, so a kept-alive connection cannot carry
+        # a later answer the client would take for this one.
+        with contextlib.suppress(OSError):
+            self.connection.shutdown(socket.SHUT_RDWR)
 
 
 class SlackStandIn:
@@ -380,6 +412,8 @@ class SlackStandIn:
         self._recorded = threading.Condition(self._lock)
         self._calls: list[Call] = []
         self._faults: dict[str, deque[_Fault]] = {}
+        self._losses: dict[str, deque[_Loss]] = {}  # lose_response(), one per call to lose
+        self._stopping = threading.Event()  # releases held connections ("hang") on stop()
         self._users: dict[str, dict[str, Any]] = {}
         self._channel_names: dict[str, str] = {}
         self._messages: dict[str, list[dict[str, Any]]] = {}
@@ -419,6 +453,8 @@ class SlackStandIn:
             "conversations.info": self._conversations_info,
             "conversations.create": self._conversations_create,
             "conversations.invite": self._conversations_invite,
+            "conversations.history": self._conversations_history,
+            "conversations.replies": self._conversations_replies,
             "views.open": self._views_open,
             "views.push": self._views_open,
             "views.update": self._views_update,
@@ -436,6 +472,7 @@ class SlackStandIn:
         if self._server is not None:
             raise RuntimeError("the Slack stand-in is already running")
         self._socket_mode = self._new_socket_mode()  # a stopped one does not start again
+        self._stopping.clear()
         self._server = _Server(("127.0.0.1", self._port), self)
         # A short poll interval keeps stop() quick; tests start and stop one stand-in each.
         self._thread = threading.Thread(
@@ -454,6 +491,8 @@ class SlackStandIn:
         self._server, self._thread = None, None
         if server is None:
             return
+        # server_close() joins the handler threads: one holding a lost answer must let go first.
+        self._stopping.set()
         server.shutdown()
         server.server_close()
         if thread is not None:
@@ -587,6 +626,23 @@ class SlackStandIn:
             self._response_ids.add(response_id)
         return f"{self.base_url}/response/{response_id}"
 
+    def add_message(
+        self, channel: str, user: str, text: str, *, thread_ts: str | None = None
+    ) -> str:
+        """A person's message in `channel` (a reply when `thread_ts`), as history shows it.
+
+        Only the stand-in's record: no event goes to the app (SlackSender delivers those). Lets a
+        test give conversations.history and conversations.replies other people's messages to
+        look past. Returns the message's ts.
+        """
+        message: Params = {"type": "message", "user": user, "text": text}
+        with self._lock:
+            message["ts"] = self._minter.next_ts()
+            if thread_ts:
+                message["thread_ts"] = thread_ts
+            self._messages.setdefault(channel, []).append(message)
+        return str(message["ts"])
+
     def next_ts(self) -> str:
         """A fresh message ts from this stand-in's sequence.
 
@@ -608,6 +664,40 @@ class SlackStandIn:
         fault = _Fault(status=status, error=error)
         with self._lock:
             self._faults.setdefault(method, deque()).extend([fault] * times)
+
+    def lose_response(
+        self, method: str, *, times: int = 1, how: str = "drop", hang_for: float = 30.0
+    ) -> None:
+        """Carry out the next `times` calls to `method`, then lose their answers.
+
+        The call takes effect and is recorded (Call.lost says how its answer was lost), as when
+        Slack acts and the answer never reaches the client. "drop" closes the connection without
+        an HTTP answer (the client sees RemoteDisconnected or a protocol error); "hang" sends
+        nothing and holds the connection until the client gives up, `hang_for` seconds pass or
+        the stand-in stops, then closes it.
+        """
+        if how not in ("drop", "hang"):
+            raise ValueError(f'how must be "drop" or "hang", not {how!r}')
+        loss = _Loss(how, hang_for)
+        with self._lock:
+            self._losses.setdefault(method, deque()).extend([loss] * times)
+
+    def _hold_lost_answer(self, connection: socket.socket, hold_for: float) -> None:
+        """Hold a connection whose answer is lost, so that stop() need not wait for it.
+
+        Polls every 50 ms, so that it ends soon after the client hangs up (readable with
+        nothing to read: EOF), the stand-in stops, or the hold runs out.
+        """
+        deadline = time.monotonic() + hold_for
+        while not self._stopping.is_set() and time.monotonic() < deadline:
+            try:
+                readable, _, _ = select.select([connection], [], [], 0.05)
+                if readable and not connection.recv(1, socket.MSG_PEEK):
+                    return  # the client closed its end: it gave up
+            except (OSError, ValueError):
+                return
+            if readable:  # bytes the client sent anyway: left unread, so wait instead of spin
+                self._stopping.wait(0.05)
 
     # -- refusals ---------------------------------------------------------------------------
 
@@ -812,9 +902,10 @@ class SlackStandIn:
         *,
         error: str | None = None,
         injected: bool = False,
+        lost: str | None = None,
     ) -> None:
         """Record a call; the caller holds the lock."""
-        call = Call(method, copy.deepcopy(params), status, time.monotonic(), error, injected)
+        call = Call(method, copy.deepcopy(params), status, time.monotonic(), error, injected, lost)
         self._calls.append(call)
         self._recorded.notify_all()
 
@@ -841,14 +932,30 @@ class SlackStandIn:
         params.pop("token", None)
         with self._lock:
             response = self._answer(method, params, token)
+            response = self._take_loss(method, response)
             self._record(
                 method,
                 params,
                 response.status,
                 error=response.error,
                 injected=response.injected,
+                lost=response.lost,
             )
         return response
+
+    def _take_loss(self, method: str, response: _Response) -> _Response:
+        """Mark the answer lost when a test asked for it; the caller holds the lock.
+
+        Only a call that was carried out loses its answer (an injected fault or a bad token did
+        nothing), so the loss waits for the next call that reaches Slack's method.
+        """
+        losses = self._losses.get(method)
+        if not losses or response.injected or method not in self._methods:
+            return response
+        if response.error in ("not_authed", "invalid_auth", "not_allowed_token_type"):
+            return response
+        loss = losses.popleft()
+        return dataclasses.replace(response, lost=loss.how, hold_for=loss.hold_for)
 
     def _answer(self, method: str, params: Params, token: str) -> _Response:
         """The answer to one Web API call; the caller holds the lock."""
@@ -1025,6 +1132,7 @@ class SlackStandIn:
             raise _SlackError("channel_not_found")
         self._check_member(channel)
         self._check_content(params)
+        metadata = self._metadata(params)
         message: Params = {
             "type": "message",
             "user": self._bot_user_id,
@@ -1033,9 +1141,11 @@ class SlackStandIn:
             "text": _text(params, "text"),
             "ts": self._minter.next_ts(),
         }
-        for key in ("blocks", "attachments", "metadata"):
+        for key in ("blocks", "attachments"):
             if params.get(key) is not None:
                 message[key] = params[key]
+        if metadata is not None:
+            message["metadata"] = metadata
         thread_ts = _text(params, "thread_ts")
         if thread_ts:
             message["thread_ts"] = thread_ts
@@ -1056,12 +1166,15 @@ class SlackStandIn:
         if message is None:
             raise _SlackError("message_not_found")
         self._check_content(params, required=False)
+        metadata = self._metadata(params)
         if "text" in params:
             message["text"] = _text(params, "text")
         # Fields left out of an update keep their value, as in Slack.
-        for key in ("blocks", "attachments", "metadata"):
+        for key in ("blocks", "attachments"):
             if params.get(key) is not None:
                 message[key] = params[key]
+        if metadata is not None:
+            message["metadata"] = metadata
         message["edited"] = {"user": self._bot_user_id, "ts": self._minter.next_ts()}
         return {
             "ok": True,
@@ -1070,6 +1183,50 @@ class SlackStandIn:
             "text": message["text"],
             "message": copy.deepcopy(message),
         }
+
+    @staticmethod
+    def _metadata(params: Params) -> Params | None:
+        """The message metadata sent, checked as Slack checks it; None when none was sent."""
+        value = params.get("metadata")
+        if value is None or value == "":
+            return None
+        try:
+            return history.check_metadata(value)
+        except history.HistoryError as exc:
+            raise _SlackError(exc.error) from exc
+
+    def _history_channel(self, params: Params) -> list[dict[str, Any]]:
+        """The stored messages of the channel a history method reads; the caller holds the lock.
+
+        The bot reads a DM it is part of and a channel it was added to; a public channel it is not
+        in answers not_in_channel, a private one (or an unknown id) channel_not_found, as Slack.
+        """
+        channel = _text(params, "channel")
+        if not channel:
+            raise _SlackError("channel_not_found")
+        if not channel.startswith("D"):
+            members = self._members.get(channel)
+            if self._bot_user_id not in (members or set()):
+                known = members is not None and channel not in self._private
+                raise _SlackError("not_in_channel" if known else "channel_not_found")
+        return self._messages.get(channel, [])
+
+    def _conversations_history(self, params: Params) -> Params:
+        messages = self._history_channel(params)
+        try:
+            return history.history(messages, params)
+        except history.HistoryError as exc:
+            raise _SlackError(exc.error) from exc
+
+    def _conversations_replies(self, params: Params) -> Params:
+        messages = self._history_channel(params)
+        ts = _text(params, "ts")
+        if not ts:
+            raise _SlackError("invalid_arguments")
+        try:
+            return history.replies(messages, params, ts)
+        except history.HistoryError as exc:
+            raise _SlackError(exc.error) from exc
 
     def _chat_post_ephemeral(self, params: Params) -> Params:
         if not _text(params, "channel"):
