@@ -18,6 +18,7 @@ from slack_bolt import App, BoltRequest, BoltResponse
 from slack_bolt.middleware import Middleware
 from slack_sdk import WebClient
 
+from bot.clock.claims import configure_claims
 from bot.core.clock import utcnow
 from bot.core.config import ConfigError, Settings, load_settings
 from bot.core.db import Database, make_engine
@@ -162,6 +163,7 @@ def create_app() -> DocketWSGI:
     except ConfigError as exc:
         raise SystemExit(f"error: {exc}") from None  # a clear line, not a worker traceback
     configure_logging(secrets=settings.secrets())
+    configure_claims(settings.claim_timeout)  # web workers claim the deliveries sent after acks
     engine = make_engine(settings.database_url)
     behind = pending(engine)
     if behind is not None:  # the release step migrates; web workers never race to do it

@@ -15,6 +15,7 @@ from typing import Literal
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from bot.clock.claims import configure_claims
 from bot.core.clock import utcnow
 from bot.core.config import ConfigError, Settings, load_settings
 from bot.core.db import Database, make_engine, session_scope
@@ -113,6 +114,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return run_demo(out_dir=args.out)
         settings = load_settings()
         configure_logging(secrets=settings.secrets())  # now that the secrets are known
+        configure_claims(settings.claim_timeout)  # every command that sends claims with it
         handler = {
             "run": cmd_run,
             "web": cmd_web,
@@ -600,8 +602,11 @@ def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
         start_clock_thread(
             database.engine, Outbound(client), retry_seconds=settings.clock_standby_seconds
         )
-        log.info("Docket running in Socket Mode with the scheduler")
-        serve_socket_mode(app, settings.slack_app_token)
+        log.info(
+            "Docket running in Socket Mode with the scheduler; health on port %s (/healthz)",
+            settings.port,
+        )
+        serve_socket_mode(app, settings.slack_app_token, database=database, port=settings.port)
         return 0
     server = serve_locally(settings, database, host="0.0.0.0", port=settings.port, client=client)
     start_clock_thread(

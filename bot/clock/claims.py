@@ -8,9 +8,10 @@ tries again.  When Slack refuses for good (`not_in_channel`, `invalid_blocks`, .
 `PERMANENT_ERRORS` in bot/slack/api.py), retrying at every beat would only fill the log: the
 row is marked failed (skipped, with `failed: <error>` in its note), and the failure job
 (bot/clock/failures.py) tells the meeting's secretariat once.  A claim not marked within
-CLAIM_TIMEOUT is from a process that died in between: `claimable` lets it be taken again, so
-nothing is lost.  (The one window left is a crash after Slack accepted the message and before
-the mark: that message may go out twice.  It is minutes after a crash, not routine.)
+the claim timeout (DOCKET_CLAIM_TIMEOUT, 5 minutes by default: `configure_claims`) is from a
+process that died in between: `claimable` lets it be taken again, so nothing is lost.  (The
+one window left is a crash after Slack accepted the message and before the mark: that message
+may go out twice.  It is minutes after a crash, not routine.)
 
 Every job goes through `deliver` (one delivery or a batch sent by one call) or
 `deliver_in_steps` (several calls, each its own delivery).  The rows that carry a claim of
@@ -30,6 +31,7 @@ from slack_sdk.errors import SlackApiError
 from sqlalchemy import Engine, and_, or_, update
 from sqlmodel import Session, col, select
 
+from bot.core.config import DEFAULT_CLAIM_TIMEOUT
 from bot.core.db import insert_or_ignore, session_scope
 from bot.core.metrics import count_deliveries, observe_clock_lag
 from bot.slack.api import classify_error, error_detail
@@ -37,7 +39,9 @@ from models import Delivery
 
 log = logging.getLogger(__name__)
 
-CLAIM_TIMEOUT = timedelta(minutes=5)
+# The default; a process sets its own from DOCKET_CLAIM_TIMEOUT with configure_claims at start.
+CLAIM_TIMEOUT = DEFAULT_CLAIM_TIMEOUT
+_claim_timeout = CLAIM_TIMEOUT
 FAILED = "failed: "  # the note's prefix on a delivery Slack refused for good
 
 T = TypeVar("T")
@@ -246,9 +250,21 @@ def _ensure(session: Session, due: Due) -> None:
     insert_or_ignore(session, Delivery, values, ["key"])
 
 
+def configure_claims(timeout: timedelta) -> None:
+    """Set this process's claim timeout (Settings.claim_timeout), once, at start-up: `run`,
+    `clock`, `post` and the web workers all claim deliveries and must agree on when a claim
+    counts as dead.  Tests and tools that never call it keep CLAIM_TIMEOUT."""
+    global _claim_timeout
+    _claim_timeout = timeout
+
+
+def claim_timeout() -> timedelta:
+    return _claim_timeout
+
+
 def claimable(claimed_at: Any, *, now: datetime) -> Any:
     """The condition on a claim column: nobody holds it, or its holder has since died."""
-    return or_(col(claimed_at).is_(None), col(claimed_at) < now - CLAIM_TIMEOUT)
+    return or_(col(claimed_at).is_(None), col(claimed_at) < now - _claim_timeout)
 
 
 def _open_or_stale(now: datetime) -> Any:

@@ -5,13 +5,21 @@ start-up with a message naming the variable rather than failing later inside Sla
 """
 
 import os
+import re
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 
 from dotenv import dotenv_values
 
 DEFAULT_API_URL = "https://slack.com/api/"
 DEFAULT_DATABASE_URL = "sqlite:///docket.db"
+# How long a claimed delivery may stay unmarked before another process takes it over
+# (DOCKET_CLAIM_TIMEOUT; bot/clock/claims.py).
+DEFAULT_CLAIM_TIMEOUT = timedelta(minutes=5)
+
+_DURATION = re.compile(r"(\d+(?:\.\d+)?)\s*([smh]?)")
+_UNIT_SECONDS = {"": 1, "s": 1, "m": 60, "h": 3600}
 
 _HINTS = {
     "SLACK_BOT_TOKEN": "the bot token (xoxb-...) from the Slack app's OAuth & Permissions page",
@@ -34,6 +42,9 @@ class Settings:
     port: int
     # How often a standby clock tries to take over from the leading one (CLOCK_STANDBY_SECONDS).
     clock_standby_seconds: float = 5.0
+    # How long a claim may go unmarked before it counts as left by a dead process
+    # (DOCKET_CLAIM_TIMEOUT).
+    claim_timeout: timedelta = DEFAULT_CLAIM_TIMEOUT
 
     def secrets(self) -> list[str]:
         """Values that must never appear in a log line."""
@@ -81,6 +92,10 @@ def load_settings(env_file: str | Path | None = ".env") -> Settings:
         raise ConfigError(
             f"CLOCK_STANDBY_SECONDS must be more than 0 and at most 60, got {standby}."
         )
+    claim_text = get("DOCKET_CLAIM_TIMEOUT")
+    claim_timeout = (
+        parse_duration("DOCKET_CLAIM_TIMEOUT", claim_text) if claim_text else DEFAULT_CLAIM_TIMEOUT
+    )
     api_url = get("SLACK_API_URL") or DEFAULT_API_URL
     if not api_url.endswith("/"):
         api_url += "/"  # slack_sdk joins method names onto the base URL
@@ -92,4 +107,17 @@ def load_settings(env_file: str | Path | None = ".env") -> Settings:
         database_url=get("DATABASE_URL") or DEFAULT_DATABASE_URL,
         port=port,
         clock_standby_seconds=standby,
+        claim_timeout=claim_timeout,
     )
+
+
+def parse_duration(name: str, text: str) -> timedelta:
+    """ "90s", "5m", "1h" or plain seconds ("300"); a ConfigError naming `name` otherwise."""
+    match = _DURATION.fullmatch(text.strip().lower())
+    seconds = float(match[1]) * _UNIT_SECONDS[match[2]] if match else 0.0
+    if not seconds > 0:
+        raise ConfigError(
+            f"{name} must be a duration such as 90s, 5m or 1h (or a number of seconds), "
+            f"more than zero; got {text!r}."
+        )
+    return timedelta(seconds=seconds)

@@ -2,8 +2,9 @@
 metrics on GET /metrics (bot/core/metrics.py).
 
 `DocketWSGI` wraps a built Bolt app; `bot.app.create_app()` is the gunicorn entry point (the
-Procfile's `web:` line).  `LocalServer` serves the same WSGI app from a thread for `run`, the
-demo and the tests.
+Procfile's `web:` line).  `HealthWSGI` is its health and metrics half alone, which `run` serves
+in Socket Mode (bot/slack/socket_mode.py), where Slack's requests come over the WebSocket.
+`LocalServer` serves either from a thread for `run`, the demo and the tests.
 """
 
 import io
@@ -32,7 +33,54 @@ StartResponse = Callable[..., Any]
 EVENTS_PATH = "/slack/events"
 
 
-class DocketWSGI:
+class HealthWSGI:
+    """GET /healthz and GET /metrics, and nothing else.
+
+    /healthz answers 200 while the database answers and, when `connected` is given (Socket
+    Mode), while the connection to Slack is up; 503 otherwise, the body saying which failed.
+    """
+
+    def __init__(self, database: Database, *, connected: Callable[[], bool] | None = None) -> None:
+        self.database = database
+        self.connected = connected
+
+    def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+        path = environ.get("PATH_INFO", "")
+        method = environ.get("REQUEST_METHOD", "GET")
+        if path == "/healthz" and method in ("GET", "HEAD"):
+            return self._health(start_response)
+        if path == "/metrics" and method in ("GET", "HEAD"):
+            return self._metrics(start_response)
+        start_response("404 Not Found", [("Content-Type", "text/plain; charset=utf-8")])
+        return [b"Not found. Health is at /healthz (Slack's requests come over Socket Mode).\n"]
+
+    def _metrics(self, start_response: StartResponse) -> Iterable[bytes]:
+        try:
+            body, content_type = render_metrics()
+        except Exception:  # a broken metrics directory must not stop the app
+            log.exception("metrics could not be rendered")
+            start_response("503 Service Unavailable", [("Content-Type", "text/plain")])
+            return [b"metrics unavailable\n"]
+        start_response("200 OK", [("Content-Type", content_type)])
+        return [body]
+
+    def _health(self, start_response: StartResponse) -> Iterable[bytes]:
+        problems: list[bytes] = []
+        try:
+            with self.database.engine.connect() as connection:
+                connection.execute(text("SELECT 1"))
+        except Exception:  # noqa: BLE001  (any database failure means "unhealthy")
+            problems.append(b"database unreachable\n")
+        if self.connected is not None and not self.connected():
+            problems.append(b"Socket Mode connection down\n")
+        if problems:
+            start_response("503 Service Unavailable", [("Content-Type", "text/plain")])
+            return problems
+        start_response("200 OK", [("Content-Type", "text/plain")])
+        return [b"ok\n"]
+
+
+class DocketWSGI(HealthWSGI):
     def __init__(
         self,
         bolt: App,
@@ -41,7 +89,7 @@ class DocketWSGI:
         signing_secret: str,
         on_message: Callable[[dict[str, Any]], None] | None = None,
     ) -> None:
-        self.database = database
+        super().__init__(database)
         self.bolt = bolt
         self.slack = SlackRequestHandler(self.bolt, path=EVENTS_PATH)
         # The malformed-event check and the message fast path answer only requests Slack
@@ -164,26 +212,6 @@ class DocketWSGI:
         start_response("200 OK", [("Content-Type", "text/plain; charset=utf-8")])
         return [b""]
 
-    def _metrics(self, start_response: StartResponse) -> Iterable[bytes]:
-        try:
-            body, content_type = render_metrics()
-        except Exception:  # a broken metrics directory must not stop the app
-            log.exception("metrics could not be rendered")
-            start_response("503 Service Unavailable", [("Content-Type", "text/plain")])
-            return [b"metrics unavailable\n"]
-        start_response("200 OK", [("Content-Type", content_type)])
-        return [body]
-
-    def _health(self, start_response: StartResponse) -> Iterable[bytes]:
-        try:
-            with self.database.engine.connect() as connection:
-                connection.execute(text("SELECT 1"))
-        except Exception:  # noqa: BLE001  (any database failure means "unhealthy")
-            start_response("503 Service Unavailable", [("Content-Type", "text/plain")])
-            return [b"database unreachable\n"]
-        start_response("200 OK", [("Content-Type", "text/plain")])
-        return [b"ok\n"]
-
 
 def _message_event(parsed: Any) -> dict[str, Any] | None:
     """The event of an Events API callback carrying a `message` event, else None."""
@@ -243,7 +271,7 @@ class _QuietHandler(WSGIRequestHandler):
 class LocalServer:
     """A threaded WSGI server in a background thread: the app over real HTTP, in-process."""
 
-    def __init__(self, wsgi: DocketWSGI, *, host: str = "127.0.0.1", port: int = 0) -> None:
+    def __init__(self, wsgi: HealthWSGI, *, host: str = "127.0.0.1", port: int = 0) -> None:
         self.wsgi = wsgi
         self.server = make_server(
             host, port, self.wsgi, server_class=_ThreadingWSGIServer, handler_class=_QuietHandler

@@ -1,4 +1,9 @@
-"""Socket Mode: the same app over Slack's WebSocket, with the same one log line per request."""
+"""Socket Mode: the same app over Slack's WebSocket, with the same one log line per request.
+
+Slack's requests come over the WebSocket, so nothing of Slack's listens on $PORT; the health
+check and the metrics do (`HealthWSGI`), so a platform can tell a dead bot from a live one: 503
+when the database does not answer or the WebSocket is down.
+"""
 
 import logging
 import signal
@@ -13,7 +18,9 @@ from slack_sdk.socket_mode.client import BaseSocketModeClient
 from slack_sdk.socket_mode.request import SocketModeRequest
 from slack_sdk.socket_mode.response import SocketModeResponse
 
+from bot.core.db import Database
 from bot.slack.events import event_problem
+from bot.slack.http import HealthWSGI, LocalServer
 
 log = logging.getLogger("docket.socket")
 
@@ -53,14 +60,27 @@ class LoggingSocketModeHandler(SocketModeHandler):
         )
 
 
-def serve_socket_mode(app: App, app_token: str) -> None:
-    """Connect and serve until SIGTERM or SIGINT, then close the WebSocket cleanly, so Slack
-    redelivers whatever was not acknowledged rather than waiting on a dead connection."""
+def health_server(
+    database: Database, handler: SocketModeHandler, *, host: str = "127.0.0.1", port: int = 0
+) -> LocalServer:
+    """GET /healthz (and /metrics) on `port`: healthy while the database answers and the
+    handler's WebSocket is open (slack_sdk reconnects it by itself after a drop)."""
+    return LocalServer(
+        HealthWSGI(database, connected=handler.client.is_connected), host=host, port=port
+    )
+
+
+def serve_socket_mode(app: App, app_token: str, *, database: Database, port: int) -> None:
+    """Serve the health check on `port`, connect, and serve until SIGTERM or SIGINT; then close
+    the WebSocket cleanly, so Slack redelivers whatever was not acknowledged rather than
+    waiting on a dead connection."""
     handler = LoggingSocketModeHandler(app, app_token)
+    health = health_server(database, handler, host="0.0.0.0", port=port).start()
 
     def stop(signum: int, _frame: FrameType | None) -> None:
         log.info("signal %s: closing the Socket Mode connection", signum)
         handler.close()
+        health.stop()
         raise SystemExit(0)
 
     signal.signal(signal.SIGTERM, stop)

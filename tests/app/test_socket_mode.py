@@ -1,6 +1,7 @@
 """Socket Mode: `python -m bot run` with SLACK_APP_TOKEN dials the stand-in's WebSocket, serves
-events and commands over it with the scheduler alongside, and opens no HTTP port. The stand-in's
-side of the protocol is checked here too, with a plain WebSocket client."""
+events and commands over it with the scheduler alongside, and serves only its health check (and
+metrics) on PORT. The stand-in's side of the protocol is checked here too, with a plain
+WebSocket client."""
 
 import json
 import os
@@ -10,6 +11,7 @@ import subprocess
 import sys
 import threading
 import time
+import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -23,8 +25,11 @@ from sqlmodel import col, select
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 from websockets.sync.client import ClientConnection, connect
 
-from bot.core.db import session_scope
+from bot.app import build_app
+from bot.core.db import make_engine, session_scope
 from bot.demo.standin import Call, SlackSender, SlackStandIn, SocketModeSender
+from bot.slack.api import make_client
+from bot.slack.socket_mode import LoggingSocketModeHandler, health_server
 from models import Comment, Decision
 from tests.conftest import SIGNING_SECRET, Bot, Meeting
 
@@ -41,6 +46,17 @@ def free_port() -> int:
 def comments(bot: Bot) -> list[Comment]:
     with session_scope(bot.database.engine) as session:
         return list(session.exec(select(Comment).order_by(col(Comment.id))))
+
+
+def get(url: str) -> tuple[int, str]:
+    """The status and body of a GET; (0, "") when nothing answers (not listening yet)."""
+    try:
+        with urllib.request.urlopen(url, timeout=5) as response:
+            return response.status, response.read().decode()
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.read().decode()
+    except OSError:
+        return 0, ""
 
 
 def wait_for_post(standin: SlackStandIn, text: str, timeout: float = 10.0) -> Call:
@@ -199,14 +215,50 @@ def test_run_uses_socket_mode_when_the_app_token_is_set(
     assert late.status == 200
     assert [c.text for c in comments(bot)] == ["Via Socket Mode.", "After the refresh."]
 
-    # Socket Mode listens on no port: nothing answers on PORT.
-    with pytest.raises(ConnectionRefusedError):
-        socket.create_connection(("127.0.0.1", socket_mode_process.port), timeout=2).close()
+    # Slack's requests come over the WebSocket; PORT serves the health check, and only that.
+    health = f"http://127.0.0.1:{socket_mode_process.port}"
+    assert get(health + "/healthz") == (200, "ok\n")
+    assert get(health + "/slack/events")[0] == 404
     assert socket_mode_process.popen.poll() is None, socket_mode_process.output()
     # One log line per request, as over HTTP, and never a token.
     output = socket_mode_process.output()
     assert "slack event message -> 200 in" in output and "slack command /approve -> 200" in output
     assert standin.token not in output and standin.app_token not in output
+
+
+def test_socket_mode_health_fails_when_the_connection_to_slack_is_down(bot: Bot, tmp_path: Path):
+    with bot_run(bot, tmp_path, SLACK_APP_TOKEN=bot.standin.app_token) as process:
+        health = f"http://127.0.0.1:{process.port}/healthz"
+        # Start-up time, not a deadline waited out: it answers 200 as soon as it is connected.
+        while get(health) != (200, "ok\n"):
+            process.check_running("answer /healthz with 200")
+            time.sleep(0.1)
+        assert bot.standin.socket_connected(timeout=5)
+        bot.standin.stop()  # Slack goes away: the WebSocket is closed and cannot be reopened
+        while (answer := get(health))[0] != 503:
+            process.check_running("answer /healthz with 503 once disconnected")
+            time.sleep(0.1)
+        assert answer == (503, "Socket Mode connection down\n")
+        assert process.popen.poll() is None, process.output()
+
+
+def test_socket_mode_health_fails_when_the_database_is_unreachable(bot: Bot, tmp_path: Path):
+    """The same health server as `run` starts in Socket Mode, in this process."""
+    app = build_app(bot.settings, bot.database, client=make_client(bot.settings), socket_mode=True)
+    handler = LoggingSocketModeHandler(app, bot.standin.app_token)
+    health = health_server(bot.database, handler).start()
+    try:
+        assert get(health.url + "/healthz") == (503, "Socket Mode connection down\n")
+        handler.connect()
+        assert bot.standin.socket_connected(timeout=5)
+        assert get(health.url + "/healthz") == (200, "ok\n")
+        assert get(health.url + "/metrics")[0] == 200
+        # A database file in a folder that does not exist cannot be opened.
+        bot.database.engine = make_engine(f"sqlite:///{tmp_path / 'gone' / 'x.db'}")
+        assert get(health.url + "/healthz") == (503, "database unreachable\n")
+    finally:
+        handler.close()
+        health.stop()
 
 
 def test_run_serves_http_when_no_app_token(bot: Bot, meeting: Meeting, tmp_path: Path):

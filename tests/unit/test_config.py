@@ -1,5 +1,6 @@
 """Settings: the real environment, then .env, the environment winning; missing secrets named."""
 
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -13,6 +14,7 @@ VARIABLES = (
     "SLACK_API_URL",
     "DATABASE_URL",
     "PORT",
+    "DOCKET_CLAIM_TIMEOUT",
 )
 
 
@@ -150,3 +152,27 @@ def test_bad_port_in_the_env_file_is_a_config_error(tmp_path: Path):
     env_file = write_env(tmp_path / ".env", PORT="eighty")
     with pytest.raises(ConfigError, match="PORT must be a whole number"):
         load_settings(env_file)
+
+
+@pytest.mark.parametrize(
+    ("text", "seconds"),
+    [("90s", 90), ("5m", 300), ("1h", 3600), ("45", 45), ("1.5m", 90), (" 2M ", 120)],
+)
+def test_the_claim_timeout_is_a_duration(monkeypatch: pytest.MonkeyPatch, text: str, seconds: int):
+    monkeypatch.setenv("DOCKET_CLAIM_TIMEOUT", text)
+    assert load_settings(None).claim_timeout == timedelta(seconds=seconds)
+
+
+def test_the_claim_timeout_is_five_minutes_unless_set():
+    assert load_settings(None).claim_timeout == timedelta(minutes=5)
+
+
+@pytest.mark.parametrize("text", ["soon", "5 minutes", "-5m", "0", "0s", "5d", "m", "1e3"])
+def test_a_claim_timeout_that_is_not_a_duration_is_a_config_error(
+    monkeypatch: pytest.MonkeyPatch, text: str
+):
+    monkeypatch.setenv("DOCKET_CLAIM_TIMEOUT", text)
+    with pytest.raises(ConfigError) as caught:
+        load_settings(None)
+    assert str(caught.value).startswith("DOCKET_CLAIM_TIMEOUT must be a duration such as 90s")
+    assert repr(text) in str(caught.value)
