@@ -5,6 +5,12 @@ after it, so two posters at once, or a retry after a failure, never post an item
 claim older than the claim timeout without a ts is from a crashed poster: `claimable`
 (bot/clock/claims.py) lets it be retaken.
 
+Each root carries Slack message metadata naming its meeting, item and delivery.  When the
+answer to a post is lost (the connection dropped after Slack posted it, or no answer came), the
+post is not sent again at once (bot/slack/api.py, NOT_REPEATABLE) and the claim stays; when it is
+retaken after the timeout, the channel's history since the claim is read first, and a root found
+there is recorded instead of posting a second one (a second root would split the item's thread).
+
 A post Slack refuses for a passing reason (rate limit, a 5xx answer) is retried at the next
 beat.  One it refuses for good (`not_in_channel`, `invalid_blocks`, ...) is recorded as a
 failed delivery (`post:<item id>`): the clock does not try it again, the secretariat is told
@@ -15,12 +21,12 @@ once (bot/clock/failures.py), and a person posting the item (the command line, P
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
-from sqlalchemy import Engine, update
+from sqlalchemy import Engine, select, update
 from sqlmodel import col
 
 from bot.clock.claims import Due, claimable, clear_failure, failed_keys, record_failure
@@ -29,7 +35,7 @@ from bot.domain.audit import record_audit
 from bot.domain.items import ItemState, PostOutcome, item_state
 from bot.domain.languages import meeting_languages
 from bot.domain.meetings import find_meeting, list_items
-from bot.slack.api import classify_error, error_detail
+from bot.slack.api import classify_error, delivery_metadata, error_detail, find_posted
 from bot.views.i18n import in_languages, speaking
 from bot.views.messages import SlackMessage, item_details, item_message
 from models import AgendaItem, Meeting
@@ -44,8 +50,17 @@ class PostResult:
     detail: str = ""
 
 
+ITEM_POSTED = "docket_item_posted"  # the event_type of an item root's metadata
+
+
 def post_key(item: AgendaItem) -> str:
     return f"post:{item.id}"
+
+
+def item_metadata(meeting: Meeting, item: AgendaItem) -> dict[str, Any]:
+    return delivery_metadata(
+        ITEM_POSTED, meeting=meeting.key, item=item.number, delivery=post_key(item)
+    )
 
 
 def due_items(items: Iterable[AgendaItem], *, now: datetime) -> list[AgendaItem]:
@@ -122,6 +137,11 @@ def _post_one(
     if item.post_ts is not None:
         return PostResult(item.number, "already_posted", f"ts {item.post_ts}")
     with session_scope(engine) as session:
+        # A claim already there (and stale, or the UPDATE below finds nothing) is a poster that
+        # never finished: its post may have reached Slack.
+        previous = session.execute(
+            select(col(AgendaItem.post_claimed_at)).where(col(AgendaItem.id) == item.id)
+        ).scalar()
         claim: Any = session.execute(
             update(AgendaItem)
             .where(
@@ -137,10 +157,19 @@ def _post_one(
         message, details = root_and_details(state)
     if claimed != 1:
         return PostResult(item.number, "claimed_elsewhere", "already posted or being posted")
+    metadata = item_metadata(meeting, item)
     try:
-        response = client.chat_postMessage(
-            channel=meeting.channel, text=message.text, blocks=message.blocks, unfurl_links=False
-        )
+        found = _posted_before(client, meeting, item, metadata, previous)
+        if found is not None:
+            response: Any = {"channel": meeting.channel, "ts": found}
+        else:
+            response = client.chat_postMessage(
+                channel=meeting.channel,
+                text=message.text,
+                blocks=message.blocks,
+                metadata=metadata,
+                unfurl_links=False,
+            )
     except SlackApiError as exc:
         error = error_detail(exc)
         if classify_error(exc) == "permanent":
@@ -174,10 +203,38 @@ def _post_one(
             actor=actor,
             action="post_item",
             meeting_id=meeting.id,
-            detail=f"item {item.number} posted as {response['ts']}",
+            detail=f"item {item.number} posted as {response['ts']}"
+            + (" (found in the channel: the earlier post's answer was lost)" if found else ""),
         )
-    _post_details(client, item, str(response["channel"]), str(response["ts"]), details)
+    if found is None:  # a root found in the channel had its details posted by its poster
+        _post_details(client, item, str(response["channel"]), str(response["ts"]), details)
     return PostResult(item.number, "posted", f"ts {response['ts']}")
+
+
+def _posted_before(
+    client: WebClient,
+    meeting: Meeting,
+    item: AgendaItem,
+    metadata: dict[str, Any],
+    previous_claim: datetime | None,
+) -> str | None:
+    """The root an earlier, unfinished poster may have posted (see the module's doc).  When the
+    history cannot be read (the app lacks channels:history, say), the item is posted: a second
+    root is the lesser harm than an item never posted, and the warning says what to fix."""
+    if previous_claim is None:
+        return None
+    if previous_claim.tzinfo is None:  # SQLite returns naive UTC
+        previous_claim = previous_claim.replace(tzinfo=UTC)
+    try:
+        return find_posted(client, meeting.channel, metadata, since=previous_claim.timestamp())
+    except SlackApiError as exc:
+        log.warning(
+            "item %s: could not read the channel's history to look for an earlier post (%s); "
+            "posting it",
+            item.number,
+            error_detail(exc),
+        )
+        return None
 
 
 def _post_details(

@@ -27,7 +27,7 @@ from slack_sdk.web import SlackResponse
 
 from bot.core.config import Settings
 from bot.core.metrics import count_rate_limited, count_web_api_error
-from bot.slack.transport import PooledWebClient
+from bot.slack.transport import AnswerLost, PooledWebClient
 from bot.views.messages import SlackMessage
 
 log = logging.getLogger(__name__)
@@ -127,8 +127,47 @@ class CountingRateLimitHandler(RateLimitErrorRetryHandler):
         error: Exception | None = None,
     ) -> bool:
         if response is not None and response.status_code == 429:
-            count_rate_limited(request.url.rstrip("/").rsplit("/", 1)[-1])
+            count_rate_limited(_method_of(request.url))
         return super().can_retry(state=state, request=request, response=response, error=error)
+
+
+# Calls that create something each time they are made: after an answer is lost (AnswerLost)
+# they are not sent again blindly, since Slack may have acted, and a second chat.postMessage is a
+# second message (an item posted twice splits its thread).  The caller learns of the failure;
+# an item's post is then reconciled with the channel's history before it is retried
+# (bot/clock/posting.py).  Everything else (reactions, updates, reads) is safe to repeat.
+NOT_REPEATABLE = frozenset(
+    {
+        "chat.postMessage",
+        "chat.postEphemeral",
+        "chat.scheduleMessage",
+        "chat.meMessage",
+        "files.upload",
+        "files.completeUploadExternal",
+        "conversations.create",
+    }
+)
+
+
+class RepeatSafeConnectionErrorRetryHandler(ConnectionErrorRetryHandler):
+    """slack_sdk's connection-error retries, except a lost answer to a call that is not safe
+    to repeat (NOT_REPEATABLE): a request that never left is always sent again."""
+
+    def _can_retry(
+        self,
+        *,
+        state: RetryState,
+        request: HttpRequest,
+        response: HttpResponse | None = None,
+        error: Exception | None = None,
+    ) -> bool:
+        if isinstance(error, AnswerLost) and _method_of(request.url) in NOT_REPEATABLE:
+            return False
+        return super()._can_retry(state=state, request=request, response=response, error=error)
+
+
+def _method_of(url: str) -> str:
+    return url.split("?", 1)[0].rstrip("/").rsplit("/", 1)[-1]
 
 
 class MeteredWebClient(PooledWebClient):
@@ -180,11 +219,51 @@ def make_client(settings: Settings, *, token: str | None = None) -> WebClient:
         base_url=settings.slack_api_url,
         timeout=10,
         retry_handlers=[
-            ConnectionErrorRetryHandler(max_retry_count=2),
+            RepeatSafeConnectionErrorRetryHandler(max_retry_count=2),
             CountingRateLimitHandler(max_retry_count=3),
             ServerErrorRetryHandler(max_retry_count=2),
         ],
     )
+
+
+def delivery_metadata(event_type: str, **payload: str | int) -> dict[str, Any]:
+    """Slack message metadata naming what a channel post is (`docket_item_posted`, the meeting,
+    the item, the delivery), so that it can be found again in the channel's history."""
+    return {"event_type": event_type, "event_payload": payload}
+
+
+# How far back before a claim the history is read: the claim's time is the clock's, the
+# message's ts is Slack's, and the two machines' clocks may differ a little.
+RECONCILE_MARGIN_SECONDS = 120
+RECONCILE_PAGES = 10  # of 200 top-level messages: more than a channel gets in a claim timeout
+
+
+def find_posted(
+    client: WebClient, channel: str, metadata: dict[str, Any], *, since: float
+) -> str | None:
+    """The ts of a message in `channel` posted since `since` (a Unix time) carrying exactly
+    this metadata, or None.  Used before posting again something whose first post may have
+    reached Slack although its answer never reached us.  Needs `channels:history` (and
+    `groups:history` for a private channel); a SlackApiError is the caller's to handle."""
+    cursor: str | None = None
+    for _ in range(RECONCILE_PAGES):
+        page = client.conversations_history(
+            channel=channel,
+            oldest=f"{max(0.0, since - RECONCILE_MARGIN_SECONDS):.6f}",
+            include_all_metadata=True,
+            limit=200,
+            cursor=cursor,
+        )
+        for message in page.get("messages") or []:
+            if message.get("metadata") == metadata:
+                return str(message["ts"])
+        cursor = (page.get("response_metadata") or {}).get("next_cursor") or None
+        if not page.get("has_more") or not cursor:
+            return None
+    log.warning(
+        "channel %s: no earlier post found in %s pages of history", channel, RECONCILE_PAGES
+    )
+    return None
 
 
 @dataclass(frozen=True)

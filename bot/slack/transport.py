@@ -71,6 +71,17 @@ def close_pools() -> None:
         _pools.clear()
 
 
+# urllib3's errors that mean the request never reached Slack (NewConnectionError is one).
+NEVER_SENT = (urllib3.exceptions.ConnectTimeoutError, urllib3.exceptions.NewConnectionError)
+
+
+class AnswerLost(URLError):
+    """The connection failed after the request was sent: Slack may have done what it asked
+    (posted the message) without the answer reaching us.  Still a URLError, as urlopen raises,
+    so slack_sdk's handlers see a connection error; bot/slack/api.py decides which calls may
+    be repeated after one."""
+
+
 def _message(headers: Any) -> HTTPMessage:
     """urllib3's headers as the `HTTPMessage` urlopen's responses and errors carry."""
     message = HTTPMessage()
@@ -111,10 +122,12 @@ class PooledWebClient(WebClient):
             )
         except urllib3.exceptions.ReadTimeoutError as exc:
             raise TimeoutError(str(exc)) from exc  # urlopen's read timeout
-        except urllib3.exceptions.HTTPError as exc:
-            # Refused, reset, dropped or unreachable: urlopen's URLError, which slack_sdk's
-            # ConnectionErrorRetryHandler knows.
+        except NEVER_SENT as exc:
+            # Refused or unreachable: the request never left, so it may be sent again.
             raise URLError(exc) from exc
+        except urllib3.exceptions.HTTPError as exc:
+            # Reset or dropped once the request was sent: Slack may have acted on it.
+            raise AnswerLost(exc) from exc
         data: bytes = response.data
         if not 200 <= response.status < 300:
             message = _message(response.headers)

@@ -122,3 +122,25 @@ def test_a_forked_child_starts_with_no_pool(standin: SlackStandIn):
     _, status = os.waitpid(pid, 0)
     assert os.waitstatus_to_exitcode(status) == 0
     assert transport._pools  # the parent keeps its own
+
+
+@pytest.mark.usefixtures("fresh_pools")
+def test_a_lost_answer_is_not_resent_for_a_post_but_is_for_a_reaction(standin: SlackStandIn):
+    """Slack acted and the answer was lost: a second chat.postMessage would be a second
+    message, so it is not sent again; a reaction is safe to repeat (already_reacted)."""
+    from bot.slack.transport import AnswerLost
+
+    standin.add_bot_to("C0TRANSPORT")
+    standin.expect_refusals("already_reacted")
+    client = make_client(_settings(standin))
+    standin.lose_response("chat.postMessage", how="drop")
+    with pytest.raises(AnswerLost):
+        client.chat_postMessage(channel="C0TRANSPORT", text="once")
+    assert [c.lost for c in standin.calls_to("chat.postMessage")] == ["drop"]
+
+    ts = client.chat_postMessage(channel="C0TRANSPORT", text="twice?")["ts"]
+    standin.lose_response("reactions.add", how="drop")
+    with pytest.raises(SlackApiError) as raised:  # the repeat finds its first try's reaction
+        client.reactions_add(channel="C0TRANSPORT", timestamp=ts, name="white_check_mark")
+    assert raised.value.response["error"] == "already_reacted"
+    assert [c.lost for c in standin.calls_to("reactions.add")] == ["drop", None]

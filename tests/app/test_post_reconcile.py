@@ -1,0 +1,121 @@
+"""An item posted exactly once even when Slack's answer to the post is lost (issue 14).
+
+The stand-in carries the post out and then loses its answer (the connection dropped, or no
+answer at all).  The client does not send the post again at once; the claim stays; once it is
+retaken after the claim timeout, the channel's history is read and the root found there is
+recorded, so the item has one root message and its ts, never two roots splitting its thread.
+"""
+
+from datetime import timedelta
+from urllib.error import URLError
+
+import pytest
+from sqlmodel import select
+
+from bot.clock.claims import claim_timeout
+from bot.clock.posting import ITEM_POSTED, post_items
+from bot.core.db import session_scope
+from bot.domain.meetings import load_meeting
+from bot.parse.meeting_file import read_meeting_file
+from bot.slack.api import make_client
+from models import AgendaItem
+from tests.conftest import DATA, IN_SESSION, Bot
+
+KEY, CHANNEL = "test-ptc", "C0TEST0001"
+
+
+@pytest.fixture
+def loaded(bot: Bot) -> Bot:
+    """The small meeting loaded, nothing posted yet."""
+    client = make_client(bot.settings)
+
+    def lookup(email: str) -> str | None:
+        return str(client.users_lookupByEmail(email=email)["user"]["id"])
+
+    spec = read_meeting_file(DATA / "small.yaml", lookup)
+    with session_scope(bot.database.engine) as session:
+        load_meeting(session, spec=spec, now=IN_SESSION)
+    return bot
+
+
+def roots_in_channel(bot: Bot) -> list[dict]:
+    """Top-level messages in the meeting channel that are item roots, with their metadata."""
+    client = make_client(bot.settings)
+    page = client.conversations_history(channel=CHANNEL, include_all_metadata=True, limit=999)
+    return [
+        m for m in page["messages"] if (m.get("metadata") or {}).get("event_type") == ITEM_POSTED
+    ]
+
+
+def item_ts(bot: Bot, number: int) -> str | None:
+    with session_scope(bot.database.engine) as session:
+        return session.exec(select(AgendaItem.post_ts).where(AgendaItem.number == number)).one()
+
+
+@pytest.mark.parametrize("how", ["drop", "hang"])
+def test_a_lost_answer_ends_with_one_root_and_its_ts(loaded: Bot, how: str):
+    bot = loaded
+    client = make_client(bot.settings)
+    client.timeout = 2  # "hang": the client gives up after 2 s instead of 10
+    bot.standin.lose_response("chat.postMessage", how=how)
+    with pytest.raises((URLError, TimeoutError)):
+        post_items(bot.database.engine, client, meeting_key=KEY, numbers=[3], now=IN_SESSION)
+    # Slack did post it, once: the client did not send it again.
+    assert [c.lost for c in bot.standin.calls_to("chat.postMessage")] == [how]
+    [root] = roots_in_channel(bot)
+    assert root["metadata"]["event_payload"]["item"] == 3
+    assert item_ts(bot, 3) is None  # the answer never came: nothing recorded yet
+
+    # Within the claim timeout the claim still holds: nobody posts it again.
+    soon = IN_SESSION + claim_timeout() - timedelta(seconds=1)
+    [held] = post_items(bot.database.engine, client, meeting_key=KEY, numbers=[3], now=soon)
+    assert held.outcome == "claimed_elsewhere"
+
+    # After it, the claim is retaken and the channel's history read before posting.
+    later = IN_SESSION + claim_timeout() + timedelta(seconds=1)
+    [result] = post_items(bot.database.engine, client, meeting_key=KEY, numbers=[3], now=later)
+    assert result.outcome == "posted" and result.detail == f"ts {root['ts']}"
+    assert item_ts(bot, 3) == root["ts"]
+    assert len(roots_in_channel(bot)) == 1
+    assert len(bot.standin.calls_to("chat.postMessage")) == 1
+
+
+def test_a_retaken_claim_with_nothing_in_the_channel_posts_the_item(loaded: Bot):
+    """The poster died before its post reached Slack: the history has nothing, so it is
+    posted, with its metadata."""
+    bot = loaded
+    with session_scope(bot.database.engine) as session:
+        item = session.exec(select(AgendaItem).where(AgendaItem.number == 3)).one()
+        item.post_claimed_at = IN_SESSION
+        session.add(item)
+    client = make_client(bot.settings)
+    later = IN_SESSION + claim_timeout() + timedelta(seconds=1)
+    [result] = post_items(bot.database.engine, client, meeting_key=KEY, numbers=[3], now=later)
+    assert result.outcome == "posted"
+    [root] = roots_in_channel(bot)
+    assert item_ts(bot, 3) == root["ts"]
+    assert root["metadata"]["event_payload"] == {
+        "meeting": KEY,
+        "item": 3,
+        "delivery": root["metadata"]["event_payload"]["delivery"],
+    }
+    assert len(bot.standin.calls_to("conversations.history")) >= 1  # it did look first
+
+
+def test_another_items_root_is_not_taken_for_this_one(loaded: Bot):
+    bot = loaded
+    client = make_client(bot.settings)
+    bot.standin.lose_response("chat.postMessage", how="drop")
+    with pytest.raises(URLError):
+        post_items(bot.database.engine, client, meeting_key=KEY, numbers=[3], now=IN_SESSION)
+    # Item 4 has a claim of its own that a dead poster left, and nothing in the channel.
+    with session_scope(bot.database.engine) as session:
+        item = session.exec(select(AgendaItem).where(AgendaItem.number == 4)).one()
+        item.post_claimed_at = IN_SESSION
+        session.add(item)
+    later = IN_SESSION + claim_timeout() + timedelta(seconds=1)
+    results = post_items(bot.database.engine, client, meeting_key=KEY, numbers=[3, 4], now=later)
+    assert [r.outcome for r in results] == ["posted", "posted"]
+    roots = {m["metadata"]["event_payload"]["item"]: m["ts"] for m in roots_in_channel(bot)}
+    assert sorted(roots) == [3, 4]
+    assert item_ts(bot, 3) == roots[3] and item_ts(bot, 4) == roots[4]
