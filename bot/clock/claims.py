@@ -9,9 +9,12 @@ tries again.  When Slack refuses for good (`not_in_channel`, `invalid_blocks`, .
 row is marked failed (skipped, with `failed: <error>` in its note), and the failure job
 (bot/clock/failures.py) tells the meeting's secretariat once.  A claim not marked within
 the claim timeout (DOCKET_CLAIM_TIMEOUT, 5 minutes by default: `configure_claims`) is from a
-process that died in between: `claimable` lets it be taken again, so nothing is lost.  (The
-one window left is a crash after Slack accepted the message and before the mark: that message
-may go out twice.  It is minutes after a crash, not routine.)
+process that died in between (or whose answer from Slack never came): `claimable` lets it be
+taken again, so nothing is lost.  Nor sent twice: while a delivery is sent, its channel posts
+carry Slack message metadata naming it (`delivering`, bot/slack/api.py), and when its claim was
+taken over from such a sender, each post is first looked for in the channel's history (or the
+thread's replies) and recorded, not made again, when found.  Direct messages are not looked
+for: a DM may still go out twice after a crash in that window.
 
 Every job goes through `deliver` (one delivery or a batch sent by one call) or
 `deliver_in_steps` (several calls, each its own delivery).  The rows that carry a claim of
@@ -34,7 +37,7 @@ from sqlmodel import Session, col, select
 from bot.core.config import DEFAULT_CLAIM_TIMEOUT
 from bot.core.db import insert_or_ignore, session_scope
 from bot.core.metrics import count_deliveries, observe_clock_lag
-from bot.slack.api import classify_error, error_detail
+from bot.slack.api import classify_error, delivering, error_detail
 from models import Delivery
 
 log = logging.getLogger(__name__)
@@ -117,11 +120,24 @@ def settled_keys(session: Session, *, keys: list[str]) -> set[str]:
 
 def claim(engine: Engine, due: list[Due], *, now: datetime) -> tuple[str, list[Due]]:
     """Claim each delivery that nobody holds; commit; return the token and what we hold."""
+    token, held, _ = _claim(engine, due, now=now)
+    return token, held
+
+
+def _claim(
+    engine: Engine, due: list[Due], *, now: datetime
+) -> tuple[str, list[Due], datetime | None]:
+    """`claim`, and the earliest stale claim it took over (None when none): a sender that
+    never finished, whose posts may have reached Slack."""
     token = secrets.token_hex(8)
     held: list[Due] = []
+    retaken: list[datetime] = []
     with session_scope(engine) as session:
         for item in due:
             _ensure(session, item)
+            previous = session.execute(
+                select(col(Delivery.claimed_at)).where(col(Delivery.key) == item.key)
+            ).scalar()
             result: Any = session.execute(
                 update(Delivery)
                 .where(col(Delivery.key) == item.key, _open_or_stale(now))
@@ -129,7 +145,9 @@ def claim(engine: Engine, due: list[Due], *, now: datetime) -> tuple[str, list[D
             )
             if result.rowcount == 1:
                 held.append(item)
-    return token, held
+                if previous is not None:
+                    retaken.append(previous)
+    return token, held, min(retaken, default=None)
 
 
 def mark_sent(engine: Engine, keys: list[str], *, token: str, now: datetime) -> None:
@@ -306,13 +324,22 @@ def deliver(
     next beat and is returned in the Attempt, not raised: the caller decides whether to log or
     raise.  A permanent one marks them failed (logged here) and returns "gave_up".
     """
-    token, held = claim(engine, list(due), now=now)
+    token, held, retaken_since = _claim(engine, list(due), now=now)
     if not held:
         return Attempt("held_elsewhere")
     _lag.note(held, now)
     keys = [d.key for d in held]
+    first = held[0]
     try:
-        result = send(held)
+        # Its channel posts carry metadata naming it; after a dead sender, each is looked for
+        # in the channel before it is made (bot/slack/api.py, delivering).
+        with delivering(
+            first.key,
+            meeting_id=first.meeting_id,
+            item_id=first.item_id,
+            retaken_since=retaken_since,
+        ):
+            result = send(held)
     except SlackApiError as exc:
         if classify_error(exc) == "permanent":
             detail = error_detail(exc)

@@ -8,9 +8,12 @@ after acknowledging, so Slack's 3-second limit never waits on our own Web API tr
 import logging
 import threading
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Executor
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any, Literal
 
 from slack_sdk import WebClient
@@ -239,21 +242,34 @@ RECONCILE_PAGES = 10  # of 200 top-level messages: more than a channel gets in a
 
 
 def find_posted(
-    client: WebClient, channel: str, metadata: dict[str, Any], *, since: float
+    client: WebClient,
+    channel: str,
+    metadata: dict[str, Any],
+    *,
+    since: float,
+    thread_ts: str | None = None,
 ) -> str | None:
-    """The ts of a message in `channel` posted since `since` (a Unix time) carrying exactly
-    this metadata, or None.  Used before posting again something whose first post may have
-    reached Slack although its answer never reached us.  Needs `channels:history` (and
-    `groups:history` for a private channel); a SlackApiError is the caller's to handle."""
+    """The ts of a message in `channel` (in the thread of `thread_ts`, if given) posted since
+    `since` (a Unix time) carrying exactly this metadata, or None.  Used before posting again
+    something whose first post may have reached Slack although its answer never reached us.
+    Needs `channels:history` (and `groups:history` for a private channel); a SlackApiError is
+    the caller's to handle."""
     cursor: str | None = None
+    oldest = f"{max(0.0, since - RECONCILE_MARGIN_SECONDS):.6f}"
     for _ in range(RECONCILE_PAGES):
-        page = client.conversations_history(
-            channel=channel,
-            oldest=f"{max(0.0, since - RECONCILE_MARGIN_SECONDS):.6f}",
-            include_all_metadata=True,
-            limit=200,
-            cursor=cursor,
-        )
+        if thread_ts is None:
+            page = client.conversations_history(
+                channel=channel, oldest=oldest, include_all_metadata=True, limit=200, cursor=cursor
+            )
+        else:
+            page = client.conversations_replies(
+                channel=channel,
+                ts=thread_ts,
+                oldest=oldest,
+                include_all_metadata=True,
+                limit=200,
+                cursor=cursor,
+            )
         for message in page.get("messages") or []:
             if message.get("metadata") == metadata:
                 return str(message["ts"])
@@ -264,6 +280,42 @@ def find_posted(
         "channel %s: no earlier post found in %s pages of history", channel, RECONCILE_PAGES
     )
     return None
+
+
+DELIVERY_POSTED = "docket_delivery"  # the event_type of a claimed delivery's channel posts
+
+
+@dataclass
+class _Delivery:
+    payload: dict[str, str | int]
+    retaken_since: datetime | None
+    posts: int = 0
+
+
+_delivery: ContextVar[_Delivery | None] = ContextVar("docket_delivery", default=None)
+
+
+@contextmanager
+def delivering(
+    key: str, *, meeting_id: int, item_id: int | None, retaken_since: datetime | None
+) -> Iterator[None]:
+    """While a claimed delivery (bot/clock/claims.py) is sent: its channel posts made through
+    `Outbound.post` carry metadata naming it (and which of its posts each one is), and when
+    the claim was retaken from a process that never finished (`retaken_since`, that claim's
+    time), each post is first looked for in the channel and not made again if found."""
+    payload: dict[str, str | int] = {"meeting": meeting_id, "delivery": key}
+    if item_id is not None:
+        payload["item"] = item_id
+    token = _delivery.set(_Delivery(payload, retaken_since))
+    try:
+        yield
+    finally:
+        _delivery.reset(token)
+
+
+def _is_channel(channel: str) -> bool:
+    """A channel (C…, or G… private), not a person: direct messages are not reconciled."""
+    return channel[:1] in ("C", "G")
 
 
 @dataclass(frozen=True)
@@ -400,6 +452,16 @@ class Outbound:
         )
 
     def post(self, channel: str, message: SlackMessage, *, thread_ts: str | None = None) -> str:
+        extra: dict[str, Any] = {}
+        current = _delivery.get()
+        if current is not None and _is_channel(channel):
+            current.posts += 1
+            metadata = delivery_metadata(DELIVERY_POSTED, **current.payload, part=current.posts)
+            extra["metadata"] = metadata
+            if current.retaken_since is not None:
+                found = self._posted_before(channel, metadata, current.retaken_since, thread_ts)
+                if found is not None:
+                    return found
         self.pacer.wait(channel)
         response = self.client.chat_postMessage(
             channel=channel,
@@ -407,8 +469,28 @@ class Outbound:
             blocks=message.blocks,
             thread_ts=thread_ts,
             unfurl_links=False,
+            **extra,
         )
         return str(response["ts"])
+
+    def _posted_before(
+        self, channel: str, metadata: dict[str, Any], since: datetime, thread_ts: str | None
+    ) -> str | None:
+        """The post an unfinished sender may have made; None (post it) when there is none or
+        the history cannot be read (a second post is the lesser harm than none: logged)."""
+        if since.tzinfo is None:  # SQLite returns naive UTC
+            since = since.replace(tzinfo=UTC)
+        try:
+            return find_posted(
+                self.client, channel, metadata, since=since.timestamp(), thread_ts=thread_ts
+            )
+        except SlackApiError as exc:
+            log.warning(
+                "could not read %s's history to look for an earlier post (%s); posting",
+                channel,
+                error_detail(exc),
+            )
+            return None
 
     def update(self, channel: str, ts: str, message: SlackMessage) -> None:
         self.client.chat_update(channel=channel, ts=ts, text=message.text, blocks=message.blocks)

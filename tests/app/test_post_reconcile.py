@@ -1,4 +1,4 @@
-"""An item posted exactly once even when Slack's answer to the post is lost (issue 14).
+"""Channel posts made exactly once even when Slack's answer to a post is lost (issue 14).
 
 The stand-in carries the post out and then loses its answer (the connection dropped, or no
 answer at all).  The client does not send the post again at once; the claim stays; once it is
@@ -6,20 +6,22 @@ retaken after the claim timeout, the channel's history is read and the root foun
 recorded, so the item has one root message and its ts, never two roots splitting its thread.
 """
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from urllib.error import URLError
 
 import pytest
-from sqlmodel import select
+from sqlmodel import col, select
 
 from bot.clock.claims import claim_timeout
+from bot.clock.closing import close_passed_deadlines
 from bot.clock.posting import ITEM_POSTED, post_items
 from bot.core.db import session_scope
 from bot.domain.meetings import load_meeting
 from bot.parse.meeting_file import read_meeting_file
-from bot.slack.api import make_client
-from models import AgendaItem
-from tests.conftest import DATA, IN_SESSION, Bot
+from bot.slack.api import DELIVERY_POSTED, Outbound, delivering, make_client
+from bot.views.messages import SlackMessage
+from models import AgendaItem, Delivery
+from tests.conftest import DATA, IN_SESSION, Bot, Meeting
 
 KEY, CHANNEL = "test-ptc", "C0TEST0001"
 
@@ -119,3 +121,59 @@ def test_another_items_root_is_not_taken_for_this_one(loaded: Bot):
     roots = {m["metadata"]["event_payload"]["item"]: m["ts"] for m in roots_in_channel(bot)}
     assert sorted(roots) == [3, 4]
     assert item_ts(bot, 3) == roots[3] and item_ts(bot, 4) == roots[4]
+
+
+def closing_notices(bot: Bot, root: str) -> list[dict]:
+    client = make_client(bot.settings)
+    page = client.conversations_replies(
+        channel=CHANNEL, ts=root, include_all_metadata=True, limit=999
+    )
+    return [
+        m
+        for m in page["messages"]
+        if (m.get("metadata") or {}).get("event_type") == DELIVERY_POSTED
+        and str(m["metadata"]["event_payload"]["delivery"]).startswith("close:")
+    ]
+
+
+@pytest.mark.parametrize("how", ["drop", "hang"])
+def test_a_closing_notice_whose_answer_was_lost_is_posted_once(
+    bot: Bot, meeting: Meeting, how: str
+):
+    """A claimed delivery (the closing notice in the item's thread, then the root's redraw):
+    the same rule through bot/clock/claims.py for every channel post the clock makes."""
+    client = make_client(bot.settings)
+    client.timeout = 2
+    out = Outbound(client)
+    after_deadline = datetime(2020, 7, 17, 17, 1, tzinfo=UTC)  # item 3's deadline has passed
+    bot.standin.set_clock(after_deadline.timestamp)  # Slack's clock is the wall clock too
+    bot.standin.lose_response("chat.postMessage", how=how)
+    with pytest.raises((URLError, TimeoutError)):
+        close_passed_deadlines(bot.database.engine, out, now=after_deadline)
+    [notice] = closing_notices(bot, meeting.roots[3])  # Slack posted it; the answer was lost
+    assert bot.standin.calls_to("chat.update") == []  # the root's redraw waits for the notice
+
+    later = after_deadline + claim_timeout() + timedelta(seconds=1)
+    done = close_passed_deadlines(bot.database.engine, out, now=later)
+    assert done == ["test-ptc: closed item 3"]
+    assert closing_notices(bot, meeting.roots[3]) == [notice]  # found, not posted again
+    assert len(bot.standin.calls_to("chat.postMessage")) == 1
+    assert [c.params["ts"] for c in bot.standin.calls_to("chat.update")] == [meeting.roots[3]]
+    with session_scope(bot.database.engine) as session:
+        sent = session.exec(select(Delivery).where(col(Delivery.key).startswith("close:"))).all()
+    assert sent and all(d.sent_at is not None for d in sent)
+
+
+def test_direct_messages_carry_no_metadata(bot: Bot, meeting: Meeting):
+    """Only channel posts are reconciled; a direct message keeps today's behaviour."""
+    out = Outbound(make_client(bot.settings))
+    with delivering("dm:test", meeting_id=1, item_id=None, retaken_since=None):
+        out.post("U0AU00001", SlackMessage(text="hello", blocks=[]))
+        out.post(CHANNEL, SlackMessage(text="to the channel", blocks=[]))
+    dm, channel_post = bot.standin.calls_to("chat.postMessage")
+    assert "metadata" not in dm.params
+    assert channel_post.params["metadata"]["event_payload"] == {
+        "meeting": 1,
+        "delivery": "dm:test",
+        "part": 1,
+    }

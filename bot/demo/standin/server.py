@@ -651,6 +651,12 @@ class SlackStandIn:
         """
         return self._minter.next_ts()
 
+    def set_clock(self, clock: Callable[[], float]) -> None:
+        """Slack's own time from now on (ts keep increasing): a test whose app clock moves on
+        moves Slack's with it, as both follow the wall clock in a deployment."""
+        with self._minter._lock:
+            self._minter._clock = clock
+
     # -- failure injection ------------------------------------------------------------------
 
     def rate_limit(self, method: str, *, times: int = 1, retry_after: int = 1) -> None:
