@@ -108,6 +108,9 @@ class RequestContext(Middleware):
         context = req.context
         context["db"] = self.database
         context["now"] = self.clock()
+        # For the writes that must read the time once they hold their lock (a decision:
+        # bot/domain/decisions.py), not when the request arrived.
+        context["clock"] = self.clock
         context["after_ack"] = self.after_ack
         next()
         return resp

@@ -13,10 +13,12 @@ from slack_bolt import Ack, App, BoltContext
 from sqlmodel import Session
 
 from bot.domain.decisions import DecisionOutcome, decide
+from bot.domain.languages import language_of
 from bot.parse.approve import parse_approve
 from bot.slack.api import Call
-from bot.views.decisions import decision_announcement, decision_reply
+from bot.views.decisions import decision_announcement, decision_reply, superseded_notice
 from bot.views.forms import decision_form
+from bot.views.i18n import speaking
 from bot.views.silence import silence_notice
 from handlers.home import ask_refresh, refresh_homes
 from handlers.outbound import (
@@ -57,10 +59,12 @@ def approve(ack: Ack, command: dict[str, Any], context: BoltContext) -> None:
             user_id=command["user_id"],
             request=request,
             now=context["now"],
+            clock=context.get("clock"),
         )
         if outcome.kind == "form":
             return _Answer(outcome, "", form_calls(outcome, command["trigger_id"]))
-        return _Answer(outcome, decision_reply(outcome), calls_for(outcome))
+        calls = calls_for(outcome) + superseded_calls(session, outcome)
+        return _Answer(outcome, decision_reply(outcome), calls)
 
     found = in_meeting(ack, command, context, respond)
     if found is None:
@@ -106,3 +110,17 @@ def calls_for(outcome: DecisionOutcome) -> list[Call]:
         channel_notice = for_channel(meeting, lambda: silence_notice(meeting, item, ended))
         calls.append(update(ended.notice_channel, ended.notice_ts, channel_notice))
     return calls
+
+
+def superseded_calls(session: Session, outcome: DecisionOutcome) -> list[Call]:
+    """Tell the author of a decision this one superseded unawares (two submitted at once, or
+    another chair's), in a direct message in their language: the announcement in the thread
+    alone could pass them by."""
+    user_id, item, decision = outcome.tell_superseded, outcome.item, outcome.decision
+    if user_id is None or item is None or decision is None or outcome.superseded is None:
+        return []
+    meeting, superseded = outcome.meeting, outcome.superseded
+    with speaking(language_of(session, meeting=meeting, user_id=user_id)):
+        text = superseded_notice(meeting, item, superseded, decision)
+    # Posting to a user id opens (or reuses) the bot's direct message with them.
+    return [Call("chat_postMessage", {"channel": user_id, "text": text})]

@@ -22,7 +22,7 @@ from bot.views.forms import (
     read_decision_form,
 )
 from bot.views.i18n import _, speaking
-from handlers.approve import calls_for, form_calls
+from handlers.approve import calls_for, form_calls, superseded_calls
 from handlers.home import ask_refresh, refresh_homes
 from handlers.outbound import plan, send_planned_calls
 from models import Meeting
@@ -52,10 +52,15 @@ def submit(ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltCo
             else:
                 request = ApproveRequest("decide", number=number, kind=outcome, text=text)
                 result = decide(
-                    session, meeting=meeting, user_id=user_id, request=request, now=context["now"]
+                    session,
+                    meeting=meeting,
+                    user_id=user_id,
+                    request=request,
+                    now=context["now"],
+                    clock=context.get("clock"),
                 )
                 if result.kind == "decided":
-                    calls = calls_for(result)
+                    calls = calls_for(result) + superseded_calls(session, result)
                 else:  # refused (not the chair) or the item is gone
                     errors = {TEXT_BLOCK: decision_reply(result)[:REFUSAL_LIMIT]}
     if errors:

@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from typing import Any, Literal, get_args
 
 from sqlalchemy import DateTime, Index, Text, UniqueConstraint
+from sqlalchemy import text as sql_text
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
@@ -241,9 +242,25 @@ class StrayReply(SQLModel, table=True):
     recorded_at: datetime = _utc()
 
 
+# The decisions on one item form a single chain: one first decision (supersedes nothing), and
+# each decision superseded at most once.  So an item never has two current decisions, even when
+# two are submitted at once and the code that serialises them (a lock on the item) were wrong.
+_FIRST_DECISION = sql_text("supersedes_id IS NULL")
+
+
 class Decision(SQLModel, table=True):
     """Append-only: a correction is a new row that supersedes the one before."""
 
+    __table_args__ = (
+        Index(
+            "uq_decision_first_per_item",
+            "item_id",
+            unique=True,
+            sqlite_where=_FIRST_DECISION,
+            postgresql_where=_FIRST_DECISION,
+        ),
+        Index("uq_decision_supersedes_id", "supersedes_id", unique=True),
+    )
     id: int | None = Field(default=None, primary_key=True)
     item_id: int = Field(foreign_key="agenda_item.id", index=True)
     kind: str  # approved | noted | deferred

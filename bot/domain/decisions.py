@@ -2,8 +2,15 @@
 
 Decisions are append-only.  A new decision on an item supersedes the current one by pointing
 at it; nothing is updated or deleted, so the record shows every correction.
+
+Decisions on one item are serialised: the item's row is locked (PostgreSQL; on SQLite the
+session already holds the single writer's turn) before the current decision is read, and the
+decision's time is taken after that, so the decision committed second supersedes the first and
+never carries an earlier time.  The unique indexes on `decision` hold the line if this is ever
+bypassed.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
@@ -43,6 +50,9 @@ class DecisionOutcome:
     item: AgendaItem | None = None
     decision: Decision | None = None
     superseded: Decision | None = None
+    # decided: the superseded decision's author, to be told privately, when they could not see
+    # this one coming (another chair's, or two decisions submitted at once); else None.
+    tell_superseded: str | None = None
     root: ItemState | None = None  # the item's root message, redrawn
     silence: SilenceOutcome | None = None  # a silence procedure started, ended or refused
     closed_silence: SilenceProcedure | None = None  # ended by this decision
@@ -58,9 +68,19 @@ def items_awaiting_decision(session: Session, *, meeting_id: int) -> list[Agenda
 
 
 def decide(
-    session: Session, *, meeting: Meeting, user_id: str, request: ApproveRequest, now: datetime
+    session: Session,
+    *,
+    meeting: Meeting,
+    user_id: str,
+    request: ApproveRequest,
+    now: datetime,
+    clock: Callable[[], datetime] | None = None,
 ) -> DecisionOutcome:
-    """Carry out a parsed /approve for `meeting`: the chair only, everyone else refused."""
+    """Carry out a parsed /approve for `meeting`: the chair only, everyone else refused.
+
+    `now` is when the request came; a decision's own time is read from `clock` (default: `now`)
+    once the item is locked.
+    """
     assert meeting.id is not None
     if request.action == "help":  # anyone may read how it works
         return DecisionOutcome("help", meeting, request)
@@ -109,22 +129,24 @@ def decide(
     if not text:
         return DecisionOutcome("no_proposal", meeting, request, item=item)
     assert item.id is not None
-    previous = current_decision(session, item_id=item.id)
+    seen = current_decision(session, item_id=item.id)  # before waiting for the lock
+    item, previous, decided_at = _take_turn(session, item, requested=now, clock=clock)
+    assert item.id is not None
     decision = Decision(
         item_id=item.id,
         kind=request.kind,
         text=text,
         procedure="chair",
         decided_by=user_id,
-        decided_at=now,
+        decided_at=decided_at,
         supersedes_id=previous.id if previous else None,
     )
     session.add(decision)
     session.flush()
-    closed_silence = close_open_procedure(session, item=item, now=now)
+    closed_silence = close_open_procedure(session, item=item, now=decided_at)
     record_audit(
         session,
-        now=now,
+        now=decided_at,
         actor=user_id,
         action="decide",
         meeting_id=meeting.id,
@@ -138,6 +160,51 @@ def decide(
         item=item,
         decision=decision,
         superseded=previous,
-        root=item_state(session, meeting=meeting, item=item, now=now),
+        tell_superseded=_unaware(previous, seen=seen, user_id=user_id, requested=now),
+        root=item_state(session, meeting=meeting, item=item, now=decided_at),
         closed_silence=closed_silence,
     )
+
+
+def _unaware(
+    previous: Decision | None, *, seen: Decision | None, user_id: str, requested: datetime
+) -> str | None:
+    """Who must be told that `previous` was just superseded: its author, unless they are the
+    one superseding it knowingly.  They are not when another chair decided, or when `previous`
+    came in while this request was on its way: recorded after it was made, or committed while
+    it waited for the item's lock."""
+    if previous is None:
+        return None
+    raced = previous.decided_at > requested or seen is None or seen.id != previous.id
+    if previous.decided_by != user_id or raced:
+        return previous.decided_by
+    return None
+
+
+def _take_turn(
+    session: Session,
+    item: AgendaItem,
+    *,
+    requested: datetime,
+    clock: Callable[[], datetime] | None,
+) -> tuple[AgendaItem, Decision | None, datetime]:
+    """Lock `item` until the transaction ends, then read its current decision and the time.
+
+    Another decision on the item waits here until this one commits, and then reads it as the
+    decision to supersede.  `FOR NO KEY UPDATE` (PostgreSQL) excludes other decisions but not
+    the comments being added to the item meanwhile (their foreign key only takes a key-share
+    lock); SQLite renders no lock, its writer's turn is already held.
+    """
+    locked = session.exec(
+        select(AgendaItem)
+        .where(AgendaItem.id == item.id)
+        .with_for_update(key_share=True)
+        .execution_options(populate_existing=True)
+    ).one()
+    assert locked.id is not None
+    previous = current_decision(session, item_id=locked.id)
+    decided_at = clock() if clock is not None else requested
+    # Workers' clocks may differ slightly: a decision never predates the one it supersedes.
+    if previous is not None and previous.decided_at > decided_at:
+        decided_at = previous.decided_at
+    return locked, previous, decided_at

@@ -64,6 +64,26 @@ def decision_announcement(
     )
 
 
+def superseded_notice(
+    meeting: Meeting, item: AgendaItem, superseded: Decision, decision: Decision
+) -> str:
+    """Told privately to the author of a decision that another one superseded before they could
+    see it coming (two submitted at once, or another chair's)."""
+    return _(
+        "Your decision on item {number} ({outcome}: “{text}”) has been superseded by {chair}'s "
+        "decision of {date} ({new_outcome}: “{new_text}”), recorded just after it. Both stay in "
+        "the record; the later one is in force. Decide again with `/approve {number}` if that "
+        "is not what you meant.",
+        number=item.number,
+        outcome=decision_label(superseded.kind).lower(),
+        text=shorten(escape(superseded.text), 500, _("full text in the thread")),
+        date=date_token(decision.decided_at, meeting.timezone),
+        chair=f"<@{decision.decided_by}>",
+        new_outcome=decision_label(decision.kind).lower(),
+        new_text=shorten(escape(decision.text), 1_000, _("full text in the thread")),
+    )
+
+
 def awaiting_list(meeting: Meeting, items: tuple[AgendaItem, ...]) -> str:
     if not items:
         return _(

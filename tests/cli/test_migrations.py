@@ -28,8 +28,9 @@ POSTGRES_URL = os.environ.get("DOCKET_TEST_POSTGRES_URL")
 NOW = datetime(2020, 7, 10, 10, 0, tzinfo=UTC)
 TABLES = set(SQLModel.metadata.tables)
 # The newest migration this release ships (0003: revised documents, 0004: drafting groups,
-# 0005: handled_event dropped, 0006: people's names and App Home viewers).
-HEAD = "0007"
+# 0005: handled_event dropped, 0006: people's names and App Home viewers, 0007: languages,
+# 0008: one current decision per item).
+HEAD = "0008"
 NEXT = f"{int(HEAD) + 1:04d}"  # a revision only a newer release would know
 
 
@@ -246,6 +247,49 @@ def test_downgrading_to_base_drops_every_table_and_upgrading_again_rebuilds_them
     schema.migrate(engine)
     assert schema.schema_differences(engine) == []
     assert meeting_keys(engine) == []
+
+
+def test_decisions_that_forked_in_a_race_are_relinked_into_one_chain(engine: Engine) -> None:
+    """Before 0008 two decisions submitted at once could both supersede nothing (or the same
+    one): the upgrade chains them in the order the record already read them (time, then id)."""
+    schema.migrate(engine)
+    schema.downgrade(engine, "0007")
+    add_meeting(engine)
+    with Session(engine) as session:
+        meeting = session.exec(select(models.Meeting)).one()
+        assert meeting.id is not None
+        item = models.AgendaItem(meeting_id=meeting.id, number=3, title="Item")
+        session.add(item)
+        session.flush()
+        assert item.id is not None
+        item_id = item.id
+
+        def decision(minute: int, supersedes: int | None = None) -> int:
+            row = models.Decision(
+                item_id=item_id,
+                kind="approved",
+                text=f"at {minute}",
+                decided_by="U0CHAIR",
+                decided_at=NOW.replace(minute=minute),
+                supersedes_id=supersedes,
+            )
+            session.add(row)
+            session.flush()
+            assert row.id is not None
+            return row.id
+
+        first = decision(1)
+        second = decision(2)  # raced the first: supersedes nothing too
+        third = decision(4, supersedes=second)
+        fourth = decision(3, supersedes=second)  # raced the third, with an earlier time
+        session.commit()
+
+    schema.migrate(engine)
+
+    assert schema.schema_differences(engine) == []
+    with Session(engine) as session:
+        links = {d.id: d.supersedes_id for d in session.exec(select(models.Decision))}
+    assert links == {first: None, second: first, fourth: second, third: fourth}
 
 
 def test_sqlite_foreign_keys_stay_enforced_after_migrating(tmp_path: Path) -> None:

@@ -12,6 +12,7 @@ from bot.views.decisions import (
     awaiting_list,
     decision_announcement,
     decision_reply,
+    superseded_notice,
 )
 from bot.views.silence import (
     EXTEND_USAGE,
@@ -73,6 +74,23 @@ def test_the_announcement_in_the_thread_points_at_the_superseded_decision() -> N
     body = message.blocks[0]["text"]["text"]
     assert "*Decision: Taken note of* (by the chair, <@U0CHAIR>," in body
     assert body.endswith(", which stays in the record._")
+
+
+def test_a_chair_superseded_unawares_is_told_which_decision_is_in_force() -> None:
+    later = Decision(
+        id=8,
+        item_id=3,
+        kind="approved",
+        text="Approved <as amended>.",
+        decided_by="U0CO",
+        decided_at=FIVE,
+    )
+    assert superseded_notice(MEETING, ITEM, DECISION, later) == (
+        "Your decision on item 3 (taken note of: “The PTC took note.”) has been superseded by "
+        f"<@U0CO>'s decision of {FIVE_TOKEN} (approved: “Approved &lt;as amended&gt;.”), "
+        "recorded just after it. Both stay in the record; the later one is in force. Decide "
+        "again with `/approve 3` if that is not what you meant."
+    )
 
 
 def test_the_awaiting_list_names_each_item_or_says_there_is_none() -> None:

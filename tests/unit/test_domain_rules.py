@@ -104,6 +104,45 @@ def test_a_second_decision_supersedes_the_first_and_both_stay(session: Session):
     assert second.root is not None and second.root.decision == second.decision
 
 
+def test_a_decision_is_timed_once_the_item_is_locked_and_never_before_the_one_it_supersedes(
+    session: Session,
+):
+    meeting = the_meeting(session)
+    locked_at = NOW + timedelta(seconds=2)  # the request came at NOW, waited for the item
+    first = decide(
+        session,
+        meeting=meeting,
+        user_id=CHAIR,
+        request=parse_approve("3 Endorsed."),
+        now=NOW,
+        clock=lambda: locked_at,
+    )
+    # A worker whose clock is behind: its decision still comes after the one it supersedes.
+    second = decide(
+        session,
+        meeting=meeting,
+        user_id=CHAIR,
+        request=parse_approve("3 defer"),
+        now=NOW,
+        clock=lambda: NOW + timedelta(seconds=1),
+    )
+    assert first.decision is not None and second.decision is not None
+    assert first.decision.decided_at == locked_at
+    assert second.decision.decided_at == locked_at and second.superseded == first.decision
+    # Recorded after the second request was made: its author did not see it coming.
+    assert (first.tell_superseded, second.tell_superseded) == (None, CHAIR)
+
+
+def test_a_chair_correcting_their_own_decision_later_is_not_told(session: Session):
+    meeting = the_meeting(session)
+    decide(session, meeting=meeting, user_id=CHAIR, request=parse_approve("3 Endorsed."), now=NOW)
+    later = NOW + timedelta(hours=1)
+    same = decide(
+        session, meeting=meeting, user_id=CHAIR, request=parse_approve("3 defer"), now=later
+    )
+    assert same.tell_superseded is None  # the confirmation already says it supersedes
+
+
 def test_an_unposted_item_cannot_be_decided_yet(session: Session):
     outcome = decide(
         session, meeting=the_meeting(session), user_id=CHAIR, request=parse_approve("5"), now=NOW

@@ -199,6 +199,9 @@ CASES: dict[str, Callable[[], object]] = {
     "decisions.decision_announcement": lambda: decisions.decision_announcement(
         MEETING, ITEM, DECISION, DECISION
     ),
+    "decisions.superseded_notice": lambda: decisions.superseded_notice(
+        MEETING, ITEM, DECISION, DECISION
+    ),
     "decisions.awaiting_list": lambda: decisions.awaiting_list(MEETING, (ITEM, UNPOSTED)),
     "decisions.awaiting_list/none": lambda: decisions.awaiting_list(MEETING, ()),
     "decisions.decision_confirmation": lambda: decisions.decision_confirmation(
