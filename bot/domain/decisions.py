@@ -18,7 +18,7 @@ from typing import Literal
 from sqlmodel import Session, col, select
 
 from bot.domain.audit import record_audit
-from bot.domain.items import ItemState, current_decision, item_state
+from bot.domain.items import ItemState, current_decision, item_state, lock_for_decision
 from bot.domain.meetings import find_item, list_items
 from bot.domain.permissions import Permission, Refusal, require
 from bot.domain.silence import SilenceOutcome, close_open_procedure, end_silence, start_silence
@@ -130,7 +130,7 @@ def decide(
         return DecisionOutcome("no_proposal", meeting, request, item=item)
     assert item.id is not None
     seen = current_decision(session, item_id=item.id)  # before waiting for the lock
-    item, previous, decided_at = _take_turn(session, item, requested=now, clock=clock)
+    item, previous, decided_at = lock_for_decision(session, item, requested=now, clock=clock)
     assert item.id is not None
     decision = Decision(
         item_id=item.id,
@@ -179,32 +179,3 @@ def _unaware(
     if previous.decided_by != user_id or raced:
         return previous.decided_by
     return None
-
-
-def _take_turn(
-    session: Session,
-    item: AgendaItem,
-    *,
-    requested: datetime,
-    clock: Callable[[], datetime] | None,
-) -> tuple[AgendaItem, Decision | None, datetime]:
-    """Lock `item` until the transaction ends, then read its current decision and the time.
-
-    Another decision on the item waits here until this one commits, and then reads it as the
-    decision to supersede.  `FOR NO KEY UPDATE` (PostgreSQL) excludes other decisions but not
-    the comments being added to the item meanwhile (their foreign key only takes a key-share
-    lock); SQLite renders no lock, its writer's turn is already held.
-    """
-    locked = session.exec(
-        select(AgendaItem)
-        .where(AgendaItem.id == item.id)
-        .with_for_update(key_share=True)
-        .execution_options(populate_existing=True)
-    ).one()
-    assert locked.id is not None
-    previous = current_decision(session, item_id=locked.id)
-    decided_at = clock() if clock is not None else requested
-    # Workers' clocks may differ slightly: a decision never predates the one it supersedes.
-    if previous is not None and previous.decided_at > decided_at:
-        decided_at = previous.decided_at
-    return locked, previous, decided_at

@@ -5,6 +5,7 @@ procedure, a revised document) redraws the item's root message from `item_state`
 the database, so the message never shows a state the record does not hold.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
@@ -65,3 +66,32 @@ def item_state(session: Session, *, meeting: Meeting, item: AgendaItem, now: dat
         revised=list(revised),
         concerns_until=window.concerns_deadline_at if window else None,
     )
+
+
+def lock_for_decision(
+    session: Session,
+    item: AgendaItem,
+    *,
+    requested: datetime,
+    clock: Callable[[], datetime] | None,
+) -> tuple[AgendaItem, Decision | None, datetime]:
+    """Lock `item` until the transaction ends, then read its current decision and the time.
+
+    Another decision on the item waits here until this one commits, and then reads it as the
+    decision to supersede.  `FOR NO KEY UPDATE` (PostgreSQL) excludes other decisions but not
+    the comments being added to the item meanwhile (their foreign key only takes a key-share
+    lock); SQLite renders no lock, its writer's turn is already held.
+    """
+    locked = session.exec(
+        select(AgendaItem)
+        .where(AgendaItem.id == item.id)
+        .with_for_update(key_share=True)
+        .execution_options(populate_existing=True)
+    ).one()
+    assert locked.id is not None
+    previous = current_decision(session, item_id=locked.id)
+    decided_at = clock() if clock is not None else requested
+    # Workers' clocks may differ slightly: a decision never predates the one it supersedes.
+    if previous is not None and previous.decided_at > decided_at:
+        decided_at = previous.decided_at
+    return locked, previous, decided_at

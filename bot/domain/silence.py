@@ -16,7 +16,12 @@ from sqlalchemy import update
 from sqlmodel import Session, col, select
 
 from bot.domain.audit import record_audit
-from bot.domain.items import ItemState, current_decision, item_state, latest_silence
+from bot.domain.items import (
+    ItemState,
+    item_state,
+    latest_silence,
+    lock_for_decision,
+)
 from bot.domain.meetings import find_item, find_participant, role_ids
 from bot.domain.permissions import Permission, Refusal, require
 from bot.parse.approve import ObjectRequest, parse_object
@@ -320,14 +325,19 @@ def adopt(session: Session, *, procedure_id: int) -> Adoption | None:
     meeting = session.get(Meeting, item.meeting_id)
     assert meeting is not None
     if procedure.status == "running":
-        previous = current_decision(session, item_id=item.id)
+        # Serialized with the chair's decisions on the item (bot/domain/decisions.py): one
+        # current decision, and never dated before the one it supersedes.
+        item, previous, decided_at = lock_for_decision(
+            session, item, requested=procedure.deadline_at, clock=None
+        )
+        assert item.id is not None
         decision = Decision(
             item_id=item.id,
             kind="approved",
             text=procedure.text,
             procedure="silence",
             decided_by=procedure.started_by,
-            decided_at=procedure.deadline_at,
+            decided_at=decided_at,
             supersedes_id=previous.id if previous else None,
         )
         session.add(decision)
