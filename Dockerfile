@@ -34,7 +34,8 @@ RUN useradd --create-home --uid 10001 docket
 USER docket
 
 EXPOSE 3000
-# 200 while the database answers (GET /healthz); the clock and release services of compose.yaml
+# 200 while the database answers (GET /healthz; with `run` in Socket Mode, also while the
+# connection to Slack is up); the clock and release services of compose.yaml
 # serve no HTTP and turn this off.
 HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
     CMD python -c "import os, urllib.request; urllib.request.urlopen('http://127.0.0.1:%s/healthz' % os.environ.get('PORT', '3000'), timeout=4)"
