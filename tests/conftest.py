@@ -204,9 +204,8 @@ class Meeting:
     roots: dict[int, str]  # item number -> root message ts
 
 
-@pytest.fixture
-def meeting(bot: Bot) -> Meeting:
-    """The small meeting loaded, items 3 and 4 posted (5 opens in 2030)."""
+def load_small_meeting(bot: Bot) -> None:
+    """The small meeting (tests/data/small.yaml) loaded, nothing posted yet."""
     client = make_client(bot.settings)
 
     def lookup(email: str) -> str | None:
@@ -215,6 +214,13 @@ def meeting(bot: Bot) -> Meeting:
     spec = read_meeting_file(DATA / "small.yaml", lookup)
     with session_scope(bot.database.engine) as session:
         load_meeting(session, spec=spec, now=IN_SESSION)
+
+
+@pytest.fixture
+def meeting(bot: Bot) -> Meeting:
+    """The small meeting loaded, items 3 and 4 posted (5 opens in 2030)."""
+    client = make_client(bot.settings)
+    load_small_meeting(bot)
     results = post_items(
         bot.database.engine, client, meeting_key="test-ptc", numbers=None, now=IN_SESSION
     )

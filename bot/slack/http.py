@@ -40,6 +40,8 @@ class HealthWSGI:
     Mode), while the connection to Slack is up; 503 otherwise, the body saying which failed.
     """
 
+    NOT_FOUND = b"Not found. Health is at /healthz (Slack's requests come over Socket Mode).\n"
+
     def __init__(self, database: Database, *, connected: Callable[[], bool] | None = None) -> None:
         self.database = database
         self.connected = connected
@@ -52,7 +54,7 @@ class HealthWSGI:
         if path == "/metrics" and method in ("GET", "HEAD"):
             return self._metrics(start_response)
         start_response("404 Not Found", [("Content-Type", "text/plain; charset=utf-8")])
-        return [b"Not found. Health is at /healthz (Slack's requests come over Socket Mode).\n"]
+        return [self.NOT_FOUND]
 
     def _metrics(self, start_response: StartResponse) -> Iterable[bytes]:
         try:
@@ -98,17 +100,12 @@ class DocketWSGI(HealthWSGI):
         # Message events bypass Bolt's dispatch when set (bot.app.build_web says why).
         self.on_message = on_message
 
+    NOT_FOUND = b"Not found. Slack posts to /slack/events; health is at /healthz.\n"
+
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
-        path = environ.get("PATH_INFO", "")
-        method = environ.get("REQUEST_METHOD", "GET")
-        if path == "/healthz" and method in ("GET", "HEAD"):
-            return self._health(start_response)
-        if path == "/metrics" and method in ("GET", "HEAD"):
-            return self._metrics(start_response)
-        if path == EVENTS_PATH and method == "POST":
+        if environ.get("PATH_INFO") == EVENTS_PATH and environ.get("REQUEST_METHOD") == "POST":
             return self._slack(environ, start_response)
-        start_response("404 Not Found", [("Content-Type", "text/plain; charset=utf-8")])
-        return [b"Not found. Slack posts to /slack/events; health is at /healthz.\n"]
+        return super().__call__(environ, start_response)  # health, metrics, 404
 
     def _slack(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         """Hand the request to Bolt, then log one line: what it was, the answer, how long."""

@@ -16,12 +16,10 @@ from bot.clock.claims import claim_timeout
 from bot.clock.closing import close_passed_deadlines
 from bot.clock.posting import ITEM_POSTED, post_items
 from bot.core.db import session_scope
-from bot.domain.meetings import load_meeting
-from bot.parse.meeting_file import read_meeting_file
 from bot.slack.api import DELIVERY_POSTED, Outbound, delivering, make_client
 from bot.views.messages import SlackMessage
 from models import AgendaItem, Delivery
-from tests.conftest import DATA, IN_SESSION, Bot, Meeting
+from tests.conftest import IN_SESSION, Bot, Meeting, load_small_meeting
 
 KEY, CHANNEL = "test-ptc", "C0TEST0001"
 
@@ -29,14 +27,7 @@ KEY, CHANNEL = "test-ptc", "C0TEST0001"
 @pytest.fixture
 def loaded(bot: Bot) -> Bot:
     """The small meeting loaded, nothing posted yet."""
-    client = make_client(bot.settings)
-
-    def lookup(email: str) -> str | None:
-        return str(client.users_lookupByEmail(email=email)["user"]["id"])
-
-    spec = read_meeting_file(DATA / "small.yaml", lookup)
-    with session_scope(bot.database.engine) as session:
-        load_meeting(session, spec=spec, now=IN_SESSION)
+    load_small_meeting(bot)
     return bot
 
 
