@@ -71,7 +71,7 @@ def build_app(
         logger=_bolt_logger(),
     )
 
-    app.middleware(RequestContext(database, after_ack, clock))
+    app.middleware(RequestContext(database, after_ack, clock, app.client))
 
     @app.error
     def report_error(error: Exception, body: dict[str, Any], logger: logging.Logger) -> Any:
@@ -96,11 +96,16 @@ class RequestContext(Middleware):
     middleware's own work (BENCHMARKS.md, the capture's profile)."""
 
     def __init__(
-        self, database: Database, after_ack: AfterAck, clock: Callable[[], datetime]
+        self,
+        database: Database,
+        after_ack: AfterAck,
+        clock: Callable[[], datetime],
+        client: WebClient,
     ) -> None:
         self.database = database
         self.after_ack = after_ack
         self.clock = clock
+        self.client = client
 
     def process(
         self, *, req: BoltRequest, resp: BoltResponse, next: Callable[[], BoltResponse]
@@ -112,6 +117,10 @@ class RequestContext(Middleware):
         # bot/domain/decisions.py), not when the request arrived.
         context["clock"] = self.clock
         context["after_ack"] = self.after_ack
+        # The app's own client for every listener: Bolt makes a plain WebClient per request,
+        # which would open a connection per call and miss our transport's rules (a lost answer
+        # to a post is not resent) and its metrics.  Docket never changes a client's token.
+        context["client"] = self.client
         next()
         return resp
 

@@ -12,11 +12,12 @@ from typing import Any
 from slack_bolt import Ack, App, BoltContext
 from sqlmodel import Session
 
+from bot.clock.decisions import schedule_decision
 from bot.domain.decisions import DecisionOutcome, decide
 from bot.domain.languages import language_of
 from bot.parse.approve import parse_approve
 from bot.slack.api import Call
-from bot.views.decisions import decision_announcement, decision_reply, superseded_notice
+from bot.views.decisions import decision_reply, superseded_notice
 from bot.views.forms import decision_form
 from bot.views.i18n import speaking
 from bot.views.silence import silence_notice
@@ -25,9 +26,7 @@ from handlers.outbound import (
     answer,
     for_channel,
     in_meeting,
-    item_root,
     plan,
-    posts,
     send_planned_calls,
     silence_calls,
     update,
@@ -64,6 +63,7 @@ def approve(ack: Ack, command: dict[str, Any], context: BoltContext) -> None:
         if outcome.kind == "form":
             return _Answer(outcome, "", form_calls(outcome, command["trigger_id"]))
         calls = calls_for(outcome) + superseded_calls(session, outcome)
+        schedule_posts(session, outcome)
         return _Answer(outcome, decision_reply(outcome), calls)
 
     found = in_meeting(ack, command, context, respond)
@@ -71,7 +71,7 @@ def approve(ack: Ack, command: dict[str, Any], context: BoltContext) -> None:
         return
     _, result = found
     outcome = result.outcome
-    plan(context, result.calls)
+    plan(context, result.calls, decision=announced(outcome))
     if outcome.kind == "form":
         # The modal must open within 3 s of the trigger: the lazy listener does it at once.
         ack()
@@ -89,27 +89,35 @@ def form_calls(outcome: DecisionOutcome, trigger_id: str) -> list[Call]:
     return [Call("views_open", {"trigger_id": trigger_id, "view": view})]
 
 
+def schedule_posts(session: Session, outcome: DecisionOutcome) -> None:
+    """In the decision's transaction: its announcement and the root's redraw are owed, as a
+    claimed delivery (bot/clock/decisions.py) the clock finishes if this process does not."""
+    if outcome.kind == "decided" and outcome.decision is not None and outcome.item is not None:
+        schedule_decision(session, outcome.decision, outcome.item)
+
+
+def announced(outcome: DecisionOutcome) -> int | None:
+    """The decision to announce in the channel after the acknowledgement, if any."""
+    decision, item = outcome.decision, outcome.item
+    if outcome.kind != "decided" or decision is None or item is None or item.post_ts is None:
+        return None
+    return decision.id
+
+
 def calls_for(outcome: DecisionOutcome) -> list[Call]:
-    """What a decision posts: the announcement in the item's thread, the root redrawn and an
-    ended silence procedure's channel notice, each in every meeting language."""
+    """What a decision changes in the channel besides its announcement and the root's redraw
+    (a claimed delivery: `announced`): an ended silence procedure's channel notice, or a
+    silence procedure's own posts, each in every meeting language."""
     meeting, item, decision = outcome.meeting, outcome.item, outcome.decision
     if outcome.silence is not None:
         return silence_calls(outcome.silence, channel=meeting.channel)
     if item is None or decision is None or item.post_ts is None:
         return []
-    assert outcome.root is not None
-    notice = for_channel(
-        meeting, lambda: decision_announcement(meeting, item, decision, outcome.superseded)
-    )
-    calls = [
-        *posts(item.post_channel, notice, thread_ts=item.post_ts),
-        update(item.post_channel, item.post_ts, item_root(outcome.root)),
-    ]
     ended = outcome.closed_silence
     if ended is not None and ended.notice_ts:
         channel_notice = for_channel(meeting, lambda: silence_notice(meeting, item, ended))
-        calls.append(update(ended.notice_channel, ended.notice_ts, channel_notice))
-    return calls
+        return [update(ended.notice_channel, ended.notice_ts, channel_notice)]
+    return []
 
 
 def superseded_calls(session: Session, outcome: DecisionOutcome) -> list[Call]:

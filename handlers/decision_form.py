@@ -22,7 +22,7 @@ from bot.views.forms import (
     read_decision_form,
 )
 from bot.views.i18n import _, speaking
-from handlers.approve import calls_for, form_calls, superseded_calls
+from handlers.approve import announced, calls_for, form_calls, schedule_posts, superseded_calls
 from handlers.home import ask_refresh, refresh_homes
 from handlers.outbound import plan, send_planned_calls
 from models import Meeting
@@ -39,6 +39,7 @@ def submit(ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltCo
     user_id = body["user"]["id"]
     errors: dict[str, str] = {}
     calls: list[Call] = []
+    decision: int | None = None
     with context["db"].session() as session:
         meeting = session.get(Meeting, meeting_id) if meeting_id is not None else None
         language = language_of(session, meeting=meeting, user_id=user_id) if meeting else None
@@ -61,12 +62,14 @@ def submit(ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltCo
                 )
                 if result.kind == "decided":
                     calls = calls_for(result) + superseded_calls(session, result)
+                    schedule_posts(session, result)
+                    decision = announced(result)
                 else:  # refused (not the chair) or the item is gone
                     errors = {TEXT_BLOCK: decision_reply(result)[:REFUSAL_LIMIT]}
     if errors:
         ack(response_action="errors", errors=errors)
         return
-    plan(context, calls)
+    plan(context, calls, decision=decision)
     ask_refresh(context, meeting_id=meeting_id, chair=True)
     ack()  # closes the modal
 

@@ -10,13 +10,15 @@ from typing import Any, TypeVar
 
 from slack_bolt import Ack, BoltContext
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
 from sqlmodel import Session, col, select
 
+from bot.clock.decisions import deliver_decision
 from bot.domain.items import ItemState
 from bot.domain.languages import language_of, meeting_languages
 from bot.domain.meetings import NoMeeting, resolve_command_meeting
 from bot.domain.silence import SilenceOutcome, record_notice
-from bot.slack.api import Call, send_calls
+from bot.slack.api import Call, Outbound, send_calls
 from bot.views.i18n import in_languages, speaking
 from bot.views.messages import RECEIPT_REACTION, SlackMessage, item_message
 from bot.views.notices import no_meeting_text
@@ -33,12 +35,21 @@ def answer(ack: Ack, text: str) -> None:
     ack(text=text, response_type="ephemeral")
 
 
-def plan(context: BoltContext, calls: Sequence[Call]) -> None:
+def plan(context: BoltContext, calls: Sequence[Call], *, decision: int | None = None) -> None:
+    """What the lazy listener sends after the acknowledgement: `calls`, and first a decision's
+    announcement and root redraw (a claimed delivery: bot/clock/decisions.py)."""
     context["calls"] = list(calls)
+    context["decision"] = decision
 
 
 def send_planned_calls(context: BoltContext, client: WebClient, logger: logging.Logger) -> None:
     calls: list[Any] = context.get("calls") or []
+    decision = context.get("decision")
+    if decision is not None:
+        try:
+            deliver_decision(context["db"].engine, Outbound(client), decision, now=context["now"])
+        except SlackApiError as exc:  # released: the clock sends it at a later beat
+            logger.warning("decision %s: posting it failed, will retry: %s", decision, exc)
 
     def remember(call: Call, response: Any) -> None:
         # A silence procedure's channel notice is updated in place later: keep its ts.

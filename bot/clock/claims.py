@@ -255,6 +255,12 @@ def skip(engine: Engine, due: list[Due], *, now: datetime, reason: str) -> int:
     return len(skipped)
 
 
+def schedule(session: Session, due: Due) -> None:
+    """Write a delivery's row, unclaimed, in the caller's transaction: from its commit on, the
+    delivery is owed, and a clock job can find it if whoever was to send it never does."""
+    _ensure(session, due)
+
+
 def _ensure(session: Session, due: Due) -> None:
     values = {
         "key": due.key,

@@ -19,6 +19,7 @@ from sqlmodel import col, select
 
 from bot.clock.claims import report_clock_lag
 from bot.clock.closing import close_passed_deadlines
+from bot.clock.decisions import deliver_pending_decisions
 from bot.clock.digest import send_daily_digests
 from bot.clock.failures import tell_failures
 from bot.clock.final_concerns import (
@@ -60,6 +61,7 @@ def run_due(engine: Engine, out: Outbound, *, now: datetime) -> list[str]:
             if result.outcome in ("posted", "failed"):
                 done.append(f"{key}: item {result.number} {result.outcome} {result.detail}".strip())
     done += adopt_unbroken(engine, out, now=now)
+    done += deliver_pending_decisions(engine, out, now=now)  # a sender died or Slack failed
     done += close_passed_deadlines(engine, out, now=now)
     done += announce_pending(engine, out, now=now)  # revisions a crash left half-announced
     done += close_final_concerns(engine, out, now=now)

@@ -15,6 +15,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Literal
+from urllib.error import URLError
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
@@ -164,9 +165,18 @@ class RepeatSafeConnectionErrorRetryHandler(ConnectionErrorRetryHandler):
         response: HttpResponse | None = None,
         error: Exception | None = None,
     ) -> bool:
-        if isinstance(error, AnswerLost) and _method_of(request.url) in NOT_REPEATABLE:
+        if _maybe_sent(error) and _method_of(request.url) in NOT_REPEATABLE:
             return False
         return super()._can_retry(state=state, request=request, response=response, error=error)
+
+
+def _maybe_sent(error: Exception | None) -> bool:
+    """Whether the connection failed once the request was out: AnswerLost from our pooled
+    transport; from urllib (a plain WebClient), a reset or a hang-up that URLError does not
+    wrap (URLError itself is a failure to connect: nothing was sent)."""
+    if isinstance(error, AnswerLost):
+        return True
+    return isinstance(error, ConnectionResetError) and not isinstance(error, URLError)
 
 
 def _method_of(url: str) -> str:

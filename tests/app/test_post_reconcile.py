@@ -6,6 +6,7 @@ retaken after the claim timeout, the channel's history is read and the root foun
 recorded, so the item has one root message and its ts, never two roots splitting its thread.
 """
 
+import json
 from datetime import UTC, datetime, timedelta
 from urllib.error import URLError
 
@@ -14,9 +15,11 @@ from sqlmodel import col, select
 
 from bot.clock.claims import claim_timeout
 from bot.clock.closing import close_passed_deadlines
+from bot.clock.decisions import deliver_pending_decisions
 from bot.clock.posting import ITEM_POSTED, post_items
 from bot.core.db import session_scope
 from bot.slack.api import DELIVERY_POSTED, Outbound, delivering, make_client
+from bot.slack.http import DocketWSGI
 from bot.views.messages import SlackMessage
 from models import AgendaItem, Delivery
 from tests.conftest import IN_SESSION, Bot, Meeting, load_small_meeting
@@ -168,3 +171,85 @@ def test_direct_messages_carry_no_metadata(bot: Bot, meeting: Meeting):
         "delivery": "dm:test",
         "part": 1,
     }
+
+
+CHAIR = "U0CHAIR01"
+
+
+def announcements(bot: Bot, root: str) -> list[dict]:
+    client = make_client(bot.settings)
+    page = client.conversations_replies(
+        channel=CHANNEL, ts=root, include_all_metadata=True, limit=999
+    )
+    return [
+        m
+        for m in page["messages"]
+        if str(
+            ((m.get("metadata") or {}).get("event_payload") or {}).get("delivery", "")
+        ).startswith("decision:")
+    ]
+
+
+def root_updates(bot: Bot, root: str) -> list[str]:
+    """Each redraw of the root, as the text and blocks sent (JSON)."""
+    return [
+        json.dumps([c.params["text"], c.params.get("blocks")], ensure_ascii=False)
+        for c in bot.standin.calls_to("chat.update")
+        if c.params["ts"] == root
+    ]
+
+
+@pytest.mark.parametrize("how", ["drop", "hang"])
+def test_a_decision_whose_announcement_was_lost_is_posted_once_by_the_clock(
+    bot: Bot, meeting: Meeting, how: str
+):
+    """The decision's thread post and the root's redraw are a claimed delivery: the chair's
+    request sends it; when Slack's answer is lost, the clock finishes it after the timeout,
+    finding the announcement in the thread instead of posting a second one."""
+    wsgi = bot.server.wsgi
+    assert isinstance(wsgi, DocketWSGI)
+    wsgi.bolt.client.timeout = 2  # "hang": the app gives up after 2 s, not 10
+    bot.standin.lose_response("chat.postMessage", how=how, hang_for=12)
+    answer = bot.sender.command(
+        text="3 The committee approved the report.", user=CHAIR, channel=CHANNEL
+    )
+    assert answer.status == 200
+    bot.settle()
+    [posted] = announcements(bot, meeting.roots[3])  # Slack posted it; the answer was lost
+    assert root_updates(bot, meeting.roots[3]) == []  # the redraw waits for the announcement
+
+    client = make_client(bot.settings)
+    soon = IN_SESSION + claim_timeout() - timedelta(seconds=1)
+    assert deliver_pending_decisions(bot.database.engine, Outbound(client), now=soon) == []
+    later = IN_SESSION + claim_timeout() + timedelta(seconds=1)
+    done = deliver_pending_decisions(bot.database.engine, Outbound(client), now=later)
+    assert len(done) == 1 and done[0].endswith("announced")
+    assert announcements(bot, meeting.roots[3]) == [posted]
+    [root] = root_updates(bot, meeting.roots[3])
+    assert "The committee approved the report." in root
+    # Finished: nothing more for the clock to do.
+    again = later + claim_timeout() * 2
+    assert deliver_pending_decisions(bot.database.engine, Outbound(client), now=again) == []
+
+
+def test_the_root_is_redrawn_from_the_record_when_it_is_sent(bot: Bot, meeting: Meeting):
+    """A decision whose posts fail and are sent later by the clock, after a second decision
+    superseded it, redraws the root with the decision in force, not with its own."""
+    bot.standin.fail("chat.postMessage", error="internal_error", status=500, times=3)
+    bot.standin.expect_refusals()
+    first = bot.sender.command(text="3 First wording.", user=CHAIR, channel=CHANNEL)
+    assert first.status == 200
+    bot.settle()
+    assert announcements(bot, meeting.roots[3]) == []  # Slack failed it: released for later
+    second = bot.sender.command(text="3 Second wording.", user=CHAIR, channel=CHANNEL)
+    assert second.status == 200
+    bot.settle()
+    assert "Second wording." in root_updates(bot, meeting.roots[3])[-1]
+
+    client = make_client(bot.settings)
+    later = IN_SESSION + claim_timeout() + timedelta(seconds=1)
+    done = deliver_pending_decisions(bot.database.engine, Outbound(client), now=later)
+    assert len(done) == 1
+    assert len(announcements(bot, meeting.roots[3])) == 2
+    last_root = root_updates(bot, meeting.roots[3])[-1]
+    assert "Second wording." in last_root and "First wording." not in last_root

@@ -1,0 +1,122 @@
+"""A chair's decision in the channel, as a claimed delivery like any other.
+
+Two steps (bot/clock/claims.py, `deliver_in_steps`): the announcement in the item's thread, then
+the item's root message redrawn.  The root is rendered from the database when that step is
+sent, not when the decision was taken, so it always shows the decision the record holds in force
+(two decisions made at once may be sent in either order; whichever redraw comes last reads the
+later one).  The delivery's row is written in the decision's own transaction
+(`schedule_decision`) and sent right after the chair's request (handlers/approve.py); if that
+sender dies, the clock sends it once the claim timeout has passed
+(`deliver_pending_decisions`), and a post Slack made but whose answer was lost is found in the
+thread rather than made twice.
+"""
+
+import logging
+from datetime import datetime
+
+from slack_sdk.errors import SlackApiError
+from sqlalchemy import Engine
+from sqlmodel import Session, col, select
+
+from bot.clock.claims import (
+    Due,
+    StepsOutcome,
+    claim_timeout,
+    deliver_in_steps,
+    schedule,
+    settled_keys,
+)
+from bot.core.db import session_scope
+from bot.domain.items import item_state
+from bot.domain.languages import meeting_languages
+from bot.slack.api import Outbound
+from bot.views.decisions import decision_announcement
+from bot.views.i18n import in_languages
+from bot.views.messages import item_message
+from models import AgendaItem, Decision, Delivery, Meeting
+
+log = logging.getLogger(__name__)
+
+KIND = "decision"
+
+
+def decision_key(decision: Decision) -> str:
+    return f"{KIND}:{decision.id}"
+
+
+def _due(decision: Decision, item: AgendaItem) -> Due:
+    return Due(decision_key(decision), KIND, item.meeting_id, item.id, decision.decided_at)
+
+
+def schedule_decision(session: Session, decision: Decision, item: AgendaItem) -> None:
+    """In the decision's transaction: its channel posts are owed from now on (nothing to post
+    for an item not in the channel yet: its root will show the decision when it is posted)."""
+    if item.post_ts is not None and decision.id is not None:
+        schedule(session, _due(decision, item))
+
+
+def deliver_decision(
+    engine: Engine, out: Outbound, decision_id: int, *, now: datetime
+) -> StepsOutcome | None:
+    """Announce the decision in the item's thread, then redraw the root; None when there is
+    nothing to post (the item is not in the channel)."""
+    with session_scope(engine, read_only=True) as session:
+        decision = session.get(Decision, decision_id)
+        item = session.get(AgendaItem, decision.item_id) if decision else None
+        meeting = session.get(Meeting, item.meeting_id) if item else None
+        if decision is None or item is None or meeting is None or item.post_ts is None:
+            return None
+        superseded = (
+            session.get(Decision, decision.supersedes_id) if decision.supersedes_id else None
+        )
+        languages = meeting_languages(meeting)
+        notice = in_languages(
+            languages, lambda: decision_announcement(meeting, item, decision, superseded)
+        )
+        channel, ts, item_id = item.post_channel or meeting.channel, item.post_ts, item.id
+        due = _due(decision, item)
+
+    def announce() -> None:
+        for part in notice.parts():
+            out.post(channel, part, thread_ts=ts)
+
+    def redraw() -> None:
+        # As the record stands now, not as it stood when the decision was taken.
+        with session_scope(engine, read_only=True) as session:
+            current = session.get(AgendaItem, item_id)
+            owner = session.get(Meeting, current.meeting_id) if current else None
+            assert current is not None and owner is not None
+            state = item_state(session, meeting=owner, item=current, now=now)
+            root = in_languages(meeting_languages(owner), lambda: item_message(state))
+        out.update(channel, ts, root)
+
+    return deliver_in_steps(engine, due, [("", announce), (":root", redraw)], now=now)
+
+
+def deliver_pending_decisions(engine: Engine, out: Outbound, *, now: datetime) -> list[str]:
+    """The clock's share: decisions whose posts a sender left unfinished (it died, or its
+    Slack call failed) once the claim timeout has passed since they were taken."""
+    with session_scope(engine, read_only=True) as session:
+        keys = list(
+            session.exec(
+                select(Delivery.key).where(
+                    Delivery.kind == KIND,
+                    col(Delivery.due_at) <= now - claim_timeout(),
+                    col(Delivery.key).not_like("%:root"),
+                )
+            )
+        )
+        finished = settled_keys(session, keys=[key + ":root" for key in keys])
+    done: list[str] = []
+    for key in keys:
+        if key + ":root" in finished:
+            continue
+        decision_id = int(key.removeprefix(f"{KIND}:"))
+        try:
+            outcome = deliver_decision(engine, out, decision_id, now=now)
+        except SlackApiError as exc:
+            log.warning("decision %s: posting it failed, will retry: %s", decision_id, exc)
+            continue
+        if outcome == "finished":
+            done.append(f"decision {decision_id} announced")
+    return done
