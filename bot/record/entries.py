@@ -80,7 +80,12 @@ def delegations(comments: list[CommentEntry]) -> list[DelegationComments]:
     record gives them in roster order, then by time."""
     groups: dict[tuple[str, str], list[CommentEntry]] = {}
     for comment in comments:
-        groups.setdefault((comment.delegation, comment.kind), []).append(comment)
+        key = (comment.delegation, comment.kind)
+        group = groups.get(key)
+        if group is None:  # no empty list made (and dropped) for each comment
+            groups[key] = [comment]
+        else:
+            group.append(comment)
     return [
         DelegationComments(_group_heading(delegation, kind), entries)
         for (delegation, kind), entries in groups.items()

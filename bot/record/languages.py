@@ -9,6 +9,7 @@ notes) stays as written, in whatever language they wrote it.
 
 import dataclasses
 from datetime import datetime
+from functools import cache
 from zoneinfo import ZoneInfo
 
 from babel import Locale
@@ -122,8 +123,10 @@ def written_moment(moment: datetime, timezone: str) -> str:
     local = moment.astimezone(zone)
     language = active_language()
     if language == SOURCE_LANGUAGE:
+        if local.year >= 1000:  # isoformat's year is strftime's %Y; a third of strftime's time
+            return f"{local.isoformat(' ', 'minutes')[:16]} {local.tzname() or ''}"
         return f"{local:%Y-%m-%d %H:%M %Z}"
-    written = format_datetime(local, "d MMM y HH:mm", tzinfo=zone, locale=Locale.parse(language))
+    written = format_datetime(local, "d MMM y HH:mm", tzinfo=zone, locale=_locale(language))
     return f"{written} {local.tzname() or timezone}"
 
 
@@ -132,4 +135,10 @@ def local_day(day: datetime) -> str:
     language = active_language()
     if language == SOURCE_LANGUAGE:
         return f"{day:%Y-%m-%d}"
-    return format_date(day, "d MMM y", locale=Locale.parse(language))
+    return format_date(day, "d MMM y", locale=_locale(language))
+
+
+@cache
+def _locale(language: str) -> Locale:
+    # Parsed once per language, not once per date: the record writes one for every comment.
+    return Locale.parse(language)

@@ -20,7 +20,9 @@ MD_ENTITY = re.compile(r"&(?=#?[0-9A-Za-z]+;)")
 
 
 def md_text(value: object) -> str:
-    return MD_ENTITY.sub("\\\\&", str(value).replace("<", "\\<"))
+    text = str(value).replace("<", "\\<")
+    # Most texts have no "&" at all (tens of thousands at 100x): no substitution to run.
+    return MD_ENTITY.sub("\\\\&", text) if "&" in text else text
 
 
 def md_inline(value: object) -> str:
@@ -35,7 +37,10 @@ def md_cell(value: object) -> str:
 
 def md_quote(text: str) -> list[str]:
     """The quoted lines; two trailing spaces make Markdown keep the line break."""
-    lines = md_text(text).split("\n")
+    quoted = md_text(text)
+    if "\n" not in quoted:  # most comments: one line, no break to keep
+        return [f"> {quoted}" if quoted else ">"]
+    lines = quoted.split("\n")
     return [
         (f"> {line}" if line else ">") + ("  " if i < len(lines) - 1 and line else "")
         for i, line in enumerate(lines)
