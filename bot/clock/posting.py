@@ -21,7 +21,7 @@ once (bot/clock/failures.py), and a person posting the item (the command line, P
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from slack_sdk import WebClient
@@ -159,7 +159,12 @@ def _post_one(
         return PostResult(item.number, "claimed_elsewhere", "already posted or being posted")
     metadata = item_metadata(meeting, item)
     try:
-        found = _posted_before(client, meeting, item, metadata, previous)
+        # A claim taken over from a poster that never finished: its root may be in the channel.
+        found = (
+            find_posted(client, meeting.channel, metadata, since=previous)
+            if previous is not None
+            else None
+        )
         if found is not None:
             response: Any = {"channel": meeting.channel, "ts": found}
         else:
@@ -209,32 +214,6 @@ def _post_one(
     if found is None:  # a root found in the channel had its details posted by its poster
         _post_details(client, item, str(response["channel"]), str(response["ts"]), details)
     return PostResult(item.number, "posted", f"ts {response['ts']}")
-
-
-def _posted_before(
-    client: WebClient,
-    meeting: Meeting,
-    item: AgendaItem,
-    metadata: dict[str, Any],
-    previous_claim: datetime | None,
-) -> str | None:
-    """The root an earlier, unfinished poster may have posted (see the module's doc).  When the
-    history cannot be read (the app lacks channels:history, say), the item is posted: a second
-    root is the lesser harm than an item never posted, and the warning says what to fix."""
-    if previous_claim is None:
-        return None
-    if previous_claim.tzinfo is None:  # SQLite returns naive UTC
-        previous_claim = previous_claim.replace(tzinfo=UTC)
-    try:
-        return find_posted(client, meeting.channel, metadata, since=previous_claim.timestamp())
-    except SlackApiError as exc:
-        log.warning(
-            "item %s: could not read the channel's history to look for an earlier post (%s); "
-            "posting it",
-            item.number,
-            error_detail(exc),
-        )
-        return None
 
 
 def _post_details(

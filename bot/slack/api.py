@@ -256,14 +256,35 @@ def find_posted(
     channel: str,
     metadata: dict[str, Any],
     *,
-    since: float,
+    since: datetime,
     thread_ts: str | None = None,
 ) -> str | None:
     """The ts of a message in `channel` (in the thread of `thread_ts`, if given) posted since
-    `since` (a Unix time) carrying exactly this metadata, or None.  Used before posting again
-    something whose first post may have reached Slack although its answer never reached us.
-    Needs `channels:history` (and `groups:history` for a private channel); a SlackApiError is
-    the caller's to handle."""
+    `since` carrying exactly this metadata, or None.  Used before posting again something whose
+    first post may have reached Slack although its answer never reached us.  Needs
+    `channels:history` (and `groups:history` for a private channel).  When the history cannot
+    be read (that scope missing, say), None: the caller posts, since a second post is the
+    lesser harm than none, and the warning says what to fix."""
+    if since.tzinfo is None:  # SQLite returns naive UTC
+        since = since.replace(tzinfo=UTC)
+    try:
+        return _find_posted(client, channel, metadata, since.timestamp(), thread_ts)
+    except SlackApiError as exc:
+        log.warning(
+            "could not read %s's history to look for an earlier post (%s); posting",
+            channel,
+            error_detail(exc),
+        )
+        return None
+
+
+def _find_posted(
+    client: WebClient,
+    channel: str,
+    metadata: dict[str, Any],
+    since: float,
+    thread_ts: str | None,
+) -> str | None:
     cursor: str | None = None
     oldest = f"{max(0.0, since - RECONCILE_MARGIN_SECONDS):.6f}"
     for _ in range(RECONCILE_PAGES):
@@ -469,7 +490,13 @@ class Outbound:
             metadata = delivery_metadata(DELIVERY_POSTED, **current.payload, part=current.posts)
             extra["metadata"] = metadata
             if current.retaken_since is not None:
-                found = self._posted_before(channel, metadata, current.retaken_since, thread_ts)
+                found = find_posted(
+                    self.client,
+                    channel,
+                    metadata,
+                    since=current.retaken_since,
+                    thread_ts=thread_ts,
+                )
                 if found is not None:
                     return found
         self.pacer.wait(channel)
@@ -482,25 +509,6 @@ class Outbound:
             **extra,
         )
         return str(response["ts"])
-
-    def _posted_before(
-        self, channel: str, metadata: dict[str, Any], since: datetime, thread_ts: str | None
-    ) -> str | None:
-        """The post an unfinished sender may have made; None (post it) when there is none or
-        the history cannot be read (a second post is the lesser harm than none: logged)."""
-        if since.tzinfo is None:  # SQLite returns naive UTC
-            since = since.replace(tzinfo=UTC)
-        try:
-            return find_posted(
-                self.client, channel, metadata, since=since.timestamp(), thread_ts=thread_ts
-            )
-        except SlackApiError as exc:
-            log.warning(
-                "could not read %s's history to look for an earlier post (%s); posting",
-                channel,
-                error_detail(exc),
-            )
-            return None
 
     def update(self, channel: str, ts: str, message: SlackMessage) -> None:
         self.client.chat_update(channel=channel, ts=ts, text=message.text, blocks=message.blocks)
