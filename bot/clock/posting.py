@@ -28,17 +28,34 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from sqlalchemy import Engine, select, update
 from sqlmodel import col
+from sqlmodel import select as select_rows
 
-from bot.clock.claims import Due, claimable, clear_failure, failed_keys, record_failure
+from bot.clock.claims import (
+    Due,
+    claim_timeout,
+    claimable,
+    clear_failure,
+    deliver_one,
+    failed_keys,
+    record_failure,
+    schedule,
+)
 from bot.core.db import session_scope
 from bot.domain.audit import record_audit
 from bot.domain.items import ItemState, PostOutcome, item_state
 from bot.domain.languages import meeting_languages
 from bot.domain.meetings import find_meeting, list_items
-from bot.slack.api import classify_error, delivery_metadata, error_detail, find_posted
+from bot.slack.api import (
+    ChannelPacer,
+    Outbound,
+    classify_error,
+    delivery_metadata,
+    error_detail,
+    find_posted,
+)
 from bot.views.i18n import in_languages, speaking
 from bot.views.messages import SlackMessage, item_details, item_message
-from models import AgendaItem, Meeting
+from models import AgendaItem, Delivery, Meeting
 
 log = logging.getLogger(__name__)
 
@@ -196,40 +213,95 @@ def _post_one(
                 detail=f"item {item.number}: {error}",
             )
         return PostResult(item.number, "failed", error)
+    channel, ts = str(response["channel"]), str(response["ts"])
+    details_due = _details_due(item, now) if details else None
     with session_scope(engine) as session:
         session.execute(
             update(AgendaItem)
             .where(col(AgendaItem.id) == item.id)
-            .values(post_channel=response["channel"], post_ts=response["ts"], posted_at=now)
+            .values(post_channel=channel, post_ts=ts, posted_at=now)
         )
+        if details_due is not None:
+            # Owed from the same commit as the root's ts: if this process dies before the
+            # thread has them, the clock posts them (`deliver_pending_details`).
+            schedule(session, details_due)
         record_audit(
             session,
             now=now,
             actor=actor,
             action="post_item",
             meeting_id=meeting.id,
-            detail=f"item {item.number} posted as {response['ts']}"
+            detail=f"item {item.number} posted as {ts}"
             + (" (found in the channel: the earlier post's answer was lost)" if found else ""),
         )
-    if found is None:  # a root found in the channel had its details posted by its poster
-        _post_details(client, item, str(response["channel"]), str(response["ts"]), details)
-    return PostResult(item.number, "posted", f"ts {response['ts']}")
+    if details_due is not None:
+        _post_details(
+            engine, client, details_due, channel, ts, details, number=item.number, now=now
+        )
+    return PostResult(item.number, "posted", f"ts {ts}")
+
+
+DETAILS = "item_details"  # the delivery kind of an item's full text in its thread
+
+
+def _details_due(item: AgendaItem, now: datetime) -> Due:
+    return Due(f"{post_key(item)}:details", DETAILS, item.meeting_id, item.id, now)
 
 
 def _post_details(
-    client: WebClient, item: AgendaItem, channel: str, ts: str, details: list[SlackMessage]
+    engine: Engine,
+    client: WebClient,
+    due: Due,
+    channel: str,
+    ts: str,
+    details: list[SlackMessage],
+    *,
+    number: int,
+    now: datetime,
 ) -> None:
-    """What the root message could only show shortened, in full in the item's thread (a very
-    long proposal or list of documents).  The item is posted either way: a refusal is logged."""
-    for part in details:
-        try:
-            client.chat_postMessage(
-                channel=channel,
-                thread_ts=ts,
-                text=part.text,
-                blocks=part.blocks,
-                unfurl_links=False,
+    """What the root message could only show shortened (a very long proposal or list of
+    documents), in full in the item's thread: a claimed delivery, so each part carries metadata
+    and a sender's lost answer or death leads neither to a second copy nor to none.  The item
+    is posted either way: a refusal is logged, and a passing one retried by the clock."""
+    # Not paced: the parts follow each other in one thread, as one long message would, and
+    # the client's rate-limit handler waits when Slack asks it to.
+    out = Outbound(client, ChannelPacer(interval=0))
+
+    def send() -> None:
+        for part in details:
+            out.post(channel, part, thread_ts=ts)
+
+    attempt = deliver_one(engine, due, send, now=now)
+    if attempt.outcome in ("failed", "gave_up"):
+        log.warning("item %s: the full text in the thread failed: %s", number, attempt.error)
+
+
+def deliver_pending_details(engine: Engine, client: WebClient, *, now: datetime) -> list[str]:
+    """The clock's share: items whose full text a poster left unposted in the thread (it died,
+    or Slack refused for a passing reason), once the claim timeout has passed; rendered from
+    the record as it stands now."""
+    with session_scope(engine, read_only=True) as session:
+        rows = session.exec(
+            select_rows(Delivery).where(
+                Delivery.kind == DETAILS,
+                col(Delivery.sent_at).is_(None),
+                col(Delivery.skipped_at).is_(None),
+                col(Delivery.due_at) <= now - claim_timeout(),
             )
-        except SlackApiError as exc:
-            log.warning("item %s: the full text in the thread failed: %s", item.number, exc)
-            return
+        ).all()
+        work = []
+        for row in rows:
+            item = session.get(AgendaItem, row.item_id) if row.item_id else None
+            meeting = session.get(Meeting, item.meeting_id) if item else None
+            if item is None or meeting is None or item.post_ts is None:
+                continue
+            _, details = root_and_details(item_state(session, meeting=meeting, item=item, now=now))
+            work.append((item, _details_due(item, row.due_at), details))
+    done = []
+    for item, due, details in work:
+        channel = item.post_channel or ""
+        _post_details(
+            engine, client, due, channel, item.post_ts or "", details, number=item.number, now=now
+        )
+        done.append(f"item {item.number}: full text posted in its thread")
+    return done

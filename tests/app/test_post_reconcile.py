@@ -253,3 +253,109 @@ def test_the_root_is_redrawn_from_the_record_when_it_is_sent(bot: Bot, meeting: 
     assert len(announcements(bot, meeting.roots[3])) == 2
     last_root = root_updates(bot, meeting.roots[3])[-1]
     assert "Second wording." in last_root and "First wording." not in last_root
+
+
+LONG_PROPOSAL = "\n".join(
+    " ".join(f"w{line:03d}x{n:02d}" for n in range(12)) for line in range(400)
+)  # about 36,000 characters: more than one message holds, so the rest goes in the thread
+
+
+def with_long_proposal(bot: Bot, number: int) -> None:
+    with session_scope(bot.database.engine) as session:
+        item = session.exec(select(AgendaItem).where(AgendaItem.number == number)).one()
+        item.proposal = LONG_PROPOSAL
+        session.add(item)
+
+
+def detail_posts(bot: Bot, root: str) -> list[dict]:
+    """The item's full text in its thread: the replies carrying its delivery's metadata."""
+    page = make_client(bot.settings).conversations_replies(
+        channel=CHANNEL, ts=root, include_all_metadata=True, limit=999
+    )
+    return [
+        m
+        for m in page["messages"]
+        if (m.get("metadata") or {}).get("event_type") == DELIVERY_POSTED
+        and str(m["metadata"]["event_payload"]["delivery"]).endswith(":details")
+    ]
+
+
+def details_delivery(bot: Bot) -> Delivery:
+    with session_scope(bot.database.engine) as session:
+        [row] = session.exec(select(Delivery).where(Delivery.kind == "item_details")).all()
+        return row
+
+
+def test_an_items_full_text_in_its_thread_carries_metadata_and_is_a_delivery(loaded: Bot):
+    bot = loaded
+    with_long_proposal(bot, 3)
+    client = make_client(bot.settings)
+    [result] = post_items(bot.database.engine, client, meeting_key=KEY, numbers=[3], now=IN_SESSION)
+    assert result.outcome == "posted"
+    root = item_ts(bot, 3)
+    assert root is not None
+    parts = detail_posts(bot, root)
+    assert len(parts) >= 2  # the proposal did not fit in one more message either
+    assert [p["metadata"]["event_payload"]["part"] for p in parts] == list(
+        range(1, len(parts) + 1)
+    )
+    assert "w399x11" in json.dumps(parts[-1]["blocks"])  # the end of the proposal is there
+    assert details_delivery(bot).sent_at is not None
+
+
+def test_a_root_found_after_a_lost_answer_still_gets_its_full_text(loaded: Bot):
+    """The first poster never learnt the root's ts, so it never posted the thread's part: the
+    poster that finds the root posts it, once."""
+    bot = loaded
+    with_long_proposal(bot, 3)
+    client = make_client(bot.settings)
+    bot.standin.lose_response("chat.postMessage", how="drop")
+    with pytest.raises(URLError):
+        post_items(bot.database.engine, client, meeting_key=KEY, numbers=[3], now=IN_SESSION)
+    later = IN_SESSION + claim_timeout() + timedelta(seconds=1)
+    post_items(bot.database.engine, client, meeting_key=KEY, numbers=[3], now=later)
+    [root] = roots_in_channel(bot)
+    assert item_ts(bot, 3) == root["ts"]
+    parts = detail_posts(bot, root["ts"])
+    assert len(parts) >= 2
+    assert len({p["metadata"]["event_payload"]["part"] for p in parts}) == len(parts)
+
+
+def test_the_full_text_a_poster_left_unfinished_is_finished_once_by_the_clock(
+    loaded: Bot, monkeypatch: pytest.MonkeyPatch
+):
+    """The poster dies once the root is recorded (its thread owed, nothing posted); the clock's
+    first try loses the answer to the first part; its second finds that part in the thread and
+    posts only the rest."""
+    from bot.clock import posting
+
+    bot = loaded
+    with_long_proposal(bot, 3)
+    client = make_client(bot.settings)
+    engine = bot.database.engine
+    with monkeypatch.context() as patch:
+        patch.setattr(posting, "_post_details", lambda *args, **kwargs: None)  # died here
+        post_items(engine, client, meeting_key=KEY, numbers=[3], now=IN_SESSION)
+    root = item_ts(bot, 3)
+    assert root is not None and detail_posts(bot, root) == []
+    assert details_delivery(bot).sent_at is None  # owed, from the root's own commit
+
+    soon = IN_SESSION + claim_timeout() - timedelta(seconds=1)
+    assert posting.deliver_pending_details(engine, client, now=soon) == []  # not yet
+
+    first_try = IN_SESSION + claim_timeout() + timedelta(seconds=1)
+    bot.standin.set_clock(first_try.timestamp)  # Slack's clock is the wall clock too
+    bot.standin.lose_response("chat.postMessage", how="drop")
+    with pytest.raises(URLError):
+        posting.deliver_pending_details(engine, client, now=first_try)
+    assert len(detail_posts(bot, root)) == 1  # Slack took the first part; its answer was lost
+
+    second_try = first_try + claim_timeout() + timedelta(seconds=1)
+    assert posting.deliver_pending_details(engine, client, now=second_try) == [
+        "item 3: full text posted in its thread"
+    ]
+    parts = detail_posts(bot, root)
+    numbers = [p["metadata"]["event_payload"]["part"] for p in parts]
+    assert numbers == list(range(1, len(parts) + 1)) and len(parts) >= 2  # each part once
+    assert details_delivery(bot).sent_at is not None
+    assert posting.deliver_pending_details(engine, client, now=second_try) == []
