@@ -18,7 +18,7 @@ from typing import Literal
 from sqlmodel import Session, col, select
 
 from bot.domain.audit import record_audit
-from bot.domain.items import ItemState, current_decision, item_state, lock_for_decision
+from bot.domain.items import current_decision, lock_for_decision
 from bot.domain.meetings import find_item, list_items
 from bot.domain.permissions import Permission, Refusal, require
 from bot.domain.silence import SilenceOutcome, close_open_procedure, end_silence, start_silence
@@ -53,7 +53,6 @@ class DecisionOutcome:
     # decided: the superseded decision's author, to be told privately, when they could not see
     # this one coming (another chair's, or two decisions submitted at once); else None.
     tell_superseded: str | None = None
-    root: ItemState | None = None  # the item's root message, redrawn
     silence: SilenceOutcome | None = None  # a silence procedure started, ended or refused
     closed_silence: SilenceProcedure | None = None  # ended by this decision
     awaiting: tuple[AgendaItem, ...] = ()
@@ -161,7 +160,6 @@ def decide(
         decision=decision,
         superseded=previous,
         tell_superseded=_unaware(previous, seen=seen, user_id=user_id, requested=now),
-        root=item_state(session, meeting=meeting, item=item, now=decided_at),
         closed_silence=closed_silence,
     )
 

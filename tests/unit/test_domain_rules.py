@@ -101,7 +101,10 @@ def test_a_second_decision_supersedes_the_first_and_both_stay(session: Session):
     assert second.superseded == first.decision
     assert second.decision.supersedes_id == first.decision.id
     assert len(session.exec(select(Decision)).all()) == 2
-    assert second.root is not None and second.root.decision == second.decision
+    # The record's decision in force, which the root is drawn from when it is sent.
+    assert second.item is not None
+    state = item_state(session, meeting=meeting, item=second.item, now=later)
+    assert state.decision == second.decision
 
 
 def test_a_decision_is_timed_once_the_item_is_locked_and_never_before_the_one_it_supersedes(
