@@ -5,36 +5,14 @@ other through them.  Whatever the interleaving, each Slack message is one commen
 stays consistent.
 """
 
-import os
-import signal
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 
-import pytest
 from sqlmodel import col, select
 
 from bot.core.db import session_scope
 from bot.demo.standin import SlackSender
 from models import Comment, CommentRevision, Decision
-from tests.cli.test_processes import free_port, procfile_command, start, wait_until_healthy
-from tests.conftest import SIGNING_SECRET, Bot, Meeting
-
-WORKERS = 3
-
-
-@pytest.fixture
-def workers(bot: Bot, meeting: Meeting, database_url: str) -> Iterator[SlackSender]:
-    if not database_url.startswith("postgresql"):
-        pytest.skip("several web workers share one database in production: PostgreSQL")
-    port = free_port()
-    process = start(procfile_command("web"), bot, port, workers=WORKERS)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        wait_until_healthy(url, process)
-        yield SlackSender(url + "/slack/events", SIGNING_SECRET, ts_source=bot.standin.next_ts)
-    finally:
-        os.killpg(process.pid, signal.SIGTERM)
-        process.wait(timeout=20)
+from tests.conftest import Bot, Meeting
 
 
 def comments(bot: Bot) -> list[Comment]:

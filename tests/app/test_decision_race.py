@@ -6,8 +6,6 @@ its author's rival is told privately.  On PostgreSQL the race runs through sever
 workers; on SQLite through the in-process app with concurrent threads.
 """
 
-import os
-import signal
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -25,7 +23,6 @@ from bot.domain.items import current_decision
 from bot.slack.api import make_client
 from models import AgendaItem, Decision, Participant
 from models import Meeting as MeetingRow
-from tests.cli.test_processes import free_port, procfile_command, start, wait_until_healthy
 from tests.conftest import IN_SESSION, SIGNING_SECRET, Bot, DrainableExecutor, Meeting
 
 CHAIR = "U0CHAIR01"
@@ -45,22 +42,6 @@ class TickingClock:
     def __call__(self) -> datetime:
         with self.lock:
             return self.start + timedelta(milliseconds=next(self.ticks))
-
-
-@pytest.fixture
-def workers(bot: Bot, meeting: Meeting, database_url: str) -> Iterator[SlackSender]:
-    """The Procfile's web line with three workers on the test's PostgreSQL schema."""
-    if not database_url.startswith("postgresql"):
-        pytest.skip("several web workers share one database in production: PostgreSQL")
-    port = free_port()
-    process = start(procfile_command("web"), bot, port, workers=3)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        wait_until_healthy(url, process)
-        yield SlackSender(url + "/slack/events", SIGNING_SECRET, ts_source=bot.standin.next_ts)
-    finally:
-        os.killpg(process.pid, signal.SIGTERM)
-        process.wait(timeout=20)
 
 
 @dataclass
