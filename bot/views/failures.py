@@ -23,6 +23,11 @@ DELIVERY_KINDS = {
     "concerns_close": N_("the end of final concerns"),
     "digest": N_("the digest"),
     "session_close": N_("the end-of-session notice"),
+    "item_details": N_("the agenda item's full text in its thread"),
+    "decision": N_("the decision's announcement"),
+    "silence_notice": N_("the silence procedure's notice"),
+    "extension": N_("the notice of the new comment deadline"),
+    "announce": N_("the item posted again"),
 }
 
 # Slack's errors that say the message as built was refused: a fault of Docket's, not the
