@@ -7,15 +7,22 @@ committed before any call) and stores each step's result as soon as Slack gives 
 id, each invitation, the welcome, the link), so a retry, a double submit or a second worker
 resumes where the first stopped and never creates a second channel.  A claim left by a worker
 that died is taken again after the claim timeout (`claimable`, bot/clock/claims.py).
+
+The welcome and the link carry Slack message metadata naming the group and the post
+(`group:<id>:welcome`, `group:<id>:link`, and the part for a continuation).  A worker may die,
+or lose Slack's answer, after Slack made a post and before its ts was stored; the worker that
+takes its claim over looks for each post in the channel (or the item's thread) first and stores
+the ts it finds instead of posting it a second time.
 """
 
 import secrets
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
-from sqlalchemy import Engine, update
+from sqlalchemy import Engine, select, update
 from sqlmodel import col
 
 from bot.clock.claims import claimable
@@ -29,6 +36,7 @@ from bot.domain.groups import (
     set_up_plan,
 )
 from bot.domain.languages import meeting_languages
+from bot.slack.api import delivery_metadata, find_posted
 from bot.views.groups import (
     GroupMemberName,
     link_message,
@@ -41,6 +49,16 @@ from bot.views.messages import SlackMessage
 from models import DraftingGroup, DraftingGroupMember
 
 NAME_ATTEMPTS = 20  # name, name-2 ... name-20: past that, the clash is not a coincidence
+GROUP_SET_UP = "docket_group_setup"  # the event_type of the welcome's and the link's metadata
+
+
+@dataclass(frozen=True)
+class _Claim:
+    token: str
+    # Since when Slack may hold posts of this set-up whose ts were never stored: the stale claim
+    # this one took over (a worker that never finished), or the group's creation when an earlier
+    # set-up was released after failing part-way; None for a first try (nothing to look for).
+    retaken_since: datetime | None
 
 
 class _StepFailed(Exception):
@@ -57,9 +75,10 @@ def set_up_group(
     now: datetime,
 ) -> SetUpReport:
     """Create the private channel, invite the members, welcome them, link the channel."""
-    token = _claim(engine, group_id=group_id, now=now)
-    if token is None:
+    claim = _claim(engine, group_id=group_id, now=now)
+    if claim is None:
         return SetUpReport("busy", group_id)  # finished already, or another worker holds it
+    token = claim.token
     with session_scope(engine, read_only=True) as session:
         plan = set_up_plan(session, group_id)
     if plan is None:
@@ -75,7 +94,7 @@ def set_up_group(
             message = in_languages(
                 languages, lambda: welcome_message(plan.meeting, group, plan.item, _names(plan))
             )
-            ts = _post(client, "welcome", channel=channel, message=message)
+            ts = _post(client, plan, claim, "welcome", channel=channel, message=message)
             _store(engine, group_id, token, welcome_ts=ts)
         target = link_target(plan)
         if group.link_ts is None:
@@ -83,7 +102,13 @@ def set_up_group(
                 languages, lambda: link_message(group, channel, plan.item, _names(plan))
             )
             ts = _post(
-                client, "link", channel=target.channel, message=message, thread_ts=target.thread_ts
+                client,
+                plan,
+                claim,
+                "link",
+                channel=target.channel,
+                message=message,
+                thread_ts=target.thread_ts,
             )
             _store(engine, group_id, token, link_ts=ts)
     except _StepFailed as failure:
@@ -110,9 +135,18 @@ def set_up_group(
     )
 
 
-def _claim(engine: Engine, *, group_id: int, now: datetime) -> str | None:
+def _claim(engine: Engine, *, group_id: int, now: datetime) -> _Claim | None:
+    """Hold the group (None when it is set up or another worker holds it), and say whether a
+    stale claim was taken over, read in the same transaction as the claim itself."""
     token = secrets.token_hex(8)
     with session_scope(engine) as session:
+        found = session.execute(
+            select(
+                col(DraftingGroup.claimed_at),
+                col(DraftingGroup.note),
+                col(DraftingGroup.created_at),
+            ).where(col(DraftingGroup.id) == group_id)
+        ).first()
         result: Any = session.execute(
             update(DraftingGroup)
             .where(
@@ -122,7 +156,14 @@ def _claim(engine: Engine, *, group_id: int, now: datetime) -> str | None:
             )
             .values(claimed_at=now, claim_token=token)
         )
-    return token if result.rowcount == 1 else None
+    if result.rowcount != 1 or found is None:
+        return None
+    previous, failed_before, created_at = found
+    # A set-up released after a failure part-way (its error kept in `note`) may have posted the
+    # first parts of a message before Slack refused the next: look for those too.
+    return _Claim(
+        token, previous if previous is not None else created_at if failed_before else None
+    )
 
 
 def _store(engine: Engine, group_id: int, token: str, **values: Any) -> None:
@@ -194,28 +235,60 @@ def _invite(
 
 def _post(
     client: WebClient,
+    plan: GroupPlan,
+    claim: _Claim,
     step: SetUpStep,
     *,
     channel: str,
     message: SlackMessage,
     thread_ts: str | None = None,
 ) -> str:
-    """Post `message` (and its continuations, when it needed more than one); the first's ts."""
+    """Post `message` (and its continuations, when it needed more than one); the first's ts.
+    After a stale claim, each part already in Slack is found there rather than posted again."""
     first = ""
-    for part in message.parts():
-        try:
-            response = client.chat_postMessage(
-                channel=channel,
-                text=part.text,
-                blocks=part.blocks,
-                thread_ts=thread_ts,
-                unfurl_links=False,
+    for number, part in enumerate(message.parts(), start=1):
+        metadata = _metadata(plan, step, number)
+        found = None
+        if claim.retaken_since is not None:
+            found = find_posted(
+                client, channel, metadata, since=claim.retaken_since, thread_ts=thread_ts
             )
+        try:
+            ts = found or _send(client, channel, part, metadata, thread_ts)
         except SlackApiError as exc:
             error = str(exc.response.get("error", "unknown_error"))
             raise _StepFailed(step, error) from exc
-        first = first or str(response["ts"])
+        first = first or ts
     return first
+
+
+def _metadata(plan: GroupPlan, step: SetUpStep, part: int) -> dict[str, Any]:
+    assert plan.group.id is not None and plan.meeting.id is not None
+    return delivery_metadata(
+        GROUP_SET_UP,
+        meeting=plan.meeting.id,
+        group=plan.group.id,
+        delivery=f"group:{plan.group.id}:{step}",
+        part=part,
+    )
+
+
+def _send(
+    client: WebClient,
+    channel: str,
+    part: SlackMessage,
+    metadata: dict[str, Any],
+    thread_ts: str | None,
+) -> str:
+    response = client.chat_postMessage(
+        channel=channel,
+        text=part.text,
+        blocks=part.blocks,
+        thread_ts=thread_ts,
+        unfurl_links=False,
+        metadata=metadata,
+    )
+    return str(response["ts"])
 
 
 def _names(plan: GroupPlan) -> list[GroupMemberName]:
