@@ -2,21 +2,24 @@
 can post an item that is not posted yet, or post an open item again (pointing at its thread).
 
 The agenda and the notes under it are in the reader's language; an item posted again is a
-channel post, in every meeting language.
+channel post, in every meeting language, made as a claimed delivery (bot/clock/announcements.py):
+owed from the press on, sent right after it, finished by the clock if this process cannot.
 """
 
 import json
-from collections.abc import Callable, Iterable
+import logging
 from typing import Any
 
 from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 from sqlmodel import Session
 
+from bot.clock.announcements import announce_now, schedule_announcement
+from bot.clock.claims import Attempt, deadline_key
 from bot.clock.posting import post_items
 from bot.domain.agenda import agenda_for
-from bot.domain.languages import language_of, meeting_languages
-from bot.domain.meetings import find_item, find_meeting
+from bot.domain.languages import language_of
+from bot.domain.meetings import find_item
 from bot.domain.permissions import Permission, require
 from bot.slack.api import Outbound
 from bot.views.forms import (
@@ -25,7 +28,6 @@ from bot.views.forms import (
     POST_ITEM,
     agenda_blocks,
     agenda_text,
-    announcement,
     post_result_note,
     posted_again_note,
 )
@@ -33,6 +35,8 @@ from bot.views.i18n import _, speaking
 from bot.views.refusals import refusal_text
 from handlers.outbound import in_meeting
 from models import Meeting
+
+log = logging.getLogger(__name__)
 
 
 def register(app: App) -> None:
@@ -85,13 +89,36 @@ def accept_post(
         language = language_of(session, meeting=meeting, user_id=user_id)
         with speaking(language):
             refusal = refusal_text(refused) if refused is not None else None
+        again = action["action_id"] == ANNOUNCE_ITEM
+        announce = None
+        if again and refused is None:
+            announce = _owe_announcement(session, meeting, value.get("number"), action, context)
     context["post_task"] = {
         "meeting_key": meeting.key,
         "number": value.get("number"),
-        "again": action["action_id"] == ANNOUNCE_ITEM,
+        "again": again,
+        "announce": announce,
         "refusal": refusal,
         "language": language,
     }
+
+
+def _owe_announcement(
+    session: Session,
+    meeting: Meeting,
+    number: Any,
+    action: dict[str, Any],
+    context: BoltContext,
+) -> str | None:
+    """In the request's transaction, the item posted again is owed (its delivery's key), or
+    None when the item is not in the channel.  Keyed by the press (its action ts), so the same
+    press seen twice is announced once."""
+    item = find_item(session, meeting_id=meeting.id or 0, number=number)
+    if item is None:
+        return None
+    now = context["now"]
+    press = str(action.get("action_ts") or deadline_key(now))
+    return schedule_announcement(session, item, press=press, now=now)
 
 
 def carry_out_post(context: BoltContext, client: WebClient, respond: Respond) -> None:
@@ -121,32 +148,31 @@ def carry_out_post(context: BoltContext, client: WebClient, respond: Respond) ->
 def _post_again(
     context: BoltContext, client: WebClient, respond: Respond, task: dict[str, Any]
 ) -> None:
-    with context["db"].session() as session:
-        meeting = find_meeting(session, task["meeting_key"])
-        item = find_item(session, meeting_id=meeting.id or 0, number=task["number"])
-    if item is None or item.post_ts is None or item.post_channel is None:
-        with speaking(task["language"]):
-            tell(respond, _(NOT_POSTED_YET))
-        return
-    out = Outbound(client)
-    link = out.permalink(item.post_channel, item.post_ts)
-    closed = item.deadline_at is not None and item.deadline_at <= context["now"]
-    text = in_every_language(
-        meeting_languages(meeting), lambda: announcement(item, link, closed=closed)
-    )
-    client.chat_postMessage(channel=item.post_channel, text=text)
+    key, number = task["announce"], task["number"]
+    attempt: Attempt[str] | None = None
+    if key is not None:
+        try:
+            attempt = announce_now(context["db"].engine, Outbound(client), key, now=context["now"])
+        except OSError:
+            # Slack's answer was lost: the post may be in the channel.  The claim stays and the
+            # clock finishes the delivery (finding that post) once the claim timeout has passed,
+            # so the item is posted again either way; pressing again would post it twice.
+            log.warning("announcement %s: Slack's answer was lost; the clock finishes it", key)
+            with speaking(task["language"]):
+                tell(respond, posted_again_note(number))
+            return
     with speaking(task["language"]):
-        tell(respond, posted_again_note(item.number))
+        tell(respond, _again_note(number, attempt))
 
 
-def in_every_language(languages: Iterable[str], render: Callable[[], str]) -> str:
-    """A one-line channel post in every meeting language, the main one first (one language:
-    exactly what `render` says)."""
-    texts = []
-    for language in dict.fromkeys(languages):
-        with speaking(language):
-            texts.append(render())
-    return "\n\n".join(texts)
+def _again_note(number: int, attempt: Attempt[str] | None) -> str:
+    if attempt is None:  # the item is not in the channel
+        return _(NOT_POSTED_YET)
+    if attempt.outcome in ("failed", "gave_up"):  # Slack refused: said as "Post now" says it
+        return post_result_note(number, "failed", attempt.error)
+    if attempt.outcome == "held_elsewhere":
+        return post_result_note(number, "claimed_elsewhere", "")
+    return posted_again_note(number)
 
 
 def tell(respond: Respond, text: str) -> None:
