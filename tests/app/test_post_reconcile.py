@@ -296,9 +296,7 @@ def test_an_items_full_text_in_its_thread_carries_metadata_and_is_a_delivery(loa
     assert root is not None
     parts = detail_posts(bot, root)
     assert len(parts) >= 2  # the proposal did not fit in one more message either
-    assert [p["metadata"]["event_payload"]["part"] for p in parts] == list(
-        range(1, len(parts) + 1)
-    )
+    assert [p["metadata"]["event_payload"]["part"] for p in parts] == list(range(1, len(parts) + 1))
     assert "w399x11" in json.dumps(parts[-1]["blocks"])  # the end of the proposal is there
     assert details_delivery(bot).sent_at is not None
 
