@@ -13,6 +13,7 @@ from slack_bolt import Ack, App, BoltContext
 from sqlmodel import Session
 
 from bot.clock.decisions import schedule_decision
+from bot.clock.silence_notices import schedule_silence_notice
 from bot.domain.decisions import DecisionOutcome, decide
 from bot.domain.languages import language_of
 from bot.parse.approve import parse_approve
@@ -28,7 +29,6 @@ from handlers.outbound import (
     in_meeting,
     plan,
     send_planned_calls,
-    silence_calls,
     update,
 )
 from models import Meeting
@@ -46,6 +46,7 @@ class _Answer:
     outcome: DecisionOutcome
     reply: str
     calls: list[Call]
+    silence_notice: str | None = None  # the silence procedure's notices, a claimed delivery
 
 
 def approve(ack: Ack, command: dict[str, Any], context: BoltContext) -> None:
@@ -64,14 +65,19 @@ def approve(ack: Ack, command: dict[str, Any], context: BoltContext) -> None:
             return _Answer(outcome, "", form_calls(outcome, command["trigger_id"]))
         calls = calls_for(outcome) + superseded_calls(session, outcome)
         schedule_posts(session, outcome)
-        return _Answer(outcome, decision_reply(outcome), calls)
+        notice = (
+            schedule_silence_notice(session, outcome.silence, now=context["now"])
+            if outcome.silence is not None
+            else None
+        )
+        return _Answer(outcome, decision_reply(outcome), calls, notice)
 
     found = in_meeting(ack, command, context, respond)
     if found is None:
         return
     _, result = found
     outcome = result.outcome
-    plan(context, result.calls, decision=announced(outcome))
+    plan(context, result.calls, decision=announced(outcome), silence_notice=result.silence_notice)
     if outcome.kind == "form":
         # The modal must open within 3 s of the trigger: the lazy listener does it at once.
         ack()
@@ -106,11 +112,10 @@ def announced(outcome: DecisionOutcome) -> int | None:
 
 def calls_for(outcome: DecisionOutcome) -> list[Call]:
     """What a decision changes in the channel besides its announcement and the root's redraw
-    (a claimed delivery: `announced`): an ended silence procedure's channel notice, or a
-    silence procedure's own posts, each in every meeting language."""
+    (a claimed delivery: `announced`): an ended silence procedure's channel notice, in every
+    meeting language.  A silence procedure started or ended posts its own notices, a claimed
+    delivery too (bot/clock/silence_notices.py)."""
     meeting, item, decision = outcome.meeting, outcome.item, outcome.decision
-    if outcome.silence is not None:
-        return silence_calls(outcome.silence, channel=meeting.channel)
     if item is None or decision is None or item.post_ts is None:
         return []
     ended = outcome.closed_silence

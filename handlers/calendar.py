@@ -6,8 +6,8 @@ from typing import Any
 from slack_bolt import Ack, App, BoltContext
 from sqlmodel import Session
 
+from bot.clock.silence_notices import schedule_silence_notice
 from bot.domain.deadlines import ExtendOutcome, extend_deadline
-from bot.domain.languages import languages_of
 from bot.domain.silence import SilenceOutcome, object_to
 from bot.views.silence import extend_reply, extension_notice, silence_reply
 from handlers.home import ask_refresh, refresh_homes
@@ -19,7 +19,6 @@ from handlers.outbound import (
     plan,
     post,
     send_planned_calls,
-    silence_calls,
     update,
 )
 from models import Meeting
@@ -65,11 +64,11 @@ def extend(ack: Ack, command: dict[str, Any], context: BoltContext) -> None:
 @dataclass(frozen=True)
 class _Objection:
     """`/object` rendered: what it did, the private reply in the delegate's language, and the
-    language of each person told of it by direct message."""
+    delivery of its notices (bot/clock/silence_notices.py)."""
 
     outcome: SilenceOutcome
     reply: str
-    languages: dict[str, str]
+    notice: str | None  # the objection's notices, a claimed delivery
 
 
 def object_(ack: Ack, command: dict[str, Any], context: BoltContext) -> None:
@@ -81,16 +80,16 @@ def object_(ack: Ack, command: dict[str, Any], context: BoltContext) -> None:
             text=command.get("text") or "",
             now=context["now"],
         )
-        alerted = list(outcome.alert_users)
-        languages = languages_of(session, meeting=meeting, user_ids=alerted) if alerted else {}
-        return _Objection(outcome, silence_reply(outcome), languages)
+        # Scheduled in the objection's transaction: the clock sends it if this process does not.
+        notice = schedule_silence_notice(session, outcome, now=context["now"])
+        return _Objection(outcome, silence_reply(outcome), notice)
 
     found = in_meeting(ack, command, context, respond)
     if found is None:
         return
     meeting, result = found
     outcome = result.outcome
-    plan(context, silence_calls(outcome, channel=meeting.channel, languages=result.languages))
+    plan(context, [], silence_notice=result.notice)
     if outcome.kind == "objected":
         ask_refresh(context, meeting_id=meeting.id, chair=True, everyone=True)
     answer(ack, result.reply)

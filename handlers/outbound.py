@@ -5,7 +5,7 @@ into this lazy listener, which runs on the listener executor after Slack has its
 """
 
 import logging
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
 from slack_bolt import Ack, BoltContext
@@ -14,20 +14,18 @@ from slack_sdk.errors import SlackApiError
 from sqlmodel import Session, col, select
 
 from bot.clock.decisions import deliver_decision
+from bot.clock.silence_notices import deliver_silence_notice
 from bot.domain.items import ItemState
 from bot.domain.languages import language_of, meeting_languages
 from bot.domain.meetings import NoMeeting, resolve_command_meeting
-from bot.domain.silence import SilenceOutcome, record_notice
 from bot.slack.api import Call, Outbound, send_calls
 from bot.views.i18n import in_languages, speaking
 from bot.views.messages import RECEIPT_REACTION, SlackMessage, item_message
 from bot.views.notices import no_meeting_text
-from bot.views.silence import SilenceNotices, silence_notices
 from handlers.enrolment_offer import command_offer_calls
 from models import Meeting
 
 R = TypeVar("R")
-SILENCE_NOTICE = "silence_notice:"  # a Call's `remember`: the channel notice of procedure N
 
 
 def answer(ack: Ack, text: str) -> None:
@@ -35,11 +33,19 @@ def answer(ack: Ack, text: str) -> None:
     ack(text=text, response_type="ephemeral")
 
 
-def plan(context: BoltContext, calls: Sequence[Call], *, decision: int | None = None) -> None:
+def plan(
+    context: BoltContext,
+    calls: Sequence[Call],
+    *,
+    decision: int | None = None,
+    silence_notice: str | None = None,
+) -> None:
     """What the lazy listener sends after the acknowledgement: `calls`, and first a decision's
-    announcement and root redraw (a claimed delivery: bot/clock/decisions.py)."""
+    announcement and root redraw (a claimed delivery: bot/clock/decisions.py) and a silence
+    procedure's notices (the delivery named `silence_notice`: bot/clock/silence_notices.py)."""
     context["calls"] = list(calls)
     context["decision"] = decision
+    context["silence_notice"] = silence_notice
 
 
 def send_planned_calls(context: BoltContext, client: WebClient, logger: logging.Logger) -> None:
@@ -50,22 +56,22 @@ def send_planned_calls(context: BoltContext, client: WebClient, logger: logging.
             deliver_decision(context["db"].engine, Outbound(client), decision, now=context["now"])
         except SlackApiError as exc:  # released: the clock sends it at a later beat
             logger.warning("decision %s: posting it failed, will retry: %s", decision, exc)
-
-    def remember(call: Call, response: Any) -> None:
-        # A silence procedure's channel notice is updated in place later: keep its ts.
-        if call.remember and call.remember.startswith(SILENCE_NOTICE):
-            procedure_id = int(call.remember.removeprefix(SILENCE_NOTICE))
-            with context["db"].session() as session:
-                record_notice(
-                    session,
-                    procedure_id=procedure_id,
-                    channel=str(response["channel"]),
-                    ts=str(response["ts"]),
-                )
-
-    errors = send_calls(client, calls, on_sent=remember)
+    _send_silence_notice(context, client, logger)
+    errors = send_calls(client, calls)
     if errors:
         logger.warning("after-ack Slack calls failed: %s", "; ".join(errors))
+
+
+def _send_silence_notice(context: BoltContext, client: WebClient, logger: logging.Logger) -> None:
+    key = context.get("silence_notice")
+    if key is None:
+        return
+    try:
+        deliver_silence_notice(context["db"].engine, Outbound(client), key, now=context["now"])
+    except SlackApiError as exc:  # released: the clock sends it at a later beat
+        logger.warning("%s: posting it failed, will retry: %s", key, exc)
+    except OSError as exc:  # the answer was lost: the claim stays, the clock reconciles it
+        logger.warning("%s: Slack's answer was lost, the clock will finish it: %s", key, exc)
 
 
 def for_channel(meeting: Meeting, render: Callable[[], SlackMessage]) -> SlackMessage:
@@ -77,49 +83,6 @@ def for_channel(meeting: Meeting, render: Callable[[], SlackMessage]) -> SlackMe
 def item_root(state: ItemState) -> SlackMessage:
     """An item's root message as the channel shows it, in every meeting language."""
     return for_channel(state.meeting, lambda: item_message(state))
-
-
-def silence_calls(
-    outcome: SilenceOutcome,
-    *,
-    channel: str | None,
-    languages: Mapping[str, str] | None = None,
-) -> list[Call]:
-    """The posts a silence procedure change makes: thread, channel notice, root, alerts.
-
-    The thread and channel notices and the root carry every meeting language; each alert (a
-    direct message) is in its reader's language, from `languages` (user id -> language; the
-    meeting's main language for anyone it does not name).
-    """
-    item, procedure = outcome.item, outcome.procedure
-    if item is None or procedure is None or item.post_ts is None:
-        return []
-    if silence_notices(outcome) is None:
-        return []
-    meeting = outcome.meeting
-    in_channel = for_channel(meeting, lambda: _notices(outcome).thread)
-    channel_notice = for_channel(meeting, lambda: _notices(outcome).channel)
-    calls = posts(item.post_channel, in_channel, thread_ts=item.post_ts)
-    if procedure.notice_ts:
-        calls.append(update(procedure.notice_channel, procedure.notice_ts, channel_notice))
-    elif procedure.status == "running":
-        notice = post(channel or item.post_channel, channel_notice)
-        calls.append(Call(notice.method, notice.args, remember=f"{SILENCE_NOTICE}{procedure.id}"))
-    if outcome.root is not None:
-        calls.append(update(item.post_channel, item.post_ts, item_root(outcome.root)))
-    main = meeting_languages(meeting)[0]
-    for user in outcome.alert_users:
-        with speaking((languages or {}).get(user, main)):
-            alert = _notices(outcome).alert
-        if alert is not None:
-            calls += posts(user, alert)
-    return calls
-
-
-def _notices(outcome: SilenceOutcome) -> SilenceNotices:
-    notices = silence_notices(outcome)
-    assert notices is not None
-    return notices
 
 
 def post(channel: str | None, message: SlackMessage, *, thread_ts: str | None = None) -> Call:

@@ -33,6 +33,7 @@ from bot.clock.reminders import reminder_offsets, send_nudges, send_reminders
 from bot.clock.revisions import announce_pending
 from bot.clock.session_end import finish_sessions
 from bot.clock.silence import adopt_unbroken
+from bot.clock.silence_notices import deliver_pending_silence_notices
 from bot.core.clock import utcnow
 from bot.core.db import session_scope
 from bot.domain.digest import digest_moment
@@ -62,6 +63,7 @@ def run_due(engine: Engine, out: Outbound, *, now: datetime) -> list[str]:
                 done.append(f"{key}: item {result.number} {result.outcome} {result.detail}".strip())
     done += adopt_unbroken(engine, out, now=now)
     done += deliver_pending_decisions(engine, out, now=now)  # a sender died or Slack failed
+    done += deliver_pending_silence_notices(engine, out, now=now)  # the same, for silence news
     done += close_passed_deadlines(engine, out, now=now)
     done += announce_pending(engine, out, now=now)  # revisions a crash left half-announced
     done += close_final_concerns(engine, out, now=now)

@@ -77,6 +77,7 @@ class SilenceOutcome:
     user_id: str = ""  # objected: the delegate
     first: bool = False  # objected: this objection broke the silence
     alert_users: tuple[str, ...] = ()  # objected: told by DM (chair and secretariat)
+    objection: Objection | None = None  # objected: the objection recorded
 
 
 def is_open(procedure: SilenceProcedure) -> bool:
@@ -242,15 +243,15 @@ def object_to(
             detail=f"item {number}: after the silence deadline",
         )
         return SilenceOutcome("too_late", meeting, number, item, procedure, request=request)
-    session.add(
-        Objection(
-            procedure_id=procedure.id or 0,
-            user_id=user_id,
-            delegation_id=participant.delegation_id,
-            reason=request.reason,
-            at=now,
-        )
+    objection = Objection(
+        procedure_id=procedure.id or 0,
+        user_id=user_id,
+        delegation_id=participant.delegation_id,
+        reason=request.reason,
+        at=now,
     )
+    session.add(objection)
+    session.flush()  # its id names the notices that tell of it (bot/clock/silence_notices.py)
     result: Any = session.execute(
         update(SilenceProcedure)
         .where(col(SilenceProcedure.id) == procedure.id, col(SilenceProcedure.status) == "running")
@@ -279,10 +280,16 @@ def object_to(
         delegation=name,
         user_id=user_id,
         first=first,
-        alert_users=tuple(
-            role_ids(session, meeting_id=meeting.id, role="chair")
-            + role_ids(session, meeting_id=meeting.id, role="secretariat")
-        ),
+        alert_users=told_of_objections(session, meeting_id=meeting.id),
+        objection=objection,
+    )
+
+
+def told_of_objections(session: Session, *, meeting_id: int) -> tuple[str, ...]:
+    """Who is told of an objection by direct message: the chair and the secretariat."""
+    return tuple(
+        role_ids(session, meeting_id=meeting_id, role="chair")
+        + role_ids(session, meeting_id=meeting_id, role="secretariat")
     )
 
 
