@@ -77,7 +77,8 @@ def approve(ack: Ack, command: dict[str, Any], context: BoltContext) -> None:
         return
     _, result = found
     outcome = result.outcome
-    plan(context, result.calls, decision=announced(outcome), silence_notice=result.silence_notice)
+    owed = [("decision", announced(outcome)), ("silence_notice", result.silence_notice)]
+    plan(context, result.calls, owed=owed)
     if outcome.kind == "form":
         # The modal must open within 3 s of the trigger: the lazy listener does it at once.
         ack()

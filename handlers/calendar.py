@@ -6,20 +6,17 @@ from typing import Any
 from slack_bolt import Ack, App, BoltContext
 from sqlmodel import Session
 
+from bot.clock.extensions import schedule_extension
 from bot.clock.silence_notices import schedule_silence_notice
 from bot.domain.deadlines import ExtendOutcome, extend_deadline
 from bot.domain.silence import SilenceOutcome, object_to
-from bot.views.silence import extend_reply, extension_notice, silence_reply
+from bot.views.silence import extend_reply, silence_reply
 from handlers.home import ask_refresh, refresh_homes
 from handlers.outbound import (
     answer,
-    for_channel,
     in_meeting,
-    item_root,
     plan,
-    post,
     send_planned_calls,
-    update,
 )
 from models import Meeting
 
@@ -30,34 +27,28 @@ def register(app: App) -> None:
 
 
 def extend(ack: Ack, command: dict[str, Any], context: BoltContext) -> None:
-    def respond(session: Session, meeting: Meeting) -> tuple[ExtendOutcome, str]:
+    def respond(session: Session, meeting: Meeting) -> tuple[ExtendOutcome, str, str | None]:
+        now = context["now"]
         outcome = extend_deadline(
             session,
             meeting=meeting,
             user_id=command["user_id"],
             text=command.get("text") or "",
-            now=context["now"],
+            now=now,
         )
-        return outcome, extend_reply(outcome)  # in the user's language
+        # In the extension's transaction: its notice and the root's redraw are owed from now.
+        owed = None
+        if outcome.kind == "moved" and outcome.item is not None:
+            owed = schedule_extension(session, outcome.item, old=outcome.old, now=now)
+        return outcome, extend_reply(outcome), owed  # the reply in the user's language
 
     found = in_meeting(ack, command, context, respond)
     if found is None:
         return
-    meeting, (outcome, reply) = found
-    item, root = outcome.item, outcome.root
+    meeting, (outcome, reply, owed) = found
     if outcome.kind == "moved":  # every Home shows the deadline
         ask_refresh(context, meeting_id=meeting.id, everyone=True)
-    if outcome.kind == "moved" and item is not None and item.post_ts and root:
-        notice = for_channel(
-            meeting, lambda: extension_notice(meeting, item, outcome.old, outcome.reopened)
-        )
-        plan(
-            context,
-            [
-                post(item.post_channel, notice, thread_ts=item.post_ts),
-                update(item.post_channel, item.post_ts, item_root(root)),
-            ],
-        )
+    plan(context, [], owed=[("extension", owed)])
     answer(ack, reply)
 
 
@@ -89,7 +80,7 @@ def object_(ack: Ack, command: dict[str, Any], context: BoltContext) -> None:
         return
     meeting, result = found
     outcome = result.outcome
-    plan(context, [], silence_notice=result.notice)
+    plan(context, [], owed=[("silence_notice", result.notice)])
     if outcome.kind == "objected":
         ask_refresh(context, meeting_id=meeting.id, chair=True, everyone=True)
     answer(ack, result.reply)

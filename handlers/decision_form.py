@@ -69,7 +69,7 @@ def submit(ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltCo
     if errors:
         ack(response_action="errors", errors=errors)
         return
-    plan(context, calls, decision=decision)
+    plan(context, calls, owed=[("decision", decision)])
     ask_refresh(context, meeting_id=meeting_id, chair=True)
     ack()  # closes the modal
 

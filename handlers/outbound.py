@@ -14,13 +14,13 @@ from slack_sdk.errors import SlackApiError
 from sqlmodel import Session, col, select
 
 from bot.clock.decisions import deliver_decision
+from bot.clock.extensions import deliver_extension
 from bot.clock.silence_notices import deliver_silence_notice
-from bot.domain.items import ItemState
 from bot.domain.languages import language_of, meeting_languages
 from bot.domain.meetings import NoMeeting, resolve_command_meeting
 from bot.slack.api import Call, Outbound, send_calls
 from bot.views.i18n import in_languages, speaking
-from bot.views.messages import RECEIPT_REACTION, SlackMessage, item_message
+from bot.views.messages import RECEIPT_REACTION, SlackMessage
 from bot.views.notices import no_meeting_text
 from handlers.enrolment_offer import command_offer_calls
 from models import Meeting
@@ -33,56 +33,46 @@ def answer(ack: Ack, text: str) -> None:
     ack(text=text, response_type="ephemeral")
 
 
+# What a request may owe the channel as a claimed delivery, by kind: each is scheduled in the
+# request's own transaction, sent right after the acknowledgement by its sender here, and
+# finished by the clock if that send cannot be made (bot/clock/scheduler.py, run_due).
+SENDERS: dict[str, Callable[..., object]] = {
+    "decision": deliver_decision,  # bot/clock/decisions.py: the decision's id
+    "silence_notice": deliver_silence_notice,  # bot/clock/silence_notices.py: its key
+    "extension": deliver_extension,  # bot/clock/extensions.py: its key
+}
+
+
 def plan(
-    context: BoltContext,
-    calls: Sequence[Call],
-    *,
-    decision: int | None = None,
-    silence_notice: str | None = None,
+    context: BoltContext, calls: Sequence[Call], *, owed: Sequence[tuple[str, Any]] = ()
 ) -> None:
-    """What the lazy listener sends after the acknowledgement: `calls`, and first a decision's
-    announcement and root redraw (a claimed delivery: bot/clock/decisions.py) and a silence
-    procedure's notices (the delivery named `silence_notice`: bot/clock/silence_notices.py)."""
+    """What the lazy listener sends after the acknowledgement: first the claimed deliveries the
+    request owes (`owed`: (kind in SENDERS, what names it); None entries are skipped), then
+    `calls`, plain Web API calls (direct messages, updates, forms)."""
     context["calls"] = list(calls)
-    context["decision"] = decision
-    context["silence_notice"] = silence_notice
+    context["owed"] = [(kind, name) for kind, name in owed if name is not None]
 
 
 def send_planned_calls(context: BoltContext, client: WebClient, logger: logging.Logger) -> None:
     calls: list[Any] = context.get("calls") or []
-    decision = context.get("decision")
-    if decision is not None:
+    for kind, name in context.get("owed") or []:
         try:
-            deliver_decision(context["db"].engine, Outbound(client), decision, now=context["now"])
+            SENDERS[kind](context["db"].engine, Outbound(client), name, now=context["now"])
         except SlackApiError as exc:  # released: the clock sends it at a later beat
-            logger.warning("decision %s: posting it failed, will retry: %s", decision, exc)
-    _send_silence_notice(context, client, logger)
+            logger.warning("%s %s: posting it failed, will retry: %s", kind, name, exc)
+        except OSError as exc:  # the answer was lost: the claim stays, the clock reconciles it
+            logger.warning(
+                "%s %s: Slack's answer was lost, the clock finishes it: %s", kind, name, exc
+            )
     errors = send_calls(client, calls)
     if errors:
         logger.warning("after-ack Slack calls failed: %s", "; ".join(errors))
-
-
-def _send_silence_notice(context: BoltContext, client: WebClient, logger: logging.Logger) -> None:
-    key = context.get("silence_notice")
-    if key is None:
-        return
-    try:
-        deliver_silence_notice(context["db"].engine, Outbound(client), key, now=context["now"])
-    except SlackApiError as exc:  # released: the clock sends it at a later beat
-        logger.warning("%s: posting it failed, will retry: %s", key, exc)
-    except OSError as exc:  # the answer was lost: the claim stays, the clock reconciles it
-        logger.warning("%s: Slack's answer was lost, the clock will finish it: %s", key, exc)
 
 
 def for_channel(meeting: Meeting, render: Callable[[], SlackMessage]) -> SlackMessage:
     """A channel post (an item's root, a notice in its thread): every meeting language, in one
     message."""
     return in_languages(meeting_languages(meeting), render)
-
-
-def item_root(state: ItemState) -> SlackMessage:
-    """An item's root message as the channel shows it, in every meeting language."""
-    return for_channel(state.meeting, lambda: item_message(state))
 
 
 def post(channel: str | None, message: SlackMessage, *, thread_ts: str | None = None) -> Call:

@@ -15,9 +15,9 @@ from datetime import datetime
 
 from slack_sdk.errors import SlackApiError
 from sqlalchemy import Engine
-from sqlmodel import Session, col, select
+from sqlmodel import Session, select
 
-from bot.clock.claims import Attempt, Due, claim_timeout, deliver_one, schedule, skip
+from bot.clock.claims import Attempt, Due, deliver_one, schedule, skip, unfinished
 from bot.core.db import session_scope
 from bot.domain.languages import meeting_languages
 from bot.slack.api import Outbound
@@ -96,16 +96,7 @@ def deliver_pending_announcements(engine: Engine, out: Outbound, *, now: datetim
     the claim timeout has passed since the press.  A claim still within its timeout is left
     alone (`deliver` sees it held)."""
     with session_scope(engine, read_only=True) as session:
-        rows = list(
-            session.exec(
-                select(Delivery).where(
-                    Delivery.kind == KIND,
-                    col(Delivery.sent_at).is_(None),
-                    col(Delivery.skipped_at).is_(None),
-                    col(Delivery.due_at) <= now - claim_timeout(),
-                )
-            )
-        )
+        rows = unfinished(session, kind=KIND, now=now)
     done: list[str] = []
     for row in rows:
         try:

@@ -31,7 +31,8 @@ from datetime import datetime, timedelta
 from typing import Any, Generic, Literal, TypeVar
 
 from slack_sdk.errors import SlackApiError
-from sqlalchemy import Engine, and_, or_, update
+from sqlalchemy import Engine, and_, exists, or_, update
+from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
 from bot.core.config import DEFAULT_CLAIM_TIMEOUT
@@ -103,6 +104,33 @@ def _count(due: Sequence[Due], outcome: str) -> None:
 
 def deadline_key(moment: datetime) -> str:
     return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def unfinished(
+    session: Session,
+    *,
+    kind: str,
+    now: datetime,
+    last_step: str = "",
+    scheduled: Callable[[str], bool] = lambda _key: True,
+) -> list[Delivery]:
+    """The deliveries of `kind` a request scheduled (`schedule`) and nobody finished once the
+    claim timeout has passed since they were due: the clock's to send, because their sender
+    died, lost Slack's answer, or met a passing failure.  A delivery made in steps
+    (`deliver_in_steps`: the scheduled row is its first step's, each later step a row keyed
+    with a suffix) is finished when the row of its `last_step` suffix is settled; `scheduled`
+    tells its own rows from its steps' rows.  Oldest first."""
+    last = aliased(Delivery)
+    finished = exists().where(
+        col(last.key) == col(Delivery.key) + last_step,
+        or_(col(last.sent_at).is_not(None), col(last.skipped_at).is_not(None)),
+    )
+    rows = session.exec(
+        select(Delivery)
+        .where(Delivery.kind == kind, col(Delivery.due_at) <= now - _claim_timeout, ~finished)
+        .order_by(col(Delivery.due_at), col(Delivery.id))
+    )
+    return [row for row in rows if scheduled(row.key)]
 
 
 def settled_keys(session: Session, *, keys: list[str]) -> set[str]:

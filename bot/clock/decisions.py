@@ -13,27 +13,26 @@ thread rather than made twice.
 
 import logging
 from datetime import datetime
+from functools import partial
 
 from slack_sdk.errors import SlackApiError
 from sqlalchemy import Engine
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from bot.clock.claims import (
     Due,
     StepsOutcome,
-    claim_timeout,
     deliver_in_steps,
     schedule,
-    settled_keys,
+    unfinished,
 )
+from bot.clock.posting import redraw_root
 from bot.core.db import session_scope
-from bot.domain.items import item_state
 from bot.domain.languages import meeting_languages
 from bot.slack.api import Outbound
 from bot.views.decisions import decision_announcement
 from bot.views.i18n import in_languages
-from bot.views.messages import item_message
-from models import AgendaItem, Decision, Delivery, Meeting
+from models import AgendaItem, Decision, Meeting
 
 log = logging.getLogger(__name__)
 
@@ -73,44 +72,37 @@ def deliver_decision(
         notice = in_languages(
             languages, lambda: decision_announcement(meeting, item, decision, superseded)
         )
-        channel, ts, item_id = item.post_channel or meeting.channel, item.post_ts, item.id
+        channel, ts, item_id = item.post_channel or meeting.channel, item.post_ts, item.id or 0
         due = _due(decision, item)
 
     def announce() -> None:
         for part in notice.parts():
             out.post(channel, part, thread_ts=ts)
 
-    def redraw() -> None:
-        # As the record stands now, not as it stood when the decision was taken.
-        with session_scope(engine, read_only=True) as session:
-            current = session.get(AgendaItem, item_id)
-            owner = session.get(Meeting, current.meeting_id) if current else None
-            assert current is not None and owner is not None
-            state = item_state(session, meeting=owner, item=current, now=now)
-            root = in_languages(meeting_languages(owner), lambda: item_message(state))
-        out.update(channel, ts, root)
-
-    return deliver_in_steps(engine, due, [("", announce), (":root", redraw)], now=now)
+    return deliver_in_steps(
+        engine,
+        due,
+        [("", announce), (":root", partial(redraw_root, engine, out, item_id, now=now))],
+        now=now,
+    )
 
 
 def deliver_pending_decisions(engine: Engine, out: Outbound, *, now: datetime) -> list[str]:
     """The clock's share: decisions whose posts a sender left unfinished (it died, or its
     Slack call failed) once the claim timeout has passed since they were taken."""
     with session_scope(engine, read_only=True) as session:
-        keys = list(
-            session.exec(
-                select(Delivery.key).where(
-                    Delivery.kind == KIND,
-                    col(Delivery.due_at) <= now - claim_timeout(),
-                    col(Delivery.key).not_like("%:root"),
-                )
+        keys = [
+            row.key
+            for row in unfinished(
+                session,
+                kind=KIND,
+                now=now,
+                last_step=":root",
+                scheduled=lambda key: not key.endswith(":root"),
             )
-        )
-        finished = settled_keys(session, keys=[key + ":root" for key in keys])
+        ]
     done: list[str] = []
     for key in keys:
-        if key + ":root" in finished:
-            continue
         decision_id = int(key.removeprefix(f"{KIND}:"))
         try:
             outcome = deliver_decision(engine, out, decision_id, now=now)

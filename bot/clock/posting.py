@@ -28,17 +28,16 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from sqlalchemy import Engine, select, update
 from sqlmodel import col
-from sqlmodel import select as select_rows
 
 from bot.clock.claims import (
     Due,
-    claim_timeout,
     claimable,
     clear_failure,
     deliver_one,
     failed_keys,
     record_failure,
     schedule,
+    unfinished,
 )
 from bot.core.db import session_scope
 from bot.domain.audit import record_audit
@@ -55,7 +54,7 @@ from bot.slack.api import (
 )
 from bot.views.i18n import in_languages, speaking
 from bot.views.messages import SlackMessage, item_details, item_message
-from models import AgendaItem, Delivery, Meeting
+from models import AgendaItem, Meeting
 
 log = logging.getLogger(__name__)
 
@@ -140,6 +139,21 @@ def root_and_details(state: ItemState) -> tuple[SlackMessage, list[SlackMessage]
         with speaking(language, sharing=len(set(languages))):
             details += item_details(state)
     return root, details
+
+
+def redraw_root(engine: Engine, out: Outbound, item_id: int, *, now: datetime) -> None:
+    """Update an item's root message to what the record holds now (its decision in force, its
+    deadline, a running silence procedure), in every meeting language: the last step of each
+    delivery that changes what the root shows.  Drawn when sent, not when the change was made,
+    so two changes sent in either order leave the root showing the later one."""
+    with session_scope(engine, read_only=True) as session:
+        item = session.get(AgendaItem, item_id)
+        meeting = session.get(Meeting, item.meeting_id) if item else None
+        assert item is not None and meeting is not None
+        assert item.post_channel is not None and item.post_ts is not None
+        state = item_state(session, meeting=meeting, item=item, now=now)
+        root = in_languages(meeting_languages(meeting), lambda: item_message(state))
+    out.update(item.post_channel, item.post_ts, root)
 
 
 def _post_one(
@@ -281,14 +295,7 @@ def deliver_pending_details(engine: Engine, client: WebClient, *, now: datetime)
     or Slack refused for a passing reason), once the claim timeout has passed; rendered from
     the record as it stands now."""
     with session_scope(engine, read_only=True) as session:
-        rows = session.exec(
-            select_rows(Delivery).where(
-                Delivery.kind == DETAILS,
-                col(Delivery.sent_at).is_(None),
-                col(Delivery.skipped_at).is_(None),
-                col(Delivery.due_at) <= now - claim_timeout(),
-            )
-        ).all()
+        rows = unfinished(session, kind=DETAILS, now=now)
         work = []
         for row in rows:
             item = session.get(AgendaItem, row.item_id) if row.item_id else None

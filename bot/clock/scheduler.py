@@ -17,10 +17,12 @@ from apscheduler.schedulers.base import BaseScheduler
 from sqlalchemy import Engine
 from sqlmodel import col, select
 
+from bot.clock.announcements import deliver_pending_announcements
 from bot.clock.claims import report_clock_lag
 from bot.clock.closing import close_passed_deadlines
 from bot.clock.decisions import deliver_pending_decisions
 from bot.clock.digest import send_daily_digests
+from bot.clock.extensions import deliver_pending_extensions
 from bot.clock.failures import tell_failures
 from bot.clock.final_concerns import (
     close_final_concerns,
@@ -28,7 +30,7 @@ from bot.clock.final_concerns import (
     remind_final_concerns,
 )
 from bot.clock.leader import try_lead
-from bot.clock.posting import post_items
+from bot.clock.posting import deliver_pending_details, post_items
 from bot.clock.reminders import reminder_offsets, send_nudges, send_reminders
 from bot.clock.revisions import announce_pending
 from bot.clock.session_end import finish_sessions
@@ -62,8 +64,13 @@ def run_due(engine: Engine, out: Outbound, *, now: datetime) -> list[str]:
             if result.outcome in ("posted", "failed"):
                 done.append(f"{key}: item {result.number} {result.outcome} {result.detail}".strip())
     done += adopt_unbroken(engine, out, now=now)
-    done += deliver_pending_decisions(engine, out, now=now)  # a sender died or Slack failed
-    done += deliver_pending_silence_notices(engine, out, now=now)  # the same, for silence news
+    # What a request owed the channel and could not finish (its sender died, Slack's answer was
+    # lost, or Slack failed): each is looked for in the channel before it is posted again.
+    done += deliver_pending_details(engine, out.client, now=now)  # an item's full text
+    done += deliver_pending_decisions(engine, out, now=now)
+    done += deliver_pending_silence_notices(engine, out, now=now)
+    done += deliver_pending_extensions(engine, out, now=now)
+    done += deliver_pending_announcements(engine, out, now=now)  # /agenda's Post again
     done += close_passed_deadlines(engine, out, now=now)
     done += announce_pending(engine, out, now=now)  # revisions a crash left half-announced
     done += close_final_concerns(engine, out, now=now)

@@ -25,25 +25,24 @@ from datetime import datetime
 from functools import partial
 
 from slack_sdk.errors import SlackApiError
-from sqlalchemy import Engine, exists, or_
-from sqlalchemy.orm import aliased
-from sqlmodel import Session, col, select
+from sqlalchemy import Engine
+from sqlmodel import Session, select
 
 from bot.clock.claims import (
     Due,
     StepsOutcome,
-    claim_timeout,
     deliver_in_steps,
     schedule,
     skip,
+    unfinished,
 )
+from bot.clock.posting import redraw_root
 from bot.core.db import session_scope
-from bot.domain.items import item_state
 from bot.domain.languages import languages_of, meeting_languages
 from bot.domain.silence import SilenceOutcome, record_notice, told_of_objections
 from bot.slack.api import Outbound
 from bot.views.i18n import in_languages, speaking
-from bot.views.messages import SlackMessage, item_message
+from bot.views.messages import SlackMessage
 from bot.views.silence import objection_notice, silence_notice, silence_thread_notice
 from models import AgendaItem, Delegation, Delivery, Meeting, Objection, SilenceProcedure
 
@@ -124,7 +123,7 @@ def deliver_silence_notice(
         ("", in_thread),
         (":notice", partial(_channel_notice, engine, out, notice)),
         *((f":alert:{user}", partial(_alert, out, user, m)) for user, m in notice.alerts.items()),
-        (ROOT, partial(_redraw, engine, out, notice, now=now)),
+        (ROOT, partial(redraw_root, engine, out, notice.item_id, now=now)),
     ]
     return deliver_in_steps(engine, notice.due, steps, now=now)
 
@@ -237,37 +236,22 @@ def _alert(out: Outbound, user: str, message: SlackMessage) -> None:
         out.post(user, part)
 
 
-def _redraw(engine: Engine, out: Outbound, notice: _Notice, *, now: datetime) -> None:
-    """The item's root as the record stands when this step is sent (as decisions' redraw)."""
-    with session_scope(engine, read_only=True) as session:
-        item = session.get(AgendaItem, notice.item_id)
-        meeting = session.get(Meeting, item.meeting_id) if item else None
-        assert item is not None and meeting is not None
-        state = item_state(session, meeting=meeting, item=item, now=now)
-        root = in_languages(meeting_languages(meeting), partial(item_message, state))
-    channel, ts = notice.thread
-    out.update(channel, ts, root)
-
-
 def deliver_pending_silence_notices(engine: Engine, out: Outbound, *, now: datetime) -> list[str]:
     """The clock's share: silence notices a sender left unfinished (it died, or its Slack call
     failed) once the claim timeout has passed since the request."""
-    root = aliased(Delivery)
-    finished = exists().where(
-        col(root.key) == col(Delivery.key) + ROOT,
-        or_(col(root.sent_at).is_not(None), col(root.skipped_at).is_not(None)),
-    )
     with session_scope(engine, read_only=True) as session:
-        keys = list(
-            session.exec(
-                select(Delivery.key).where(
-                    Delivery.kind == KIND,
-                    col(Delivery.due_at) <= now - claim_timeout(),
-                    col(Delivery.key).not_like("%:%:%:%"),  # the first step's: the delivery's
-                    ~finished,
-                )
+        keys = [
+            row.key
+            for row in unfinished(
+                session,
+                kind=KIND,
+                now=now,
+                last_step=ROOT,
+                # The delivery's own row, `silence_notice:<procedure>:<event>`; its steps'
+                # rows add a suffix.
+                scheduled=lambda key: key.count(":") == 2,
             )
-        )
+        ]
     done: list[str] = []
     for key in keys:
         try:

@@ -12,7 +12,6 @@ from zoneinfo import ZoneInfo
 from sqlmodel import Session
 
 from bot.domain.audit import record_audit
-from bot.domain.items import ItemState, item_state
 from bot.domain.meetings import find_item, recompute_late
 from bot.domain.permissions import Permission, Refusal, require
 from bot.parse.approve import ExtendRequest, parse_extend
@@ -33,8 +32,8 @@ ExtendKind = Literal[
 
 @dataclass(frozen=True)
 class ExtendOutcome:
-    """What `/extend` did.  "moved" has the item (its new deadline set), the old deadline, and,
-    for a posted item, the redrawn root message."""
+    """What `/extend` did.  "moved" has the item (its new deadline set) and the old deadline;
+    the channel is told by a claimed delivery (bot/clock/extensions.py)."""
 
     kind: ExtendKind
     meeting: Meeting
@@ -44,7 +43,6 @@ class ExtendOutcome:
     deadline: datetime | None = None  # the deadline asked for
     old: datetime | None = None  # moved: the deadline before
     reopened: bool = False  # moved: a closed, posted item is open for comments again
-    root: ItemState | None = None
 
 
 def set_deadline(session: Session, *, item: AgendaItem, deadline: datetime) -> None:
@@ -101,9 +99,6 @@ def extend_deadline(
         meeting_id=meeting.id,
         detail=f"item {item.number}: {old.isoformat() if old else '-'} -> {deadline.isoformat()}",
     )
-    root = None
-    if item.post_ts is not None:
-        root = item_state(session, meeting=meeting, item=item, now=now)
     return ExtendOutcome(
         "moved",
         meeting,
@@ -112,5 +107,4 @@ def extend_deadline(
         deadline=deadline,
         old=old,
         reopened=reopened,
-        root=root,
     )

@@ -17,8 +17,6 @@ from sqlmodel import Session, col, select
 
 from bot.domain.audit import record_audit
 from bot.domain.items import (
-    ItemState,
-    item_state,
     latest_silence,
     lock_for_decision,
 )
@@ -59,7 +57,8 @@ SilenceKind = Literal[
 class SilenceOutcome:
     """What a start, end or objection did; changes carry what the notices show.
 
-    A change (started, ended, objected) has `item`, `procedure` (as it now stands) and `root`.
+    A change (started, ended, objected) has `item` and `procedure` (as it now stands); the
+    channel is told by a claimed delivery (bot/clock/silence_notices.py).
     """
 
     kind: SilenceKind
@@ -67,7 +66,6 @@ class SilenceOutcome:
     number: int | None = None  # the item number asked about
     item: AgendaItem | None = None
     procedure: SilenceProcedure | None = None
-    root: ItemState | None = None  # the item's root message, redrawn
     until_text: str = ""  # the deadline as the chair typed it
     minimum: timedelta | None = None  # too_soon: the meeting's shortest procedure
     earliest: datetime | None = None  # too_soon: now + minimum
@@ -135,8 +133,7 @@ def start_silence(
         meeting_id=meeting.id,
         detail=f"item {item.number} until {until.isoformat()}",
     )
-    root = item_state(session, meeting=meeting, item=item, now=now)
-    return SilenceOutcome("started", meeting, number, item, procedure, root)
+    return SilenceOutcome("started", meeting, number, item, procedure)
 
 
 def end_silence(
@@ -156,8 +153,7 @@ def end_silence(
         meeting_id=meeting.id,
         detail=f"item {item.number}",
     )
-    root = item_state(session, meeting=meeting, item=item, now=now)
-    return SilenceOutcome("ended", meeting, item.number, item, procedure, root)
+    return SilenceOutcome("ended", meeting, item.number, item, procedure)
 
 
 def close_open_procedure(
@@ -275,7 +271,6 @@ def object_to(
         number,
         item,
         procedure,
-        root=item_state(session, meeting=meeting, item=item, now=now),
         request=request,
         delegation=name,
         user_id=user_id,

@@ -5,7 +5,6 @@ channel, objections and adoptions, and the private replies and usage of `/object
 Pure functions of `bot.domain.silence` and `bot.domain.deadlines` outcomes.
 """
 
-from dataclasses import dataclass
 from datetime import datetime
 
 from bot.domain.deadlines import ExtendOutcome
@@ -183,35 +182,6 @@ def extension_notice(
         ),
         blocks=sections(body),
     )
-
-
-@dataclass(frozen=True)
-class SilenceNotices:
-    """What a change to a procedure posts: in the item's thread, in the channel (posted new or
-    updated in place), and by DM to the outcome's `alert_users`."""
-
-    thread: SlackMessage
-    channel: SlackMessage
-    alert: SlackMessage | None = None
-
-
-def silence_notices(outcome: SilenceOutcome) -> SilenceNotices | None:
-    """The notices of a started, ended or broken procedure; None when nothing changed."""
-    item, procedure = outcome.item, outcome.procedure
-    if item is None or procedure is None:
-        return None
-    channel = silence_notice(outcome.meeting, item, procedure)
-    thread = silence_thread_notice(outcome.meeting, item, procedure)
-    if outcome.kind == "objected":
-        assert outcome.request is not None
-        reason = outcome.request.reason
-        objection = objection_notice(
-            item, outcome.delegation, outcome.user_id, reason, outcome.first
-        )
-        return SilenceNotices(thread=objection, channel=channel, alert=objection)
-    if outcome.kind in ("started", "ended"):
-        return SilenceNotices(thread=thread, channel=channel)
-    return None
 
 
 # -- private replies ----------------------------------------------------------------------------

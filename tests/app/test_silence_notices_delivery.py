@@ -83,7 +83,7 @@ def root_updates(bot: Bot, root: str) -> int:
 @pytest.fixture
 def sender_dies(monkeypatch: pytest.MonkeyPatch) -> None:
     """The request schedules the notices and acknowledges, then its process dies: nothing sent."""
-    monkeypatch.setattr(handlers.outbound, "deliver_silence_notice", lambda *a, **k: None)
+    monkeypatch.setitem(handlers.outbound.SENDERS, "silence_notice", lambda *a, **k: None)
 
 
 def test_starting_silence_posts_its_notices_with_metadata(bot: Bot, meeting: Meeting):
@@ -169,7 +169,7 @@ def test_an_objection_left_unsent_is_sent_by_the_clock(
     notice_ts = procedure(bot).notice_ts
     assert notice_ts is not None
     bot.standin.clear_calls()
-    monkeypatch.setattr(handlers.outbound, "deliver_silence_notice", lambda *a, **k: None)
+    monkeypatch.setitem(handlers.outbound.SENDERS, "silence_notice", lambda *a, **k: None)
     objected_at = IN_SESSION + timedelta(days=1)
     bot.clock.now = objected_at
     command(bot, "/object", "3 We cannot accept paragraph 4.", DELEGATE)

@@ -19,8 +19,10 @@ from bot.views.silence import (
     OBJECT_USAGE,
     extend_reply,
     extension_notice,
-    silence_notices,
+    objection_notice,
+    silence_notice,
     silence_reply,
+    silence_thread_notice,
 )
 from models import AgendaItem, Decision, Meeting, SilenceProcedure
 
@@ -178,12 +180,13 @@ def test_a_silence_refused_at_the_start_says_why() -> None:
 
 
 def test_a_started_procedure_posts_the_same_notice_in_the_thread_and_the_channel() -> None:
-    notices = silence_notices(silence("started", procedure=procedure("running")))
-    assert notices is not None and notices.thread == notices.channel and notices.alert is None
-    assert notices.channel.text == (
+    running = procedure("running")
+    channel = silence_notice(MEETING, ITEM, running)
+    assert silence_thread_notice(MEETING, ITEM, running) == channel
+    assert channel.text == (
         f"Silence procedure on item 3: adopted unless a member delegation objects by {FIVE_TOKEN}."
     )
-    body = notices.channel.blocks[0]["text"]["text"]
+    body = channel.blocks[0]["text"]["text"]
     assert ">The PTC adopts &lt;it&gt;." in body
     assert body.endswith("To break silence, a member delegate types `/object 3 your reason`.")
 
@@ -202,15 +205,14 @@ def test_an_objection_is_posted_in_the_thread_and_sent_to_the_chair_and_secretar
         "Your objection on item 3 is recorded: silence is broken. The chair and the "
         "secretariat are told."
     )
-    notices = silence_notices(outcome)
-    assert notices is not None and notices.alert == notices.thread
-    assert notices.thread.text == "Item 3: Ruritania objects; silence is broken."
-    assert notices.thread.blocks[0]["text"]["text"] == (
+    # The same notice in the item's thread and by direct message to the chair and secretariat.
+    notice = objection_notice(ITEM, "Ruritania", "U0RU", "No <way>.", True)
+    assert notice.text == "Item 3: Ruritania objects; silence is broken."
+    assert notice.blocks[0]["text"]["text"] == (
         ":no_entry: *Silence broken* on item 3: Ruritania (<@U0RU>) objects.\n>No &lt;way&gt;."
     )
-    assert (
-        notices.channel.text == "Silence procedure on item 3: silence was broken by an objection."
-    )
+    channel = silence_notice(MEETING, ITEM, procedure("broken"))
+    assert channel.text == "Silence procedure on item 3: silence was broken by an objection."
 
 
 def test_object_replies_for_help_errors_and_a_late_objection() -> None:
@@ -230,7 +232,6 @@ def test_object_replies_for_help_errors_and_a_late_objection() -> None:
         "The silence period on item 3 ended at Fri 14 Aug 2020 17:00 UTC; it can no longer "
         "be broken."
     )
-    assert silence_notices(late) is None  # nothing is posted for a refused objection
 
 
 def test_an_observer_is_told_observers_cannot_object() -> None:

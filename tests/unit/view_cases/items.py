@@ -142,22 +142,6 @@ def extended(kind: str, **fields: object) -> ExtendOutcome:
     return ExtendOutcome(kind, MEETING, request, **fields)  # type: ignore[arg-type]
 
 
-def _objection_notices() -> list[object]:
-    notices = silence.silence_notices(
-        silenced(
-            "objected",
-            item=ITEM,
-            procedure=procedure("broken"),
-            request=OBJECTION,
-            delegation="Chile",
-            user_id="U0CL",
-            first=True,
-        )
-    )
-    assert notices is not None
-    return [notices.thread, notices.channel, notices.alert]
-
-
 OBJECTION = ObjectRequest("object", number=3, reason="We cannot accept paragraph 4.")
 LONG = " ".join(f"word{n}" for n in range(3_000))
 
@@ -283,7 +267,6 @@ CASES: dict[str, Callable[[], object]] = {
     "silence.extension_notice/reopened": lambda: silence.extension_notice(
         MEETING, ITEM, None, True
     ),
-    "silence.silence_notices": lambda: _objection_notices(),
     "silence.silence_reply": lambda: silence.silence_reply(
         silenced("started", item=ITEM, procedure=procedure("running"))
     ),
