@@ -15,6 +15,7 @@ takes its claim over looks for each post in the channel (or the item's thread) f
 the ts it finds instead of posting it a second time.
 """
 
+import logging
 import secrets
 from dataclasses import dataclass
 from datetime import datetime
@@ -36,7 +37,7 @@ from bot.domain.groups import (
     set_up_plan,
 )
 from bot.domain.languages import meeting_languages
-from bot.slack.api import delivery_metadata, find_posted
+from bot.slack.api import RECONCILE_MARGIN_SECONDS, delivery_metadata, find_posted
 from bot.views.groups import (
     GroupMemberName,
     link_message,
@@ -47,6 +48,8 @@ from bot.views.groups import (
 from bot.views.i18n import in_languages
 from bot.views.messages import SlackMessage
 from models import DraftingGroup, DraftingGroupMember
+
+log = logging.getLogger(__name__)
 
 NAME_ATTEMPTS = 20  # name, name-2 ... name-20: past that, the clash is not a coincidence
 GROUP_SET_UP = "docket_group_setup"  # the event_type of the welcome's and the link's metadata
@@ -88,7 +91,7 @@ def set_up_group(
     # channel: both in every meeting language, in one message.
     languages = meeting_languages(plan.meeting)
     try:
-        channel = group.channel or _create_channel(engine, client, plan, token)
+        channel = group.channel or _create_channel(engine, client, plan, claim)
         invited, failed = _invite(engine, client, plan, channel, now)
         if group.welcome_ts is None:
             message = in_languages(
@@ -181,12 +184,22 @@ def _release(engine: Engine, group_id: int, token: str, *, note: str) -> None:
     _store(engine, group_id, token, claimed_at=None, claim_token=None, note=note)
 
 
-def _create_channel(engine: Engine, client: WebClient, plan: GroupPlan, token: str) -> str:
+def _create_channel(engine: Engine, client: WebClient, plan: GroupPlan, claim: _Claim) -> str:
     """conversations.create, suffixing the name while Slack answers name_taken; the channel id is
-    stored the moment Slack gives it, so nothing after can lead to a second channel."""
+    stored the moment Slack gives it, so nothing after can lead to a second channel.  After a
+    claim taken over, the channel a worker created but never stored (Slack's answer lost) is
+    looked for first, so that the retry does not create a second one under the next name."""
     assert plan.group.id is not None
-    for attempt in range(1, NAME_ATTEMPTS + 1):
-        name = channel_name(plan.meeting.key, plan.group.slug, attempt)
+    names = [
+        channel_name(plan.meeting.key, plan.group.slug, a) for a in range(1, NAME_ATTEMPTS + 1)
+    ]
+    if claim.retaken_since is not None:
+        found = _created_before(client, names, since=claim.retaken_since)
+        if found is not None:
+            channel, name = found
+            _store(engine, plan.group.id, claim.token, channel=channel, channel_name=name)
+            return channel
+    for name in names:
         try:
             response = client.conversations_create(name=name, is_private=True)
         except SlackApiError as exc:
@@ -195,9 +208,46 @@ def _create_channel(engine: Engine, client: WebClient, plan: GroupPlan, token: s
                 continue
             raise _StepFailed("create_channel", error) from exc
         channel = str(response["channel"]["id"])
-        _store(engine, plan.group.id, token, channel=channel, channel_name=name)
+        _store(engine, plan.group.id, claim.token, channel=channel, channel_name=name)
         return channel
     raise _StepFailed("create_channel", "name_taken")
+
+
+LIST_PAGES = 20  # of 200 private channels the bot is in: far more than a workspace gives it
+
+
+def _created_before(
+    client: WebClient, names: list[str], *, since: datetime
+) -> tuple[str, str] | None:
+    """A private channel the bot itself created since `since` under one of the group's names
+    (its id and name), or None.  Private channels are listed to their members only, and the
+    bot is in every channel it created; `groups:read` lets it list them.  When they cannot be
+    listed, None: a second channel is the lesser harm than no group (the warning says why)."""
+    wanted = set(names)
+    oldest = since.timestamp() - RECONCILE_MARGIN_SECONDS
+    try:
+        bot_user = str(client.auth_test()["user_id"])
+        cursor: str | None = None
+        for _ in range(LIST_PAGES):
+            page = client.conversations_list(
+                types="private_channel", exclude_archived=True, limit=200, cursor=cursor
+            )
+            for channel in page.get("channels") or []:
+                if (
+                    channel.get("name") in wanted
+                    and channel.get("creator") == bot_user
+                    and float(channel.get("created") or 0) >= oldest
+                ):
+                    return str(channel["id"]), str(channel["name"])
+            cursor = (page.get("response_metadata") or {}).get("next_cursor") or None
+            if not cursor:
+                return None
+    except SlackApiError as exc:
+        log.warning(
+            "could not list private channels to look for the group's (%s); creating it",
+            exc.response.get("error"),
+        )
+    return None
 
 
 def _invite(

@@ -176,3 +176,33 @@ def test_a_welcome_refused_part_way_is_finished_without_its_first_part_twice(
     posts = set_up_posts(bot, group.channel)  # newest first, as Slack gives history
     assert [m["metadata"]["event_payload"]["part"] for m in posts] == [2, 1]  # each once
     assert posts[1] == first and the_group(bot).welcome_ts == first["ts"]
+
+
+def test_a_lost_answer_to_the_channels_creation_leaves_one_channel(
+    bot: Bot, meeting: Meeting
+) -> None:
+    """Slack created the private channel but its answer was lost: the set-up that takes the
+    claim over finds that channel among the bot's own (conversations.list) instead of creating
+    a second one under the next name."""
+    bot.standin.lose_response("conversations.create", how="drop")
+    delivery = bot.sender.command(command="/group", text=ROP, user=SECRETARY, channel="C0TEST0001")
+    assert delivery.status == 200
+    bot.settle()
+    group = the_group(bot)
+    assert group.id is not None and group.channel is None  # created in Slack, id never stored
+    [lost] = bot.standin.calls_to("conversations.create")
+    assert lost.lost == "drop"
+
+    later = IN_SESSION + claim_timeout() + timedelta(seconds=1)
+    bot.standin.set_clock(later.timestamp)
+    report = set_up_group(
+        bot.database.engine, make_client(bot.settings), group_id=group.id, now=later
+    )
+
+    assert report.outcome == "done"
+    assert len(bot.standin.calls_to("conversations.create")) == 1  # not created again
+    done = the_group(bot)
+    assert done.channel is not None and done.channel_name == lost.params["name"]
+    assert [
+        welcome["metadata"]["event_payload"]["part"] for welcome in set_up_posts(bot, done.channel)
+    ] == [1]

@@ -285,3 +285,34 @@ def test_stop_does_not_wait_for_a_held_answer():
         assert not poster.is_alive()
         assert len(failures) == 1 and isinstance(failures[0], OSError)  # never an answer
         assert [m["text"] for m in standin.messages[CHANNEL]] == ["item"]
+
+
+# -- conversations.list ----------------------------------------------------------------------
+
+
+def test_list_shows_private_channels_to_their_members_only_and_pages(standin: SlackStandIn):
+    client = _client(standin)
+    created = [
+        client.conversations_create(name=f"group-{n}", is_private=True)["channel"] for n in range(3)
+    ]
+    standin.add_channel("C0SOMEONE", name="someone-elses", private=True, members=["U0OTHER"])
+    first = client.conversations_list(types="private_channel", limit=2)
+    assert len(first["channels"]) == 2
+    cursor = first["response_metadata"]["next_cursor"]
+    assert cursor
+    rest = client.conversations_list(types="private_channel", limit=2, cursor=cursor)
+    assert rest["response_metadata"]["next_cursor"] == ""
+    listed = {c["name"]: c for c in first["channels"] + rest["channels"]}
+    assert sorted(listed) == ["group-0", "group-1", "group-2"]  # not someone else's channel
+    bot_user = client.auth_test()["user_id"]
+    assert all(c["creator"] == bot_user and c["is_private"] for c in listed.values())
+    assert all(listed[c["name"]]["created"] == c["created"] for c in created)  # kept, not now
+    # Public channels are the default; the meeting channel is one.
+    assert CHANNEL in [c["id"] for c in client.conversations_list()["channels"]]
+    standin.expect_refusals()
+    with pytest.raises(SlackApiError) as refused:
+        client.conversations_list(types="rooms")
+    assert refused.value.response["error"] == "invalid_types"
+    with pytest.raises(SlackApiError) as refused:
+        client.conversations_list(types="private_channel", cursor="not a cursor")
+    assert refused.value.response["error"] == "invalid_cursor"

@@ -21,6 +21,8 @@ waits for the app's acknowledgement (see bot/demo/standin/socket_server.py).
 
 from __future__ import annotations
 
+import base64
+import binascii
 import contextlib
 import copy
 import dataclasses
@@ -58,6 +60,8 @@ logger = logging.getLogger(__name__)
 JSON_CONTENT_TYPE = "application/json; charset=utf-8"
 # A host that cannot exist, so a permalink followed by mistake never reaches the real Slack.
 STANDIN_HOST = "https://standin.slack.local"
+# The creator Slack names for a channel a person made (the meeting channels of tests and the demo).
+ADMIN_USER_ID = "U0ADMIN00"
 # Slack accepts these as JSON-encoded strings in form bodies; decoding them lets tests assert on
 # lists and dicts whichever encoding the client chose.
 _JSON_FIELDS = ("blocks", "attachments", "metadata", "files", "view")
@@ -422,6 +426,8 @@ class SlackStandIn:
         self._home_views: dict[str, dict[str, Any]] = {}  # App Home by user id
         self._members: dict[str, set[str]] = {}  # channels created through the API
         self._private: set[str] = set()  # of those, the private ones
+        # Who created a channel through conversations.create, and when (Slack's clock).
+        self._created: dict[str, tuple[str, int]] = {}
         self._response_ids: set[str] = set()
         self._pending_files: dict[str, dict[str, Any]] = {}
         self._uploads: dict[str, bytes] = {}
@@ -452,6 +458,7 @@ class SlackStandIn:
             "conversations.open": self._conversations_open,
             "conversations.info": self._conversations_info,
             "conversations.create": self._conversations_create,
+            "conversations.list": self._conversations_list,
             "conversations.invite": self._conversations_invite,
             "conversations.history": self._conversations_history,
             "conversations.replies": self._conversations_replies,
@@ -1390,6 +1397,7 @@ class SlackStandIn:
         channel = random_id("C")
         self._channel_names[channel] = name
         self._members[channel] = {self._bot_user_id}
+        self._created[channel] = (self._bot_user_id, int(self._clock()))
         if is_private:
             self._private.add(channel)
         return {"ok": True, "channel": self._channel_object(channel)}
@@ -1408,9 +1416,54 @@ class SlackStandIn:
             "is_private": is_private,
             "is_archived": False,
             "is_general": False,
-            "is_member": True,
-            "creator": self._bot_user_id,
-            "created": int(self._clock()),
+            "is_member": self._bot_user_id in self._members.get(channel, set()),
+            "creator": self._created.get(channel, (ADMIN_USER_ID, 0))[0],
+            "created": self._created.get(channel, (ADMIN_USER_ID, int(self._clock())))[1],
+        }
+
+    def _conversations_list(self, params: Params) -> Params:
+        # Slack's paging (limit up to 1000, default 100; an opaque next_cursor) over the
+        # conversations of the asked `types` (public_channel by default).  A private channel is
+        # listed only to its members; direct messages are not kept here as conversations.
+        types = {t.strip() for t in (_text(params, "types") or "public_channel").split(",")}
+        unknown = types - {"public_channel", "private_channel", "mpim", "im"}
+        if unknown or not types:
+            raise _SlackError("invalid_types")
+        channels = sorted(set(self._members) | set(self._channel_names))
+        shown = [
+            c
+            for c in channels
+            if not c.startswith("D")
+            and (
+                (
+                    "private_channel" in types
+                    and c in self._private
+                    and self._bot_user_id in self._members.get(c, set())
+                )
+                or ("public_channel" in types and c not in self._private)
+            )
+        ]
+        start = 0
+        cursor = _text(params, "cursor")
+        if cursor:
+            try:
+                start = shown.index(
+                    base64.b64decode(cursor, validate=True).decode().removeprefix("next_id:")
+                )
+            except (ValueError, binascii.Error, UnicodeDecodeError) as exc:
+                raise _SlackError("invalid_cursor") from exc
+        try:
+            limit = int(_text(params, "limit") or 100)
+        except ValueError:
+            limit = 100
+        limit = min(limit, 1000) if limit > 0 else 100
+        page = shown[start : start + limit]
+        after = shown[start + limit : start + limit + 1]
+        next_cursor = base64.b64encode(f"next_id:{after[0]}".encode()).decode() if after else ""
+        return {
+            "ok": True,
+            "channels": [self._channel_object(c) for c in page],
+            "response_metadata": {"next_cursor": next_cursor},
         }
 
     def _conversations_invite(self, params: Params) -> Params:
