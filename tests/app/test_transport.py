@@ -36,8 +36,8 @@ def _settings(standin: SlackStandIn, api_url: str | None = None) -> Settings:
 
 
 def _connections_opened(standin: SlackStandIn) -> int:
-    pool = transport._pool(None).connection_from_url(standin.api_url)
-    return int(pool.num_connections)
+    scheme, host, port, _ = transport._split(standin.api_url)
+    return int(transport._pool(None, scheme, host, port).num_connections)
 
 
 @pytest.mark.usefixtures("fresh_pools")
