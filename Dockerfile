@@ -41,4 +41,4 @@ HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
     CMD python -c "import os, urllib.request; urllib.request.urlopen('http://127.0.0.1:%s/healthz' % os.environ.get('PORT', '3000'), timeout=4)"
 
 # The Procfile's web line, word for word (tests/unit/test_container.py checks it).
-CMD gunicorn --bind 0.0.0.0:$PORT --workers ${WEB_CONCURRENCY:-2} --threads 8 --timeout 30 'bot.app:create_app()'
+CMD gunicorn --bind 0.0.0.0:$PORT --workers ${WEB_CONCURRENCY:-2} --threads 16 --timeout 30 'bot.app:create_app()'

@@ -635,7 +635,7 @@ def cmd_web(settings: Settings, args: argparse.Namespace) -> int:
             "--workers",
             workers,
             "--threads",
-            "8",
+            "16",
             "--timeout",
             "30",
             "bot.app:create_app()",
