@@ -31,7 +31,11 @@ def make_engine(url: str) -> Engine:
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
         take_turns(engine)  # WAL, foreign keys, and one writer at a time (bot/sqlite_writers.py)
         return engine
-    return create_engine(url, pool_pre_ping=True)
+    # Up to 30 connections per process, opened only as needed: gunicorn's 16 request threads
+    # and the 10 listener threads may each hold a session at once (SQLAlchemy's default of 15
+    # would make the rest wait).  Two workers and the clock stay within PostgreSQL's default
+    # max_connections of 100.
+    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
 
 
 def create_schema(engine: Engine) -> None:
