@@ -19,7 +19,7 @@ from markupsafe import Markup
 from bot.domain.summary import SummaryRecord
 from bot.record.charts import CHART_FILES, HEIGHT_PX, WIDTH_PX
 from bot.record.entries import template_context
-from bot.record.files import write_text
+from bot.record.files import write_pieces
 from bot.record.templating import environment
 from bot.views.i18n import N_, _
 
@@ -90,4 +90,5 @@ def render_html(record: SummaryRecord, charts: dict[str, bytes]) -> str:
 
 
 def write_html(record: SummaryRecord, path: Path, charts: dict[str, bytes]) -> None:
-    write_text(render_html(record, charts), path)
+    context = template_context(record)
+    write_pieces(_template().generate(context, charts=_embedded(charts)), path)

@@ -13,7 +13,7 @@ import jinja2
 
 from bot.domain.summary import SummaryRecord
 from bot.record.entries import safe_href, template_context
-from bot.record.files import write_text
+from bot.record.files import write_pieces
 from bot.record.templating import environment
 
 MD_ENTITY = re.compile(r"&(?=#?[0-9A-Za-z]+;)")
@@ -65,4 +65,4 @@ def render_markdown(record: SummaryRecord) -> str:
 
 
 def write_markdown(record: SummaryRecord, path: Path) -> None:
-    write_text(render_markdown(record), path)
+    write_pieces(_template().generate(template_context(record)), path)

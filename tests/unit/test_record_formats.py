@@ -33,8 +33,8 @@ from bot.record.charts import (
     render_charts,
 )
 from bot.record.export import write_all
-from bot.record.html import write_html
-from bot.record.markdown import write_markdown
+from bot.record.html import render_html, write_html
+from bot.record.markdown import render_markdown, write_markdown
 from bot.record.xlsx import write_xlsx
 from bot.record.xlsx_stream import StreamedWorkbook
 
@@ -352,6 +352,18 @@ def figures_table(sheet: object, title: str) -> list[list[object]]:
 @pytest.fixture
 def written(tmp_path: Path) -> dict[str, Path]:
     return write_all(small_record(), tmp_path / "out", "ptc-2020-record")
+
+
+def test_markdown_and_html_are_written_as_they_render_byte_for_byte(tmp_path: Path) -> None:
+    """Written piece by piece as the template renders (bot/record/files.py), the files are
+    exactly the rendered text, in UTF-8 with Unix line ends."""
+    record = small_record()
+    charts = render_charts(record)
+    write_markdown(record, tmp_path / "r.md")
+    write_html(record, tmp_path / "r.html", charts)
+    assert (tmp_path / "r.md").read_bytes() == render_markdown(record).encode("utf-8")
+    assert (tmp_path / "r.html").read_bytes() == render_html(record, charts).encode("utf-8")
+    assert list(tmp_path.iterdir()) and not list(tmp_path.glob(".*.tmp"))  # no temp left
 
 
 # -- HTML ---------------------------------------------------------------------------------------
