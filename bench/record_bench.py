@@ -67,6 +67,18 @@ OPS: dict[str, str] = {
     "digest-send": "digest sent: send_digest",
     "home": "App Home: chair + secretariat",
 }
+# Issue 13's budgets at 100 times the 2020 session: (seconds, MiB or None), per operation.  The
+# report says which are met; nothing fails on them (timings vary with the machine's load).
+BUDGETS: dict[str, tuple[float, float | None]] = {
+    "summary": (1.0, None),
+    "csv": (3.0, 100.0),
+    "markdown": (3.0, 100.0),
+    "html": (3.0, 100.0),
+    "xlsx": (3.0, 100.0),
+    "digest": (1.0, None),
+    "home": (0.2, None),
+}
+BUDGET_SCALE = 100
 NEEDS_RECORD = {"markdown", "html", "xlsx"}  # handed a SummaryRecord built before the clock starts
 TRANSACTION_CONTROL = ("BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE")
 
@@ -467,6 +479,10 @@ def write_results(out: Path, payload: dict[str, Any]) -> tuple[Path, Path]:
             for scale, result in homes
         ]
         lines.append("")
+    budgets = budget_lines(runs)
+    if budgets:
+        lines += [f"## Budgets at {BUDGET_SCALE}x (issue 13)", ""]
+        lines += [f"- {line}" for line in budgets] + [""]
     lines += ["## SQL statements at the smallest scale", ""]
     shown = 10
     for result in runs[0]["results"] if runs else []:
@@ -484,6 +500,26 @@ def write_results(out: Path, payload: dict[str, Any]) -> tuple[Path, Path]:
     lines.append("")
     md_path.write_text("\n".join(lines), encoding="utf-8")
     return md_path, json_path
+
+
+def budget_lines(runs: list[dict[str, Any]]) -> list[str]:
+    """Each operation at 100x against its budget: best seconds (and peak MiB) and whether met."""
+    lines = []
+    for run in runs:
+        if run["generated"]["scale"] != BUDGET_SCALE:
+            continue
+        for result in run["results"]:
+            budget = BUDGETS.get(result["op"])
+            if budget is None or "error" in result:
+                continue
+            seconds, mib = budget
+            met = result["best"] < seconds and (mib is None or result["peak_mib"] < mib)
+            memory = f", {result['peak_mib']:.0f} MiB of {mib:.0f}" if mib is not None else ""
+            lines.append(
+                f"{OPS[result['op']]}: {result['best']:.3f} s of {seconds:g} s{memory}: "
+                + ("met" if met else "MISSED")
+            )
+    return lines
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -589,6 +625,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     if ratios:
         print()
         print(_table_text(ratio_header, ratios))
+    budgets = budget_lines(runs)
+    if budgets:
+        print()
+        print(f"Budgets at {BUDGET_SCALE}x:")
+        for line in budgets:
+            print(f"  - {line}")
     problems = checks(runs)
     print()
     print("Checks: " + ("all passed" if not problems else f"{len(problems)} problem(s)"))
