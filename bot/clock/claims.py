@@ -133,6 +133,35 @@ def unfinished(
     return [row for row in rows if scheduled(row.key)]
 
 
+def finish_unfinished(
+    engine: Engine,
+    *,
+    kind: str,
+    now: datetime,
+    send: Callable[[str], bool],
+    last_step: str = "",
+    scheduled: Callable[[str], bool] = lambda _key: True,
+) -> list[str]:
+    """The clock's share of what requests owed: each `unfinished` delivery of `kind` sent again
+    by `send(key)` (True when that call finished it).  A passing Slack failure is logged and
+    left for the next beat.  Returns the keys finished."""
+    with session_scope(engine, read_only=True) as session:
+        keys = [
+            row.key
+            for row in unfinished(
+                session, kind=kind, now=now, last_step=last_step, scheduled=scheduled
+            )
+        ]
+    finished: list[str] = []
+    for key in keys:
+        try:
+            if send(key):
+                finished.append(key)
+        except SlackApiError as exc:
+            log.warning("%s: posting it failed, will retry: %s", key, error_detail(exc))
+    return finished
+
+
 def settled_keys(session: Session, *, keys: list[str]) -> set[str]:
     """Of `keys`, those already sent or skipped: nothing more to do for them."""
     if not keys:

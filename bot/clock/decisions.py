@@ -13,20 +13,17 @@ thread rather than made twice.
 
 import logging
 from datetime import datetime
-from functools import partial
 
-from slack_sdk.errors import SlackApiError
 from sqlalchemy import Engine
 from sqlmodel import Session
 
 from bot.clock.claims import (
     Due,
     StepsOutcome,
-    deliver_in_steps,
+    finish_unfinished,
     schedule,
-    unfinished,
 )
-from bot.clock.posting import redraw_root
+from bot.clock.posting import notice_then_root
 from bot.core.db import session_scope
 from bot.domain.languages import meeting_languages
 from bot.slack.api import Outbound
@@ -72,43 +69,26 @@ def deliver_decision(
         notice = in_languages(
             languages, lambda: decision_announcement(meeting, item, decision, superseded)
         )
-        channel, ts, item_id = item.post_channel or meeting.channel, item.post_ts, item.id or 0
+        channel, ts = item.post_channel or meeting.channel, item.post_ts
         due = _due(decision, item)
 
-    def announce() -> None:
-        for part in notice.parts():
-            out.post(channel, part, thread_ts=ts)
-
-    return deliver_in_steps(
-        engine,
-        due,
-        [("", announce), (":root", partial(redraw_root, engine, out, item_id, now=now))],
-        now=now,
-    )
+    return notice_then_root(engine, out, due, notice, thread=(channel, ts), now=now)
 
 
 def deliver_pending_decisions(engine: Engine, out: Outbound, *, now: datetime) -> list[str]:
     """The clock's share: decisions whose posts a sender left unfinished (it died, or its
     Slack call failed) once the claim timeout has passed since they were taken."""
-    with session_scope(engine, read_only=True) as session:
-        keys = [
-            row.key
-            for row in unfinished(
-                session,
-                kind=KIND,
-                now=now,
-                last_step=":root",
-                scheduled=lambda key: not key.endswith(":root"),
-            )
-        ]
-    done: list[str] = []
-    for key in keys:
+
+    def send(key: str) -> bool:
         decision_id = int(key.removeprefix(f"{KIND}:"))
-        try:
-            outcome = deliver_decision(engine, out, decision_id, now=now)
-        except SlackApiError as exc:
-            log.warning("decision %s: posting it failed, will retry: %s", decision_id, exc)
-            continue
-        if outcome == "finished":
-            done.append(f"decision {decision_id} announced")
-    return done
+        return deliver_decision(engine, out, decision_id, now=now) == "finished"
+
+    finished = finish_unfinished(
+        engine,
+        kind=KIND,
+        now=now,
+        send=send,
+        last_step=":root",
+        scheduled=lambda key: not key.endswith(":root"),
+    )
+    return [f"decision {key.removeprefix(f'{KIND}:')} announced" for key in finished]

@@ -15,9 +15,7 @@ and are reopened.  A later extension is a delivery of its own; each notice keeps
 
 import logging
 from datetime import UTC, datetime
-from functools import partial
 
-from slack_sdk.errors import SlackApiError
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
@@ -25,11 +23,10 @@ from bot.clock.claims import (
     Due,
     StepsOutcome,
     deadline_key,
-    deliver_in_steps,
+    finish_unfinished,
     schedule,
-    unfinished,
 )
-from bot.clock.posting import redraw_root
+from bot.clock.posting import notice_then_root
 from bot.core.db import session_scope
 from bot.domain.languages import meeting_languages
 from bot.slack.api import Outbound
@@ -80,19 +77,10 @@ def deliver_extension(
             meeting_languages(meeting),
             lambda: extension_notice(meeting, extended, old, reopened),
         )
-        channel, ts, item_id = item.post_channel or meeting.channel, item.post_ts, item.id or 0
+        channel, ts = item.post_channel or meeting.channel, item.post_ts
         due = Due(key, KIND, item.meeting_id, item.id, row.due_at)
 
-    def announce() -> None:
-        for part in notice.parts():
-            out.post(channel, part, thread_ts=ts)
-
-    return deliver_in_steps(
-        engine,
-        due,
-        [("", announce), (":root", partial(redraw_root, engine, out, item_id, now=now))],
-        now=now,
-    )
+    return notice_then_root(engine, out, due, notice, thread=(channel, ts), now=now)
 
 
 def replace_deadline(item: AgendaItem, deadline: datetime) -> AgendaItem:
@@ -115,24 +103,12 @@ def _moment(text: str) -> datetime:
 def deliver_pending_extensions(engine: Engine, out: Outbound, *, now: datetime) -> list[str]:
     """The clock's share: extensions whose posts a sender left unfinished (it died, or its
     Slack call failed) once the claim timeout has passed since they were made."""
-    with session_scope(engine, read_only=True) as session:
-        keys = [
-            row.key
-            for row in unfinished(
-                session,
-                kind=KIND,
-                now=now,
-                last_step=":root",
-                scheduled=lambda key: not key.endswith(":root"),
-            )
-        ]
-    done: list[str] = []
-    for key in keys:
-        try:
-            outcome = deliver_extension(engine, out, key, now=now)
-        except SlackApiError as exc:
-            log.warning("%s: posting it failed, will retry: %s", key, exc)
-            continue
-        if outcome == "finished":
-            done.append(f"{key} announced")
-    return done
+    finished = finish_unfinished(
+        engine,
+        kind=KIND,
+        now=now,
+        send=lambda key: deliver_extension(engine, out, key, now=now) == "finished",
+        last_step=":root",
+        scheduled=lambda key: not key.endswith(":root"),
+    )
+    return [f"{key} announced" for key in finished]

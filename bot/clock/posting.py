@@ -22,6 +22,7 @@ import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 from slack_sdk import WebClient
@@ -31,8 +32,10 @@ from sqlmodel import col
 
 from bot.clock.claims import (
     Due,
+    StepsOutcome,
     claimable,
     clear_failure,
+    deliver_in_steps,
     deliver_one,
     failed_keys,
     record_failure,
@@ -154,6 +157,28 @@ def redraw_root(engine: Engine, out: Outbound, item_id: int, *, now: datetime) -
         state = item_state(session, meeting=meeting, item=item, now=now)
         root = in_languages(meeting_languages(meeting), lambda: item_message(state))
     out.update(item.post_channel, item.post_ts, root)
+
+
+def notice_then_root(
+    engine: Engine,
+    out: Outbound,
+    due: Due,
+    notice: SlackMessage,
+    *,
+    thread: tuple[str, str],
+    now: datetime,
+) -> StepsOutcome:
+    """A delivery in two steps (`deliver_in_steps`): `notice` in the item's thread (channel,
+    root ts), then the item's root redrawn from the record (`redraw_root`)."""
+    channel, ts = thread
+    assert due.item_id is not None
+
+    def announce() -> None:
+        for part in notice.parts():
+            out.post(channel, part, thread_ts=ts)
+
+    redraw = partial(redraw_root, engine, out, due.item_id, now=now)
+    return deliver_in_steps(engine, due, [("", announce), (":root", redraw)], now=now)
 
 
 def _post_one(

@@ -24,7 +24,6 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from functools import partial
 
-from slack_sdk.errors import SlackApiError
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
@@ -32,9 +31,9 @@ from bot.clock.claims import (
     Due,
     StepsOutcome,
     deliver_in_steps,
+    finish_unfinished,
     schedule,
     skip,
-    unfinished,
 )
 from bot.clock.posting import redraw_root
 from bot.core.db import session_scope
@@ -239,26 +238,14 @@ def _alert(out: Outbound, user: str, message: SlackMessage) -> None:
 def deliver_pending_silence_notices(engine: Engine, out: Outbound, *, now: datetime) -> list[str]:
     """The clock's share: silence notices a sender left unfinished (it died, or its Slack call
     failed) once the claim timeout has passed since the request."""
-    with session_scope(engine, read_only=True) as session:
-        keys = [
-            row.key
-            for row in unfinished(
-                session,
-                kind=KIND,
-                now=now,
-                last_step=ROOT,
-                # The delivery's own row, `silence_notice:<procedure>:<event>`; its steps'
-                # rows add a suffix.
-                scheduled=lambda key: key.count(":") == 2,
-            )
-        ]
-    done: list[str] = []
-    for key in keys:
-        try:
-            outcome = deliver_silence_notice(engine, out, key, now=now)
-        except SlackApiError as exc:
-            log.warning("silence notice %s: posting it failed, will retry: %s", key, exc)
-            continue
-        if outcome == "finished":
-            done.append(f"silence notice {key} sent")
-    return done
+    finished = finish_unfinished(
+        engine,
+        kind=KIND,
+        now=now,
+        send=lambda key: deliver_silence_notice(engine, out, key, now=now) == "finished",
+        last_step=ROOT,
+        # The delivery's own row, `silence_notice:<procedure>:<event>`; its steps' rows add a
+        # suffix.
+        scheduled=lambda key: key.count(":") == 2,
+    )
+    return [f"silence notice {key} sent" for key in finished]
