@@ -21,15 +21,12 @@ from bot.slack.api import Call
 from bot.views.decisions import decision_reply, superseded_notice
 from bot.views.forms import decision_form
 from bot.views.i18n import speaking
-from bot.views.silence import silence_notice
 from handlers.home import ask_refresh, refresh_homes
 from handlers.outbound import (
     answer,
-    for_channel,
     in_meeting,
     plan,
     send_planned_calls,
-    update,
 )
 from models import Meeting
 
@@ -63,7 +60,7 @@ def approve(ack: Ack, command: dict[str, Any], context: BoltContext) -> None:
         )
         if outcome.kind == "form":
             return _Answer(outcome, "", form_calls(outcome, command["trigger_id"]))
-        calls = calls_for(outcome) + superseded_calls(session, outcome)
+        calls = superseded_calls(session, outcome)
         schedule_posts(session, outcome)
         notice = (
             schedule_silence_notice(session, outcome.silence, now=context["now"])
@@ -109,21 +106,6 @@ def announced(outcome: DecisionOutcome) -> int | None:
     if outcome.kind != "decided" or decision is None or item is None or item.post_ts is None:
         return None
     return decision.id
-
-
-def calls_for(outcome: DecisionOutcome) -> list[Call]:
-    """What a decision changes in the channel besides its announcement and the root's redraw
-    (a claimed delivery: `announced`): an ended silence procedure's channel notice, in every
-    meeting language.  A silence procedure started or ended posts its own notices, a claimed
-    delivery too (bot/clock/silence_notices.py)."""
-    meeting, item, decision = outcome.meeting, outcome.item, outcome.decision
-    if item is None or decision is None or item.post_ts is None:
-        return []
-    ended = outcome.closed_silence
-    if ended is not None and ended.notice_ts:
-        channel_notice = for_channel(meeting, lambda: silence_notice(meeting, item, ended))
-        return [update(ended.notice_channel, ended.notice_ts, channel_notice)]
-    return []
 
 
 def superseded_calls(session: Session, outcome: DecisionOutcome) -> list[Call]:

@@ -22,7 +22,7 @@ from bot.views.forms import (
     read_decision_form,
 )
 from bot.views.i18n import _, speaking
-from handlers.approve import announced, calls_for, form_calls, schedule_posts, superseded_calls
+from handlers.approve import announced, form_calls, schedule_posts, superseded_calls
 from handlers.home import ask_refresh, refresh_homes
 from handlers.outbound import plan, send_planned_calls
 from models import Meeting
@@ -61,7 +61,7 @@ def submit(ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltCo
                     clock=context.get("clock"),
                 )
                 if result.kind == "decided":
-                    calls = calls_for(result) + superseded_calls(session, result)
+                    calls = superseded_calls(session, result)
                     schedule_posts(session, result)
                     decision = announced(result)
                 else:  # refused (not the chair) or the item is gone

@@ -19,7 +19,7 @@ once (bot/clock/failures.py), and a person posting the item (the command line, P
 """
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
@@ -167,9 +167,11 @@ def notice_then_root(
     *,
     thread: tuple[str, str],
     now: datetime,
+    between: Sequence[tuple[str, Callable[[], object]]] = (),
 ) -> StepsOutcome:
-    """A delivery in two steps (`deliver_in_steps`): `notice` in the item's thread (channel,
-    root ts), then the item's root redrawn from the record (`redraw_root`)."""
+    """A delivery in steps (`deliver_in_steps`): `notice` in the item's thread (channel, root
+    ts), the `between` steps (key suffix, action), then the item's root redrawn from the record
+    (`redraw_root`), always last."""
     channel, ts = thread
     assert due.item_id is not None
 
@@ -178,7 +180,8 @@ def notice_then_root(
             out.post(channel, part, thread_ts=ts)
 
     redraw = partial(redraw_root, engine, out, due.item_id, now=now)
-    return deliver_in_steps(engine, due, [("", announce), (":root", redraw)], now=now)
+    steps: list[tuple[str, Callable[[], object]]] = [("", announce), *between, (":root", redraw)]
+    return deliver_in_steps(engine, due, steps, now=now)
 
 
 def _post_one(

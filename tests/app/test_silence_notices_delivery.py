@@ -196,3 +196,36 @@ def test_an_objection_left_unsent_is_sent_by_the_clock(
     assert len(posted(bot, meeting.channel)) == 1
     assert clock(bot, later + claim_timeout() * 2) == []
     assert len(bot.standin.calls_to("chat.postMessage")) == 4
+
+
+def test_a_decision_that_cuts_silence_short_updates_its_channel_notice_once_even_after_a_crash(
+    bot: Bot, meeting: Meeting, monkeypatch: pytest.MonkeyPatch
+):
+    """The chair decides while silence runs: the procedure's channel notice says the chair
+    ended it, updated in place as a step of the decision's delivery, so a process that dies
+    after the acknowledgement leaves it to the clock rather than to nobody."""
+    from bot.clock.scheduler import run_due
+
+    start(bot)
+    notice_ts = procedure(bot).notice_ts
+    assert notice_ts is not None
+    monkeypatch.setitem(handlers.outbound.SENDERS, "decision", lambda *a, **k: None)  # dies
+    decided_at = IN_SESSION + timedelta(days=1)
+    bot.clock.now = decided_at
+    command(bot, "/approve", "3 Approved as drafted.", CHAIR)
+    assert procedure(bot).status == "cancelled"
+    notice = bot.standin.message(meeting.channel, notice_ts)
+    assert notice is not None and "the chair ended the procedure" not in str(notice["blocks"])
+
+    out = Outbound(make_client(bot.settings), ChannelPacer(0))
+    later = decided_at + claim_timeout() + timedelta(seconds=1)
+    assert "decision 1 announced" in run_due(bot.database.engine, out, now=later)
+    notice = bot.standin.message(meeting.channel, notice_ts)
+    assert notice is not None and "the chair ended the procedure" in str(notice["blocks"])
+    with session_scope(bot.database.engine) as session:
+        steps = session.exec(select(Delivery.key).where(col(Delivery.kind) == "decision"))
+        assert sorted(steps) == ["decision:1", "decision:1:root", "decision:1:silence"]
+    updates = [c for c in bot.standin.calls_to("chat.update") if c.params["ts"] == notice_ts]
+    assert len(updates) == 1
+    again = run_due(bot.database.engine, out, now=later + claim_timeout())
+    assert not [line for line in again if line.startswith("decision")]  # finished: once
