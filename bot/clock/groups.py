@@ -1,12 +1,13 @@
 """Setting a drafting group up in Slack: the private channel, the invitations, the welcome and
 the link from the item's thread.
 
-Not a scheduled job: the `/group` handler runs it right after its acknowledgement.  It lives with
-the clock because it works as the jobs do: it claims the group first (a conditional UPDATE,
-committed before any call) and stores each step's result as soon as Slack gives it (the channel
-id, each invitation, the welcome, the link), so a retry, a double submit or a second worker
-resumes where the first stopped and never creates a second channel.  A claim left by a worker
-that died is taken again after the claim timeout (`claimable`, bot/clock/claims.py).
+The `/group` handler runs it right after its acknowledgement.  It lives with the clock because
+it works as the jobs do: it claims the group first (a conditional UPDATE, committed before any
+call) and stores each step's result as soon as Slack gives it (the channel id, each invitation,
+the welcome, the link), so a retry, a double submit or a second worker resumes where the first
+stopped and never creates a second channel.  A claim left by a worker that died is taken again
+after the claim timeout (`claimable`, bot/clock/claims.py): by the clock's beat
+(`resume_set_ups`, which tells the convener how it ended) or by the next `/group`.
 
 The welcome and the link carry Slack message metadata naming the group and the post
 (`group:<id>:welcome`, `group:<id>:link`, and the part for a continuation).  A worker may die,
@@ -26,7 +27,7 @@ from slack_sdk.errors import SlackApiError
 from sqlalchemy import Engine, select, update
 from sqlmodel import col
 
-from bot.clock.claims import claimable
+from bot.clock.claims import claim_timeout, claimable
 from bot.core.db import session_scope
 from bot.domain.groups import (
     GroupPlan,
@@ -36,18 +37,25 @@ from bot.domain.groups import (
     link_target,
     set_up_plan,
 )
-from bot.domain.languages import meeting_languages
-from bot.slack.api import RECONCILE_MARGIN_SECONDS, delivery_metadata, find_posted
+from bot.domain.languages import language_of, meeting_languages
+from bot.slack.api import (
+    RECONCILE_MARGIN_SECONDS,
+    Outbound,
+    delivery_metadata,
+    error_detail,
+    find_posted,
+)
 from bot.views.groups import (
     GroupMemberName,
     link_message,
     member_name,
     set_up_failure,
+    set_up_text,
     welcome_message,
 )
-from bot.views.i18n import in_languages
+from bot.views.i18n import in_languages, speaking
 from bot.views.messages import SlackMessage
-from models import DraftingGroup, DraftingGroupMember
+from models import DraftingGroup, DraftingGroupMember, Meeting
 
 log = logging.getLogger(__name__)
 
@@ -136,6 +144,43 @@ def set_up_group(
         not_invited=tuple(failed),
         linked_item=target.item_number,
     )
+
+
+def resume_set_ups(engine: Engine, out: Outbound, *, now: datetime) -> list[str]:
+    """The clock's share: set-ups a worker left unfinished, holding its claim (it died, or
+    Slack's answer was lost), once the claim timeout has passed.  Each is taken over where it
+    stopped, its posts looked for before they are made again, and the convener is told by
+    direct message how it ended, as after `/group`.  A set-up released after Slack refused a
+    step waits for the secretariat (`/group` again): what Slack refused needs a person."""
+    with session_scope(engine, read_only=True) as session:
+        stale = session.execute(
+            select(col(DraftingGroup.id)).where(
+                col(DraftingGroup.set_up_at).is_(None),
+                col(DraftingGroup.claimed_at).is_not(None),
+                col(DraftingGroup.claimed_at) < now - claim_timeout(),
+            )
+        ).scalars()
+        group_ids: list[int] = list(stale)
+    done: list[str] = []
+    for group_id in group_ids:
+        try:
+            report = set_up_group(engine, out.client, group_id=group_id, now=now)
+        except OSError as exc:  # Slack's answer lost again: the claim stays for a later beat
+            log.warning("drafting group %s: set-up interrupted again: %s", group_id, exc)
+            continue
+        if report.outcome not in ("done", "failed"):
+            continue
+        with session_scope(engine, read_only=True) as session:
+            meeting = session.get_one(Meeting, session.get_one(DraftingGroup, group_id).meeting_id)
+            language = language_of(session, meeting=meeting, user_id=report.creator)
+        with speaking(language):  # to the convener, in their language
+            text = set_up_text(report)
+        try:
+            out.direct(report.creator, SlackMessage(text=text))
+        except SlackApiError as exc:
+            log.warning("drafting group %s: report not sent: %s", group_id, error_detail(exc))
+        done.append(f"drafting group {group_id} set-up resumed: {report.outcome}")
+    return done
 
 
 def _claim(engine: Engine, *, group_id: int, now: datetime) -> _Claim | None:

@@ -29,6 +29,7 @@ from bot.clock.final_concerns import (
     final_concerns_moments,
     remind_final_concerns,
 )
+from bot.clock.groups import resume_set_ups
 from bot.clock.leader import try_lead
 from bot.clock.posting import deliver_pending_details, post_items
 from bot.clock.reminders import reminder_offsets, send_nudges, send_reminders
@@ -71,6 +72,7 @@ def run_due(engine: Engine, out: Outbound, *, now: datetime) -> list[str]:
     done += deliver_pending_silence_notices(engine, out, now=now)
     done += deliver_pending_extensions(engine, out, now=now)
     done += deliver_pending_announcements(engine, out, now=now)  # /agenda's Post again
+    done += resume_set_ups(engine, out, now=now)  # drafting groups a worker left half set up
     done += close_passed_deadlines(engine, out, now=now)
     done += announce_pending(engine, out, now=now)  # revisions a crash left half-announced
     done += close_final_concerns(engine, out, now=now)

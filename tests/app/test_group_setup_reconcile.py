@@ -206,3 +206,40 @@ def test_a_lost_answer_to_the_channels_creation_leaves_one_channel(
     assert [
         welcome["metadata"]["event_payload"]["part"] for welcome in set_up_posts(bot, done.channel)
     ] == [1]
+
+
+def test_the_clock_finishes_a_set_up_a_dead_worker_left_and_tells_the_convener(
+    bot: Bot, meeting: Meeting
+) -> None:
+    """The worker's welcome reached Slack but its answer was lost, and the worker died with the
+    claim: the clock's beat, once the claim timeout has passed, finishes the set-up (the
+    welcome found, not posted again; the link posted) and tells the convener privately."""
+    from bot.clock.scheduler import run_due
+    from bot.slack.api import ChannelPacer, Outbound
+
+    bot.standin.lose_response("chat.postMessage", how="drop")  # the welcome's answer
+    group = start_group(bot)
+    assert group.id is not None and group.channel is not None and group.set_up_at is None
+    [welcome] = set_up_posts(bot, group.channel)
+    out = Outbound(make_client(bot.settings), ChannelPacer(0))
+
+    soon = IN_SESSION + claim_timeout() - timedelta(seconds=1)
+    assert not [line for line in run_due(bot.database.engine, out, now=soon) if "group" in line]
+    later = IN_SESSION + claim_timeout() + timedelta(seconds=1)
+    bot.standin.set_clock(later.timestamp)
+    bot.standin.clear_calls()
+    done = run_due(bot.database.engine, out, now=later)
+
+    assert f"drafting group {group.id} set-up resumed: done" in done
+    finished = the_group(bot)
+    assert finished.set_up_at is not None and finished.welcome_ts == welcome["ts"]
+    assert set_up_posts(bot, group.channel) == [welcome]  # not posted again
+    [link] = set_up_posts(bot, meeting.channel, thread_ts=meeting.roots[3])
+    assert finished.link_ts == link["ts"]
+    [told] = [
+        c for c in bot.standin.calls_to("chat.postMessage") if c.params["channel"] == SECRETARY
+    ]
+    assert "Rules of procedure" in told.params["text"]
+    # Finished: the next beats leave it alone.
+    again = run_due(bot.database.engine, out, now=later + claim_timeout() * 2)
+    assert not [line for line in again if "group" in line]
