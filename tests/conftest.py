@@ -9,6 +9,7 @@ below) unless the test announced it: `standin.expect_refusals("invalid_blocks")`
 `@pytest.mark.expect_refusals("invalid_blocks")` (no codes: any refusal).
 """
 
+import logging
 import os
 import uuid
 from collections.abc import Iterator
@@ -59,6 +60,18 @@ def pytest_configure(config: pytest.Config) -> None:
         "expect_refusals(*errors): the stand-in may refuse calls with these Slack error codes "
         "(any code when none is given) without failing the test",
     )
+
+
+@pytest.fixture(autouse=True)
+def root_logging_restored() -> Iterator[None]:
+    """The root logger as each test found it.  A test that runs the command line in-process
+    (`bot.cli.main`) configures logging with a handler on that test's captured stderr; left in
+    place, every later log line (from a server thread of another test) hits a closed stream."""
+    root = logging.getLogger()
+    handlers, level = root.handlers[:], root.level
+    yield
+    root.handlers[:] = handlers
+    root.setLevel(level)
 
 
 # Slack's answers for "already done": the app makes these calls knowing they may be answered so
