@@ -13,11 +13,10 @@ import logging
 from collections.abc import Callable, Iterable
 from datetime import datetime
 
-from slack_sdk.errors import SlackApiError
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
-from bot.clock.claims import Attempt, Due, deliver_one, schedule, skip, unfinished
+from bot.clock.claims import Attempt, Due, deliver_one, finish_unfinished, schedule, skip
 from bot.core.db import session_scope
 from bot.domain.languages import meeting_languages
 from bot.slack.api import Outbound
@@ -53,15 +52,18 @@ def deliver_announcement(
     engine: Engine, out: Outbound, key: str, *, now: datetime
 ) -> Attempt[str] | None:
     """Claim, post and mark the announcement (the Attempt's result: the message's ts); None
-    when there is no such delivery or its item is not in the channel."""
+    when there is no such delivery, or its item is gone from the channel (nothing to point at:
+    the delivery is then settled as skipped, so the clock forgets it)."""
     with session_scope(engine, read_only=True) as session:
         row = session.exec(select(Delivery).where(Delivery.key == key)).first()
         item = session.get(AgendaItem, row.item_id) if row and row.item_id else None
         meeting = session.get(Meeting, item.meeting_id) if item else None
-    if row is None or item is None or meeting is None:
+    if row is None:
         return None
-    channel, ts = item.post_channel, item.post_ts
-    if channel is None or ts is None:
+    channel, ts = (item.post_channel, item.post_ts) if item else (None, None)
+    if item is None or meeting is None or channel is None or ts is None:
+        due = Due(key, KIND, row.meeting_id, row.item_id, row.due_at)
+        skip(engine, [due], now=now, reason="the item is not in the channel")
         return None
     languages = meeting_languages(meeting)
     target = item
@@ -95,25 +97,15 @@ def deliver_pending_announcements(engine: Engine, out: Outbound, *, now: datetim
     sending, or Slack's answer was lost; a Slack failure at a beat is retried at the next) once
     the claim timeout has passed since the press.  A claim still within its timeout is left
     alone (`deliver` sees it held)."""
-    with session_scope(engine, read_only=True) as session:
-        rows = unfinished(session, kind=KIND, now=now)
-    done: list[str] = []
-    for row in rows:
-        try:
-            attempt = deliver_announcement(engine, out, row.key, now=now)
-        except SlackApiError as exc:
-            log.warning("announcement %s: posting it failed, will retry: %s", row.key, exc)
-            continue
-        if attempt is None:  # its item is gone from the channel: nothing to point at
-            due = Due(row.key, KIND, row.meeting_id, row.item_id, row.due_at)
-            skip(engine, [due], now=now, reason="the item is not in the channel")
-        elif attempt.outcome == "sent":
-            done.append(f"announcement {row.key} posted")
-        elif attempt.outcome == "failed":
-            log.warning(
-                "announcement %s: posting it failed, will retry: %s", row.key, attempt.error
-            )
-    return done
+
+    def send(key: str) -> bool:
+        attempt = deliver_announcement(engine, out, key, now=now)
+        if attempt is not None and attempt.outcome == "failed":
+            log.warning("announcement %s: posting it failed, will retry: %s", key, attempt.error)
+        return attempt is not None and attempt.outcome == "sent"
+
+    finished = finish_unfinished(engine, kind=KIND, now=now, send=send)
+    return [f"announcement {key} posted" for key in finished]
 
 
 def in_every_language(languages: Iterable[str], render: Callable[[], str]) -> str:

@@ -38,9 +38,10 @@ from bot.clock.claims import (
     deliver_in_steps,
     deliver_one,
     failed_keys,
+    finish_unfinished,
     record_failure,
     schedule,
-    unfinished,
+    skip,
 )
 from bot.core.db import session_scope
 from bot.domain.audit import record_audit
@@ -57,7 +58,7 @@ from bot.slack.api import (
 )
 from bot.views.i18n import in_languages, speaking
 from bot.views.messages import SlackMessage, item_details, item_message
-from models import AgendaItem, Meeting
+from models import AgendaItem, Delivery, Meeting
 
 log = logging.getLogger(__name__)
 
@@ -300,11 +301,12 @@ def _post_details(
     *,
     number: int,
     now: datetime,
-) -> None:
+) -> bool:
     """What the root message could only show shortened (a very long proposal or list of
     documents), in full in the item's thread: a claimed delivery, so each part carries metadata
     and a sender's lost answer or death leads neither to a second copy nor to none.  The item
-    is posted either way: a refusal is logged, and a passing one retried by the clock."""
+    is posted either way: a refusal is logged, and a passing one retried by the clock.  True
+    when this call sent it."""
     # Not paced: the parts follow each other in one thread, as one long message would, and
     # the client's rate-limit handler waits when Slack asks it to.
     out = Outbound(client, ChannelPacer(interval=0))
@@ -316,27 +318,30 @@ def _post_details(
     attempt = deliver_one(engine, due, send, now=now)
     if attempt.outcome in ("failed", "gave_up"):
         log.warning("item %s: the full text in the thread failed: %s", number, attempt.error)
+    return attempt.outcome == "sent"
 
 
 def deliver_pending_details(engine: Engine, client: WebClient, *, now: datetime) -> list[str]:
     """The clock's share: items whose full text a poster left unposted in the thread (it died,
     or Slack refused for a passing reason), once the claim timeout has passed; rendered from
-    the record as it stands now."""
-    with session_scope(engine, read_only=True) as session:
-        rows = unfinished(session, kind=DETAILS, now=now)
-        work = []
-        for row in rows:
+    the record as it stands now.  An item no longer in the channel has nothing to add to."""
+    posted: list[str] = []
+
+    def send(key: str) -> bool:
+        with session_scope(engine, read_only=True) as session:
+            row = session.execute(select(Delivery).where(col(Delivery.key) == key)).scalar_one()
             item = session.get(AgendaItem, row.item_id) if row.item_id else None
             meeting = session.get(Meeting, item.meeting_id) if item else None
-            if item is None or meeting is None or item.post_ts is None:
-                continue
+            if item is None or meeting is None or not (item.post_channel and item.post_ts):
+                due = Due(key, DETAILS, row.meeting_id, row.item_id, row.due_at)
+                skip(engine, [due], now=now, reason="the item is not in the channel")
+                return False
             _, details = root_and_details(item_state(session, meeting=meeting, item=item, now=now))
-            work.append((item, _details_due(item, row.due_at), details))
-    done = []
-    for item, due, details in work:
-        channel = item.post_channel or ""
-        _post_details(
-            engine, client, due, channel, item.post_ts or "", details, number=item.number, now=now
-        )
-        done.append(f"item {item.number}: full text posted in its thread")
-    return done
+        channel, ts, due = item.post_channel, item.post_ts, _details_due(item, row.due_at)
+        sent = _post_details(engine, client, due, channel, ts, details, number=item.number, now=now)
+        if sent:
+            posted.append(f"item {item.number}: full text posted in its thread")
+        return sent
+
+    finish_unfinished(engine, kind=DETAILS, now=now, send=send)
+    return posted
