@@ -22,9 +22,10 @@ from bot.clock.claims import configure_claims
 from bot.core.clock import utcnow
 from bot.core.config import ConfigError, Settings, load_settings
 from bot.core.db import Database, make_engine
+from bot.core.executor import DrainableExecutor
 from bot.core.logs import configure_logging
 from bot.core.schema import pending
-from bot.slack.api import AfterAck, make_client
+from bot.slack.api import AfterAck, AfterResponse, make_client
 from bot.slack.http import DocketWSGI, LocalServer
 from handlers import register_all
 from handlers.messages import handle_message_event
@@ -150,10 +151,26 @@ def build_web(
         settings, database, client=client, executor=executor, clock=clock, after_ack=after_ack
     )
 
-    def on_message(event: dict[str, Any]) -> None:
-        handle_message_event(
-            event, database=database, now=clock(), after_ack=after_ack, client=client
-        )
+    # The demo's and the tests' executor: draining it also waits for receipts sent after a
+    # response, which run on the request's thread, not on the executor.
+    hold = executor.hold if isinstance(executor, DrainableExecutor) else None
+
+    def on_message(event: dict[str, Any]) -> Callable[[], None] | None:
+        later = AfterResponse()  # the receipt: sent once the 200 has gone (bot/slack/api.py)
+        handle_message_event(event, database=database, now=clock(), after_ack=later, client=client)
+        if not later.pending:
+            return None
+        if hold is None:
+            return later.flush
+        done = hold()
+
+        def flush() -> None:
+            try:
+                later.flush()
+            finally:
+                done()
+
+        return flush
 
     return DocketWSGI(
         bolt, database, signing_secret=settings.slack_signing_secret or "", on_message=on_message

@@ -8,8 +8,9 @@ retry it.
 
 This is the hot path, so it departs from the other listeners in two ways (both measured, see
 BENCHMARKS.md): no event-id bookkeeping, since every capture is keyed by (channel, ts) and a
-redelivery only finds its comment already there; and the receipt goes out through
-`AfterAck` rather than a Bolt lazy listener, which would deep-copy the request.
+redelivery only finds its comment already there; and the receipt is handed to `after_ack`
+(over HTTP `AfterResponse`: sent by the request's thread once the 200 has gone; in Socket Mode
+`AfterAck`), never to a Bolt lazy listener, which would deep-copy the request.
 """
 
 from datetime import datetime
@@ -22,7 +23,7 @@ from sqlmodel import Session
 from bot.core.db import Database
 from bot.core.metrics import count_comment
 from bot.domain.comments import Capture, capture_deletion, capture_edit, capture_reply
-from bot.slack.api import AfterAck, Call
+from bot.slack.api import Call, SendsCalls
 from bot.slack.events import Deleted, Edited, MessageChange, Posted, read_message_event
 from bot.views.i18n import speaking
 from bot.views.notices import late_reply_notice, stray_notice
@@ -55,7 +56,7 @@ def handle_message_event(
     *,
     database: Database,
     now: datetime,
-    after_ack: AfterAck,
+    after_ack: SendsCalls,
     client: WebClient,
 ) -> None:
     """Capture what a message event says, commit it, then queue its receipt and notices to be

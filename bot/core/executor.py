@@ -1,7 +1,9 @@
 """A thread pool that can be drained: wait until every submitted task has finished.
 
-Bolt runs lazy listeners (our after-ack Web API calls) on its listener executor.  The demo
-and the tests wait on this instead of sleeping: they know when the work is done.
+Bolt runs lazy listeners (our after-ack Web API calls) on its listener executor, and a reply's
+receipt over HTTP goes out from the request's own thread once the response is written (`hold`
+counts it in).  The demo and the tests wait on this instead of sleeping: they know when the
+work is done.
 """
 
 import threading
@@ -26,6 +28,15 @@ class DrainableExecutor(ThreadPoolExecutor):
     def _forget(self, future: Future[Any]) -> None:
         with self._lock:
             self._pending.discard(future)
+
+    def hold(self) -> Callable[[], None]:
+        """Work that another thread will do (a receipt sent after an HTTP response): `drain`
+        waits for it too, until the returned function is called."""
+        future: Future[Any] = Future()
+        with self._lock:
+            self._pending.add(future)
+        future.add_done_callback(self._forget)
+        return lambda: future.set_result(None)
 
     def drain(self, timeout: float = 10.0) -> None:
         """Wait for all work, including work that finished tasks submitted meanwhile."""

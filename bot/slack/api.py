@@ -14,7 +14,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 from urllib.error import URLError
 
 from slack_sdk import WebClient
@@ -384,13 +384,31 @@ def send_calls(
     return errors
 
 
-class AfterAck:
-    """Web API calls sent on the listener executor once the listener has finished.
+class SendsCalls(Protocol):
+    """Where a listener hands the Web API calls that go out beside its acknowledgement."""
 
-    The hot path (a reply's receipt reaction) uses this instead of a Bolt lazy listener: Bolt
-    deep-copies the whole request for each lazy listener, which cost about 8% of the web
-    process's CPU per comment (see BENCHMARKS.md).  Handed to listeners through Bolt's
-    context, which Bolt also deep-copies, so copying returns the same object.
+    def send(self, client: WebClient, calls: Sequence[Call]) -> None: ...
+
+
+def send_and_log(client: WebClient, calls: list[Call]) -> None:
+    """`send_calls`, its failures logged: nobody waits on these calls to hear of them."""
+    try:
+        errors = send_calls(client, calls)
+    except Exception:
+        log.exception("after-ack Slack calls failed")
+        return
+    if errors:
+        log.warning("after-ack Slack calls failed: %s", "; ".join(errors))
+
+
+class AfterAck:
+    """Web API calls sent on the listener executor once the listener has finished (Bolt's
+    listeners: Socket Mode, commands, forms).
+
+    Used instead of a Bolt lazy listener: Bolt deep-copies the whole request for each lazy
+    listener, which cost about 8% of the web process's CPU per comment (see BENCHMARKS.md).
+    Handed to listeners through Bolt's context, which Bolt also deep-copies, so copying returns
+    the same object.
     """
 
     def __init__(self, executor: Executor) -> None:
@@ -401,17 +419,30 @@ class AfterAck:
 
     def send(self, client: WebClient, calls: Sequence[Call]) -> None:
         if calls:
-            self.executor.submit(self._send, client, list(calls))
+            self.executor.submit(send_and_log, client, list(calls))
 
-    @staticmethod
-    def _send(client: WebClient, calls: list[Call]) -> None:
-        try:
-            errors = send_calls(client, calls)
-        except Exception:  # a future nobody waits on would swallow it: log it here
-            log.exception("after-ack Slack calls failed")
-            return
-        if errors:
-            log.warning("after-ack Slack calls failed: %s", "; ".join(errors))
+
+class AfterResponse:
+    """Web API calls held until the HTTP response has gone out, then sent by the request's own
+    thread (`flush`, from the WSGI response's close(): bot/slack/http.py).
+
+    For a reply's receipt over HTTP: handing it to another thread (`AfterAck`) cost a thread
+    switch per reply, and under load the capture ran about 10% faster without it
+    (BENCHMARKS.md).  Slack has its 200 before `flush` starts, so the 3 seconds are untouched;
+    the request thread is busy for the receipt's round trip instead of an executor thread.
+    """
+
+    def __init__(self) -> None:
+        self.pending: list[tuple[WebClient, list[Call]]] = []
+
+    def send(self, client: WebClient, calls: Sequence[Call]) -> None:
+        if calls:
+            self.pending.append((client, list(calls)))
+
+    def flush(self) -> None:
+        pending, self.pending = self.pending, []
+        for client, calls in pending:
+            send_and_log(client, calls)
 
 
 class ChannelPacer:

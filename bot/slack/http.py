@@ -12,7 +12,7 @@ import json
 import logging
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from socketserver import ThreadingMixIn
 from typing import Any
 from urllib.parse import parse_qs
@@ -89,7 +89,7 @@ class DocketWSGI(HealthWSGI):
         database: Database,
         *,
         signing_secret: str,
-        on_message: Callable[[dict[str, Any]], None] | None = None,
+        on_message: Callable[[dict[str, Any]], Callable[[], None] | None] | None = None,
     ) -> None:
         super().__init__(database)
         self.bolt = bolt
@@ -97,7 +97,8 @@ class DocketWSGI(HealthWSGI):
         # The malformed-event check and the message fast path answer only requests Slack
         # signed (fresh timestamp, valid signature), as Bolt would.
         self.verifier = SignatureVerifier(signing_secret)
-        # Message events bypass Bolt's dispatch when set (bot.app.build_web says why).
+        # Message events bypass Bolt's dispatch when set (bot.app.build_web says why).  It
+        # captures the event and returns what is left to do once the 200 is sent, if anything.
         self.on_message = on_message
 
     NOT_FOUND = b"Not found. Slack posts to /slack/events; health is at /healthz.\n"
@@ -190,7 +191,9 @@ class DocketWSGI(HealthWSGI):
         start_response: StartResponse,
     ) -> Iterable[bytes]:
         """A message event, without Bolt: 401 unless Slack signed it; 200 once what it says is
-        committed; 500 when it could not be (Slack then delivers it again), as Bolt answers."""
+        committed; 500 when it could not be (Slack then delivers it again), as Bolt answers.
+        What the capture leaves to do after the answer (its receipt) runs when the server
+        closes the response, that is once the 200 is written."""
         signed = self.verifier.is_valid(
             body,
             environ.get("HTTP_X_SLACK_REQUEST_TIMESTAMP", ""),
@@ -201,13 +204,30 @@ class DocketWSGI(HealthWSGI):
             return [b'{"error": "invalid request"}']
         assert self.on_message is not None
         try:
-            self.on_message(event)
+            then = self.on_message(event)
         except Exception:
             log.exception("listener failed")
             start_response("500 Internal Server Error", [("Content-Type", "text/plain")])
             return [b""]
-        start_response("200 OK", [("Content-Type", "text/plain; charset=utf-8")])
-        return [b""]
+        start_response(
+            "200 OK", [("Content-Type", "text/plain; charset=utf-8"), ("Content-Length", "0")]
+        )
+        return [] if then is None else _ThenRun(then)
+
+
+class _ThenRun:
+    """An empty WSGI response body (its Content-Length says 0) that runs `then` from close(),
+    which a WSGI server calls once it has written the response (PEP 3333): the client has its
+    answer first."""
+
+    def __init__(self, then: Callable[[], None]) -> None:
+        self.then = then
+
+    def __iter__(self) -> Iterator[bytes]:
+        return iter(())
+
+    def close(self) -> None:
+        self.then()
 
 
 def _message_event(parsed: Any) -> dict[str, Any] | None:

@@ -1,12 +1,16 @@
 """Replies in an agenda item's thread become formal comments, exactly once, whatever Slack does."""
 
+import io
 import json
 import logging
+import time
+from typing import Any
 
 import pytest
 from sqlmodel import col, select
 
 from bot.core.db import session_scope
+from bot.demo.standin.sender import Delivery, SlackSender
 from models import Comment, CommentRevision, StrayReply
 from tests.conftest import SIGNING_SECRET, Bot, Meeting
 
@@ -53,6 +57,49 @@ def test_reply_in_item_thread_is_recorded_with_delegation_and_receipt(bot: Bot, 
     assert reaction.params["timestamp"] == delivery.ts
     assert reaction.params["name"] == "white_check_mark"
     assert bot.standin.reactions(meeting.channel, delivery.ts) == {"white_check_mark"}
+
+
+class _Unsent(SlackSender):
+    """Builds Slack's request as SlackSender does, and keeps it instead of posting it."""
+
+    def __init__(self, bot: Bot) -> None:
+        super().__init__(bot.server.events_url, SIGNING_SECRET, slack=bot.standin)
+        self.kept: list[tuple[bytes, str]] = []
+
+    def send(self, body: bytes, *, content_type: str, **_: Any) -> Delivery:
+        self.kept.append((body, content_type))
+        return Delivery(0, "", {}, 0.0, None, None, body)
+
+
+def test_a_replys_receipt_goes_out_once_its_answer_is_written(bot: Bot, meeting: Meeting):
+    """Over HTTP the receipt is sent by the request's own thread when the server closes the
+    response (PEP 3333: after writing it), not handed to another thread before the answer."""
+    unsent = _Unsent(bot)
+    unsent.reply(
+        channel=meeting.channel, user="U0AU00001", text="We agree.", thread_ts=meeting.roots[3]
+    )
+    [(body, content_type)] = unsent.kept
+    timestamp = int(time.time())
+    environ = {
+        "REQUEST_METHOD": "POST",
+        "PATH_INFO": "/slack/events",
+        "CONTENT_TYPE": content_type,
+        "CONTENT_LENGTH": str(len(body)),
+        "wsgi.input": io.BytesIO(body),
+        "HTTP_X_SLACK_REQUEST_TIMESTAMP": str(timestamp),
+        "HTTP_X_SLACK_SIGNATURE": unsent.sign(body, timestamp=timestamp),
+    }
+    answered: list[tuple[str, dict[str, str]]] = []
+    response: Any = bot.server.wsgi(
+        environ, lambda status, headers, *_: answered.append((status, dict(headers)))
+    )
+    assert [status for status, _ in answered] == ["200 OK"]
+    assert answered[0][1]["Content-Length"] == "0" and b"".join(response) == b""
+    [comment] = comments(bot)  # committed before the answer
+    assert bot.standin.calls_to("reactions.add") == []  # the server is still writing the 200
+    response.close()  # PEP 3333: the server closes the response once it is written
+    [reaction] = bot.standin.calls_to("reactions.add")
+    assert reaction.params["timestamp"] == comment.ts
 
 
 def test_delegate_named_by_email_comments_for_their_delegation(bot: Bot, meeting: Meeting):
