@@ -10,11 +10,15 @@ waits beside it and takes over when it is gone.
 
 import logging
 import threading
+from collections.abc import Callable
 from datetime import datetime, timedelta
+from functools import partial
+from typing import Any
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.base import BaseScheduler
 from sqlalchemy import Engine
+from sqlalchemy.exc import DBAPIError
 from sqlmodel import col, select
 
 from bot.clock.announcements import deliver_pending_announcements
@@ -39,6 +43,7 @@ from bot.clock.silence import adopt_unbroken
 from bot.clock.silence_notices import deliver_pending_silence_notices
 from bot.core.clock import utcnow
 from bot.core.db import session_scope
+from bot.core.metrics import count_clock_job_error
 from bot.domain.digest import digest_moment
 from bot.slack.api import Outbound
 from models import AgendaItem, Meeting, SilenceProcedure
@@ -48,44 +53,69 @@ log = logging.getLogger(__name__)
 HEARTBEAT_SECONDS = 30
 STANDBY_RETRY_SECONDS = 5.0  # how often a standby clock tries the lock, and a leader checks it
 
+_Job = tuple[str, Callable[[], list[str]]]  # a clock job's name, and the job
+
 
 def run_due(engine: Engine, out: Outbound, *, now: datetime) -> list[str]:
     """One look at the calendar: open, adopt, close, announce revisions, end final concerns,
     remind, nudge, digest, end the session, tell the secretariat what Slack refused for good.
 
+    Each job runs on its own: one that fails (Slack's answer lost on the way, an error no job
+    expected) is logged and counted, and the jobs after it still run; what it left claimed is
+    finished at a later beat.  A database error ends the beat, as every later job would meet it.
     Returns what was done, one line each, for the log.
     """
-    done: list[str] = []
     with session_scope(engine) as session:
         keys = list(session.exec(select(Meeting.key).order_by(col(Meeting.key))))
-    for key in keys:
-        for result in post_items(
-            engine, out.client, meeting_key=key, numbers=None, now=now, actor="clock"
-        ):
-            if result.outcome in ("posted", "failed"):
-                done.append(f"{key}: item {result.number} {result.outcome} {result.detail}".strip())
-    done += adopt_unbroken(engine, out, now=now)
-    # What a request owed the channel and could not finish (its sender died, Slack's answer was
-    # lost, or Slack failed): each is looked for in the channel before it is posted again.
-    done += deliver_pending_details(engine, out.client, now=now)  # an item's full text
-    done += deliver_pending_decisions(engine, out, now=now)
-    done += deliver_pending_silence_notices(engine, out, now=now)
-    done += deliver_pending_extensions(engine, out, now=now)
-    done += deliver_pending_announcements(engine, out, now=now)  # /agenda's Post again
-    done += resume_set_ups(engine, out, now=now)  # drafting groups a worker left half set up
-    done += close_passed_deadlines(engine, out, now=now)
-    done += announce_pending(engine, out, now=now)  # revisions a crash left half-announced
-    done += close_final_concerns(engine, out, now=now)
-    done += send_reminders(engine, out, now=now)
-    done += remind_final_concerns(engine, out, now=now)
-    done += send_nudges(engine, out, now=now)
-    done += send_daily_digests(engine, out, now=now)
-    done += finish_sessions(engine, out, now=now)
-    done += tell_failures(engine, out, now=now)  # last: what this beat's jobs gave up on
+
+    def job(run: Callable[..., list[str]], sender: Any = out) -> _Job:
+        return run.__name__, partial(run, engine, sender, now=now)
+
+    jobs: list[_Job] = [("post_items", partial(_post_items, engine, out, key, now)) for key in keys]
+    jobs += [
+        job(adopt_unbroken),
+        # What a request owed the channel and could not finish (its sender died, Slack's answer
+        # was lost, or Slack failed): each is looked for in the channel before it is posted again.
+        job(deliver_pending_details, out.client),  # an item's full text
+        job(deliver_pending_decisions),
+        job(deliver_pending_silence_notices),
+        job(deliver_pending_extensions),
+        job(deliver_pending_announcements),  # /agenda's Post again
+        job(resume_set_ups),  # drafting groups a worker left half set up
+        job(close_passed_deadlines),
+        job(announce_pending),  # revisions a crash left half-announced
+        job(close_final_concerns),
+        job(send_reminders),
+        job(remind_final_concerns),
+        job(send_nudges),
+        job(send_daily_digests),
+        job(finish_sessions),
+        job(tell_failures),  # last: what this beat's jobs gave up on
+    ]
+    done: list[str] = []
+    for name, run in jobs:
+        try:
+            done += run()
+        except DBAPIError:
+            raise
+        except Exception:
+            count_clock_job_error(name)
+            log.exception("clock: %s failed; a later beat finishes what it left", name)
     report_clock_lag()  # docket_clock_lag_seconds: how late this beat's deliveries went
     for line in done:
         log.info("clock: %s", line)
     return done
+
+
+def _post_items(engine: Engine, out: Outbound, key: str, now: datetime) -> list[str]:
+    """The meeting's items whose opening time has come, posted."""
+    return [
+        f"{key}: item {result.number} {result.outcome} {result.detail}".strip()
+        for result in post_items(
+            engine, out.client, meeting_key=key, numbers=None, now=now, actor="clock"
+        )
+        if result.outcome in ("posted", "failed")
+    ]
 
 
 def next_due_at(engine: Engine, *, now: datetime) -> datetime | None:

@@ -59,6 +59,11 @@ WEB_API_RATE_LIMITED = Counter(
     "Slack Web API answers 429 (rate limited), each one, retried or not, by method.",
     ["method"],
 )
+CLOCK_JOB_ERRORS = Counter(
+    "docket_clock_job_errors",
+    "Clock jobs that failed in a beat (the beat's later jobs still ran), by job.",
+    ["job"],
+)
 CLOCK_LAG = Gauge(
     "docket_clock_lag_seconds",
     "At the clock's latest beat, how long after falling due its most overdue delivery was "
@@ -130,6 +135,13 @@ def count_rate_limited(method: str) -> None:
         WEB_API_RATE_LIMITED.labels(method=method).inc()
     except Exception:
         log.debug("metrics: 429 not counted", exc_info=True)
+
+
+def count_clock_job_error(job: str) -> None:
+    try:
+        CLOCK_JOB_ERRORS.labels(job=job).inc()
+    except Exception:
+        log.debug("metrics: clock job error not counted", exc_info=True)
 
 
 def observe_clock_lag(seconds: float) -> None:

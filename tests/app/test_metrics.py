@@ -65,6 +65,7 @@ def test_metrics_count_slack_requests_and_captured_comments(bot: Bot, meeting: M
         "docket_web_api_errors",
         "docket_web_api_rate_limited",
         "docket_clock_lag_seconds",
+        "docket_clock_job_errors",
     ):
         assert f"# HELP {name}" in after
 

@@ -11,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import Engine
 from sqlmodel import col, select
 
@@ -21,6 +22,7 @@ from bot.clock.scheduler import next_due_at, run_due, start_background_clock
 from bot.core.clock import datetime_to_ts
 from bot.core.config import Settings
 from bot.core.db import Database, make_engine, session_scope
+from bot.core.metrics import render_metrics
 from bot.demo.standin import Call, SlackStandIn
 from bot.demo.standin.server import STANDIN_HOST
 from bot.domain.meetings import load_meeting
@@ -741,6 +743,45 @@ def test_closing_in_a_server_error_storm_completes_later_and_posts_its_notice_on
     shown = standin.message(CHANNEL, root)
     assert shown is not None and "Comments closed" in str(shown["blocks"])
     assert len(closing_notices(standin, root)) == 1  # the thread hears it once
+
+
+def job_errors(job: str) -> float:
+    """docket_clock_job_errors_total for `job`, as GET /metrics reports it."""
+    return sum(
+        sample.value
+        for family in text_string_to_metric_families(render_metrics()[0].decode())
+        for sample in family.samples
+        if sample.name == "docket_clock_job_errors_total" and sample.labels == {"job": job}
+    )
+
+
+def test_a_lost_answer_in_one_job_leaves_the_beats_later_jobs_running(
+    bot: Bot, meeting: PostedMeeting, out: Outbound, caplog: pytest.LogCaptureFixture
+):
+    """Item 3's closing notice is the beat's first post; Slack posts it but its answer is lost.
+    The reminder for item 4, due at the same beat, still goes out, and the notice is found in
+    the thread (not posted again) once its claim is taken again."""
+    engine = bot.database.engine
+    root = meeting.roots[3]
+    reminder_due = DEADLINE_4 - 7 * DAY  # item 3 closed a week ago, the clock was down since
+    bot.standin.set_clock(reminder_due.timestamp)  # Slack's clock is the wall clock too
+    bot.standin.lose_response("chat.postMessage", how="drop")
+
+    errors_before = job_errors("close_passed_deadlines")
+    with caplog.at_level("ERROR", logger="bot.clock.scheduler"):
+        run_due(engine, out, now=reminder_due)
+    failed = [r.getMessage() for r in caplog.records if r.name == "bot.clock.scheduler"]
+    assert failed == ["clock: close_passed_deadlines failed; a later beat finishes what it left"]
+    assert job_errors("close_passed_deadlines") == errors_before + 1  # on GET /metrics
+    assert len(closing_notices(bot.standin, root)) == 1  # Slack has it; we never heard
+    assert len(reminders(bot.standin, 4)) == 1  # a later job of the same beat
+
+    run_due(engine, out, now=reminder_due + 10 * MINUTE)  # the claim has timed out
+    assert len(closing_notices(bot.standin, root)) == 1
+    notice_row = next(d for d in deliveries(engine, kind="close") if not d.key.endswith(":root"))
+    assert notice_row.sent_at is not None
+    shown = bot.standin.message(CHANNEL, root)
+    assert shown is not None and "Comments closed" in str(shown["blocks"])
 
 
 # -- 11. pacing ----------------------------------------------------------------------------------
