@@ -1423,6 +1423,12 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--no-floors", action="store_true", help="Docket only (no ratios)")
     parser.add_argument(
+        "--floors",
+        nargs="+",
+        choices=[name for name, _, _ in FLOORS] + ["plain"],
+        help="only these floors (default: all three and the plain bot), for quicker comparisons",
+    )
+    parser.add_argument(
         "--budget",
         type=float,
         default=590.0,
@@ -1475,6 +1481,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             port = iter(range(args.web_port, args.web_port + TARGETS))
             if not args.no_floors:
                 for name, factory, receipts in FLOORS:
+                    if args.floors and name not in args.floors:
+                        continue
                     webs.append(
                         Web(
                             name=name,
@@ -1487,7 +1495,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                             channel=f"C0BENCH{len(webs):03d}",
                         )
                     )
-            for kind in databases if not args.no_floors else []:
+            with_plain = not args.no_floors and (not args.floors or "plain" in args.floors)
+            for kind in databases if with_plain else []:
                 folder = Path(tmp_name) / f"plain-{kind}"
                 folder.mkdir()
                 ready = prepare_plain(kind, postgres_url or "", folder)
