@@ -159,8 +159,9 @@ def settings(standin: SlackStandIn, database_url: str) -> Settings:
 def database(settings: Settings) -> Iterator[Database]:
     engine = make_engine(settings.database_url)
     migrate(engine)  # the schema the migrations make, as in a deployment
-    yield Database(engine)
-    engine.dispose()
+    database = Database(engine)
+    yield database
+    database.dispose()
 
 
 class Clock:

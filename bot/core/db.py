@@ -9,7 +9,7 @@ from sqlalchemy import Engine
 from sqlmodel import Session, SQLModel, create_engine
 
 import models  # noqa: F401  (registers the tables on SQLModel.metadata)
-from bot.core.group_commit import GroupCommitter
+from bot.core.group_commit import GroupCommitter, Prepare
 from bot.core.sqlite_writers import READ_ONLY, take_turns
 
 T = TypeVar("T")
@@ -80,8 +80,16 @@ class Database:
     @engine.setter
     def engine(self, engine: Engine) -> None:
         """A new engine (a test swaps it) gets its own group committer: none outlives it."""
+        previous = getattr(self, "committer", None)
+        if previous is not None:
+            previous.close()
         self._engine = engine
         self.committer = GroupCommitter(engine)
+
+    def dispose(self) -> None:
+        """Close every connection: the group committer's kept one, then the engine's pool."""
+        self.committer.close()
+        self.engine.dispose()
 
     def __deepcopy__(self, memo: dict[int, Any]) -> "Database":
         return self
@@ -89,10 +97,10 @@ class Database:
     def session(self, *, read_only: bool = False) -> "AbstractContextManager[Session]":
         return session_scope(self.engine, read_only=read_only)
 
-    def in_group_commit(self, work: Callable[[Session], T]) -> T:
+    def in_group_commit(self, work: Callable[[Session], T], *, prepare: Prepare | None = None) -> T:
         """`work(session)` committed together with other threads' (bot/core/group_commit.py):
         for the capture of replies, where the COMMIT costs more than the work."""
-        return self.committer.run(work)
+        return self.committer.run(work, prepare=prepare)
 
 
 def insert_or_ignore(
@@ -124,9 +132,27 @@ def insert_returning(
     return session.connection().execute(stmt, values).scalar()
 
 
+def insert_many_or_ignore(
+    session: Session,
+    model: type[SQLModel],
+    rows: list[dict[str, Any]],
+    *,
+    keys: list[str],
+    returning: tuple[str, ...],
+) -> list[tuple[Any, ...]]:
+    """`insert_returning` for many rows in one statement (SQLAlchemy's "insertmanyvalues":
+    a single multi-row INSERT): the `returning` columns of the rows it inserted, in no set
+    order; the rows whose keys existed are left out."""
+    if not rows:
+        return []
+    dialect = session.get_bind().dialect.name
+    stmt = _insert_or_ignore_statement(model, dialect, tuple(keys), returning)
+    return [tuple(row) for row in session.connection().execute(stmt, rows)]
+
+
 @functools.cache
 def _insert_or_ignore_statement(
-    model: type[SQLModel], dialect: str, keys: tuple[str, ...], returning: str
+    model: type[SQLModel], dialect: str, keys: tuple[str, ...], returning: str | tuple[str, ...]
 ) -> Any:
     table = model.__table__  # type: ignore[attr-defined]
     if dialect == "postgresql":
@@ -141,4 +167,5 @@ def _insert_or_ignore_statement(
         raise NotImplementedError(f"unsupported database dialect {dialect}")
     # RETURNING says whether this statement inserted the row; rowcount is not reliable for
     # INSERT ... ON CONFLICT on every driver (psycopg reports -1).
-    return stmt.returning(table.c[returning])
+    names = (returning,) if isinstance(returning, str) else returning
+    return stmt.returning(*(table.c[name] for name in names))

@@ -167,8 +167,9 @@ def run_demo(*, out_dir: Path, meeting_file: Path = EXAMPLE) -> int:
                 now=sim_now(),
             )
         executor = DrainableExecutor()
+        database = Database(engine)
         server = serve_locally(
-            settings, Database(engine), client=client, executor=executor, clock=sim_now
+            settings, database, client=client, executor=executor, clock=sim_now
         ).start()
         sender = SlackSender(server.events_url, secret, slack=slack)
         slack.deliver_events_to(sender)  # the bot's own channel posts come back, as in Slack
@@ -260,7 +261,7 @@ def run_demo(*, out_dir: Path, meeting_file: Path = EXAMPLE) -> int:
         uploads = len(slack.calls_to("files.completeUploadExternal"))
         notices = len(slack.calls_to("chat.postEphemeral"))
         roster_line, roster_kept = _roster_round_trip(engine, spec.key, out_dir)
-        engine.dispose()
+        database.dispose()
 
     counts = summary_counts(script)
     _print_summary(spec.title, spec.key, figures, decided, awaiting, player, receipts, notices)
