@@ -22,7 +22,14 @@ from sqlmodel import Session
 
 from bot.core.db import Database
 from bot.core.metrics import count_comment
-from bot.domain.comments import Capture, capture_deletion, capture_edit, capture_reply
+from bot.domain.comments import (
+    Capture,
+    NewReply,
+    capture_deletion,
+    capture_edit,
+    capture_replies,
+    capture_reply,
+)
 from bot.slack.api import Call, SendsCalls
 from bot.slack.events import Deleted, Edited, MessageChange, Posted, read_message_event
 from bot.views.i18n import speaking
@@ -75,8 +82,15 @@ def handle_message_event(
         return capture, calls
 
     # Committed with the replies other threads are capturing at the same moment (one COMMIT
-    # for all: bot/core/group_commit.py); it returns once this reply is committed.
-    capture, calls = database.in_group_commit(work)
+    # for all: bot/core/group_commit.py); it returns once this reply is committed.  New
+    # replies are also recorded together, in a few statements for the whole batch.
+    prepare = None
+    if isinstance(change, Posted) and change.thread_ts is not None and change.is_reply:
+        reply = NewReply(
+            change.channel, change.thread_ts, change.ts, change.user_id, change.text, now
+        )
+        prepare = (capture_replies, reply)
+    capture, calls = database.in_group_commit(work, prepare=prepare)
     if capture is not None and capture.outcome == "recorded":
         count_comment()  # docket_comments_captured_total
     # Committed: the receipt and any notice may go out now, beside the acknowledgement.
