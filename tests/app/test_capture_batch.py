@@ -126,9 +126,7 @@ def statements(engine: Engine) -> list[str]:
     return seen
 
 
-def test_a_batch_writes_and_says_what_each_reply_alone_would(
-    database: Database, sessions: Session
-):
+def test_a_batch_writes_and_says_what_each_reply_alone_would(database: Database, sessions: Session):
     batch = [*REPLIES, TWICE]
     session = sessions
     # One run alone, rolled back: what each reply alone writes and says.
