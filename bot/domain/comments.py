@@ -162,6 +162,13 @@ _FIND_THREADS = (
     )
 )
 _ADD_FIRST_VERSION = insert(CommentRevision)
+# A new comment's first version is the comment as written: its text, time and recording time.
+_ADD_FIRST_VERSIONS = insert(CommentRevision).from_select(
+    ["comment_id", "version_at", "text", "recorded_at"],
+    select_columns(
+        col(Comment.id), col(Comment.version_at), col(Comment.text), col(Comment.recorded_at)
+    ).where(col(Comment.id).in_(bindparam("ids", expanding=True))),
+)
 # In the session's info while its transaction lasts: (channel, ts) -> the Capture of a reply
 # `capture_replies` recorded, which `capture_reply` then returns.
 _CAPTURED = "docket_captured_replies"
@@ -245,12 +252,13 @@ class NewReply:
 def capture_replies(session: Session, replies: Sequence[NewReply]) -> None:
     """Record the replies of one transaction in three statements instead of three each.
 
-    One query finds every thread and author, one multi-row INSERT records the new comments and
-    one more their first versions.  Each reply recorded here is left in the session, and
-    `capture_reply` returns it when asked for that reply; the others (in no item's thread, by
-    someone not on the roster, seen before, or a second event for the same message in this
-    batch) are left for `capture_reply` to capture alone, as it always has.  What is written
-    is exactly what `capture_reply` alone would write.
+    One query finds every thread and author, one multi-row INSERT records the new comments,
+    and one more copies them as their first versions (on PostgreSQL a single statement does
+    both).  Each reply recorded here is left in the session, and `capture_reply` returns it
+    when asked for that reply; the others (in no item's thread, by someone not on the roster,
+    seen before, or a second event for the same message in this batch) are left for
+    `capture_reply` to capture alone, as it always has.  What is written is exactly what
+    `capture_reply` alone would write.
     """
     if not replies:
         return
@@ -286,17 +294,11 @@ def capture_replies(session: Session, replies: Sequence[NewReply]) -> None:
         inserted = insert_many_or_ignore(
             session, Comment, rows, keys=["channel", "ts"], returning=("channel", "ts", "id")
         )
-        versions = [
-            {
-                "comment_id": comment_id,
-                "version_at": ts_to_datetime(ts),
-                "text": pending[(channel, ts)][3].text,
-                "recorded_at": pending[(channel, ts)][3].now,
-            }
-            for channel, ts, comment_id in inserted
-        ]
-        if versions:
-            session.connection().execute(_ADD_FIRST_VERSION, versions)
+        if inserted:
+            # Copied from the new comments in one statement: an executemany would be a step
+            # per row, each handing the GIL over while this batch holds the writer's turn.
+            ids = [comment_id for _, _, comment_id in inserted]
+            session.connection().execute(_ADD_FIRST_VERSIONS, {"ids": ids})
     captured = session.info.setdefault(_CAPTURED, {})
     for channel, ts, _comment_id in inserted:
         thread, author, judged, reply = pending[(channel, ts)]
