@@ -152,7 +152,12 @@ class GroupCommitter:
     def _commit(self, batch: list[_Unit[Any]]) -> None:
         """Run `batch` in one transaction; if any unit fails, each again in its own."""
         self.batches += 1
-        connection = self._connection()
+        try:
+            connection = self._connection()
+        except Exception as exc:  # noqa: BLE001  (no connection: nothing of the batch is written)
+            for unit in batch:
+                unit.error = exc
+            return
         try:
             with Session(connection, expire_on_commit=False) as session:
                 try:

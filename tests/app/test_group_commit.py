@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 
 import pytest
-from sqlalchemy import Engine, event, text
+from sqlalchemy import Connection, Engine, event, text
 from sqlmodel import Session, col, select
 
 from bot.core.db import Database, session_scope
@@ -271,3 +271,42 @@ def test_a_dropped_kept_connection_costs_no_reply(database: Database):
     assert committer.run(audit(2)) == 2
     committer.close()
     assert written(database.engine) == ["unit 1", "unit 2"]
+
+
+def test_no_connection_for_a_batch_fails_every_unit_of_it(database: Database):
+    """The database cannot be reached when a batch starts: each of its callers gets the error
+    (and answers 500, so Slack redelivers); none is told its unit was committed."""
+    committer = GroupCommitter(database.engine)
+    gate, entered = threading.Event(), threading.Event()
+
+    def first(session: Session) -> int:
+        entered.set()
+        assert gate.wait(10)
+        return audit(0)(session)
+
+    outcomes: dict[int, object] = {}
+
+    def call(n: int, work: Callable[[Session], int]) -> None:
+        try:
+            outcomes[n] = committer.run(work)
+        except ConnectionError as exc:
+            outcomes[n] = exc
+
+    def unreachable() -> Connection:
+        raise ConnectionError("the database is down")
+
+    threads = [threading.Thread(target=call, args=(0, first))]
+    threads[0].start()
+    assert entered.wait(10)
+    threads += [threading.Thread(target=call, args=(n, audit(n))) for n in (1, 2, 3)]
+    for thread in threads[1:]:
+        thread.start()
+    while len(committer._queue) < 3:
+        threading.Event().wait(0.001)
+    committer._connection = unreachable  # type: ignore[method-assign]
+    gate.set()
+    for thread in threads:
+        thread.join(10)
+    assert outcomes[0] == 0
+    assert all(isinstance(outcomes[n], ConnectionError) for n in (1, 2, 3))
+    assert written(database.engine) == ["unit 0"]
