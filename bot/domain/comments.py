@@ -15,7 +15,7 @@ makes them harmless.  The rarer paths (edits, deletions, strangers) may read mor
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from functools import lru_cache
 from typing import Any, Literal
 
@@ -37,6 +37,7 @@ from models import (
     Participant,
     Role,
     StrayReply,
+    UTCDateTime,
 )
 
 ACTIVE: CommentStatus = "active"
@@ -348,19 +349,17 @@ _RECORD_ON_POSTGRESQL = text(
 def _record_on_postgresql(
     session: Session, rows: list[dict[str, Any]]
 ) -> list[tuple[str, str, int]]:
+    # Bound as arrays, without the columns' types: the datetimes get UTCDateTime's rule here.
+    utc, dialect = UTCDateTime(), session.get_bind().dialect
     columns = {
-        name: [_utc(row[name]) if kind == "timestamptz" else row[name] for row in rows]
+        name: [
+            utc.process_bind_param(row[name], dialect) if kind == "timestamptz" else row[name]
+            for row in rows
+        ]
         for name, kind in _COMMENT_COLUMNS
     }
     result = session.connection().execute(_RECORD_ON_POSTGRESQL, columns)
     return [(channel, ts, comment_id) for channel, ts, comment_id in result]
-
-
-def _utc(value: datetime) -> datetime:
-    """models.UTCDateTime's rule for a value bound without the column's type: aware, in UTC."""
-    if value.tzinfo is None:
-        raise ValueError("naive datetime given to a UTC column")
-    return value.astimezone(UTC)
 
 
 def capture_reply(
