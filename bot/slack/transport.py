@@ -1,73 +1,159 @@
-"""Keep-alive HTTP connections to Slack's Web API: one connection pool per process.
+"""Keep-alive HTTP connections to Slack's Web API: one set of idle connections per process.
 
 slack_sdk's WebClient sends every call through `urllib.request.urlopen`, which opens a new
 connection each time; against the real Slack that is a TCP and a TLS handshake across the
 internet for every receipt.  `PooledWebClient` replaces only the step that exchanges the bytes
-(`_perform_urllib_http_request_internal`) with a urllib3 pool, so everything around it stays
-slack_sdk's own: the request's headers and body, the retry loop with its handlers (429 with
-Retry-After, 5xx answers, dropped connections), the response parsing and the errors raised.
+(`_perform_urllib_http_request_internal`), so everything around it stays slack_sdk's own: the
+request's headers and body, the retry loop with its handlers (429 with Retry-After, 5xx answers,
+dropped connections), the response parsing and the errors raised.
 
-To keep that loop working unchanged, an answer outside 2xx is raised as urllib's `HTTPError`
-and a failed connection as urllib's `URLError`, exactly what `urlopen` raises.  urllib3 itself
-never retries (`retries=False`): whether a call may be sent again is the retry handlers' choice,
-not the transport's.
+The bytes go over the standard library's `http.client`, the same as urlopen's, on connections
+kept open between calls.  An earlier version used a urllib3 pool; per call it cost about 110
+microseconds of CPU more than `http.client` alone (its timeout, retry, header and response
+objects), a third of a receipt, and the receipt is on every captured reply's path
+(BENCHMARKS.md).  What is written here is only the keeping: idle connections per origin, most
+recently used first, under a lock.
 
-The pool is thread-safe (gunicorn's request threads, the listener pool and the clock share it)
-and is forgotten in a forked child, which must not write on its parent's sockets.  A client with
-a proxy keeps urllib's path.
+To keep slack_sdk's loop working unchanged, an answer outside 2xx is raised as urllib's
+`HTTPError` and a failed connection as urllib's `URLError`, exactly what `urlopen` raises.
+Nothing here retries: whether a call may be sent again is the retry handlers' choice
+(bot/slack/api.py), and they need to know whether it may have reached Slack:
+
+- a connection that could not be opened (refused, unreachable, TLS refused): `URLError`, never
+  sent;
+- no answer within the client's timeout: `TimeoutError`, as urlopen raises;
+- the connection failing once the request was being sent (reset, closed, a broken answer):
+  `AnswerLost`, Slack may have acted.
+
+An idle connection that the server has closed meanwhile (Slack closes idle ones) reads as ready
+with nothing to say; it is closed, and the next one taken, before anything is sent on it.
+
+The connections are shared by gunicorn's request threads, the listener pool and the clock, each
+taken by one thread at a time, and forgotten in a forked child, which must not write on its
+parent's sockets.  A client with a proxy keeps urllib's path.
 """
 
 import functools
+import http.client
 import io
 import os
+import select
+import socket
 import ssl
 import threading
-from http.client import HTTPMessage
 from typing import Any
 from urllib.error import HTTPError, URLError
+from urllib.parse import urlsplit
 from urllib.request import Request
 
-import urllib3
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackRequestError
 
-# Connections kept open per host.  A process has at most gunicorn's 16 request threads, the
-# listener pool's threads and the clock's calling at once; beyond this, extra connections are
-# opened for the burst and closed after it (block=False), never waited for.
+# Idle connections kept per origin.  A process has at most gunicorn's 16 request threads, the
+# listener pool's threads and the clock's calling at once; beyond this, the connections opened
+# for a burst are closed after it rather than kept.
 POOL_SIZE = 32
 
 Origin = tuple[int, str, str, int]  # (TLS context id, scheme, host, port)
-_pools: dict[Origin, urllib3.HTTPConnectionPool] = {}
-_pools_lock = threading.Lock()
 
 
 @functools.lru_cache(maxsize=64)
 def _split(url: str) -> tuple[str, str, int, str]:
     """(scheme, host, port, path with query) of a Web API URL; cached, as a process calls a
     few dozen methods of one base URL."""
-    parts = urllib3.util.parse_url(url)
+    parts = urlsplit(url)
     scheme = (parts.scheme or "https").lower()
     port = parts.port or (443 if scheme == "https" else 80)
-    return scheme, parts.host or "", port, parts.request_uri
+    path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+    return scheme, parts.hostname or "", port, path
 
 
-def _pool(context: ssl.SSLContext | None, scheme: str, host: str, port: int) -> Any:
-    """The process's keep-alive pool for one origin and TLS context (in practice one: Slack's,
-    with slack_sdk's default context).  Called directly rather than through a PoolManager,
-    whose URL parsing and pool lookup on every call cost a tenth of a receipt's CPU."""
+def _closed_while_idle(sock: socket.socket | None) -> bool:
+    """Whether an idle kept-alive connection has something to read: between an answer and the
+    next request that can only be the server closing it (or breaking the protocol)."""
+    if sock is None:
+        return True
+    try:
+        if hasattr(select, "poll"):
+            poller = select.poll()
+            poller.register(sock, select.POLLIN)
+            return bool(poller.poll(0))
+        return bool(select.select([sock], [], [], 0)[0])  # pragma: no cover - Windows
+    except (OSError, ValueError):  # a socket already closed
+        return True
+
+
+class Connections:
+    """The idle kept-alive connections to one origin, the last given back taken first (it is
+    the least likely to have been closed by the server)."""
+
+    def __init__(self, scheme: str, host: str, port: int, context: ssl.SSLContext | None) -> None:
+        self.scheme, self.host, self.port = scheme, host, port
+        # One context for every connection: building the default one reads the CA bundle.
+        self.context = (context or ssl.create_default_context()) if scheme == "https" else None
+        self.lock = threading.Lock()
+        self.idle: list[http.client.HTTPConnection] = []
+        self.opened = 0  # connections opened so far (tests, and a look at a running process)
+        self.closed = False
+
+    def take(self, timeout: float) -> http.client.HTTPConnection:
+        """An idle connection still open, else a new one, connected: a failure to connect is
+        `URLError`, as urlopen's (the request never left)."""
+        while True:
+            with self.lock:
+                connection = self.idle.pop() if self.idle else None
+            if connection is None:
+                break
+            if _closed_while_idle(connection.sock):
+                connection.close()
+                continue
+            connection.timeout = timeout
+            connection.sock.settimeout(timeout)
+            return connection
+        if self.context is not None:
+            connection = http.client.HTTPSConnection(
+                self.host, self.port, timeout=timeout, context=self.context
+            )
+        else:
+            connection = http.client.HTTPConnection(self.host, self.port, timeout=timeout)
+        try:
+            connection.connect()
+        except OSError as exc:  # refused, unreachable, timed out, TLS refused
+            connection.close()
+            raise URLError(exc) from exc
+        with self.lock:
+            self.opened += 1
+        return connection
+
+    def give_back(self, connection: http.client.HTTPConnection) -> None:
+        with self.lock:
+            if not self.closed and len(self.idle) < POOL_SIZE:
+                self.idle.append(connection)
+                return
+        connection.close()
+
+    def close(self) -> None:
+        with self.lock:
+            self.closed = True
+            idle, self.idle = self.idle, []
+        for connection in idle:
+            connection.close()
+
+
+_pools: dict[Origin, Connections] = {}
+_pools_lock = threading.Lock()
+
+
+def _pool(context: ssl.SSLContext | None, scheme: str, host: str, port: int) -> Connections:
+    """The process's kept connections for one origin and TLS context (in practice one:
+    Slack's, with slack_sdk's default context)."""
     key = (id(context), scheme, host, port)
     found = _pools.get(key)
     if found is not None:
         return found
     with _pools_lock:
         if key not in _pools:
-            options: dict[str, Any] = {"maxsize": POOL_SIZE, "block": False, "retries": False}
-            if scheme == "https":
-                _pools[key] = urllib3.HTTPSConnectionPool(
-                    host, port, ssl_context=context, **options
-                )
-            else:
-                _pools[key] = urllib3.HTTPConnectionPool(host, port, **options)
+            _pools[key] = Connections(scheme, host, port, context)
         return _pools[key]
 
 
@@ -84,13 +170,10 @@ os.register_at_fork(after_in_child=_forget_pools)
 def close_pools() -> None:
     """Close every kept connection (tests, and a process that is shutting down)."""
     with _pools_lock:
-        for pool in _pools.values():
-            pool.close()
+        pools = list(_pools.values())
         _pools.clear()
-
-
-# urllib3's errors that mean the request never reached Slack (NewConnectionError is one).
-NEVER_SENT = (urllib3.exceptions.ConnectTimeoutError, urllib3.exceptions.NewConnectionError)
+    for pool in pools:
+        pool.close()
 
 
 class AnswerLost(URLError):
@@ -98,14 +181,6 @@ class AnswerLost(URLError):
     (posted the message) without the answer reaching us.  Still a URLError, as urlopen raises,
     so slack_sdk's handlers see a connection error; bot/slack/api.py decides which calls may
     be repeated after one."""
-
-
-def _message(headers: Any) -> HTTPMessage:
-    """urllib3's headers as the `HTTPMessage` urlopen's responses and errors carry."""
-    message = HTTPMessage()
-    for name, value in headers.items():
-        message[name] = value
-    return message
 
 
 def _content_type(value: str) -> tuple[str, str]:
@@ -127,36 +202,32 @@ class PooledWebClient(WebClient):
             return super()._perform_urllib_http_request_internal(url, req)
         if not url.lower().startswith(("http://", "https://")):
             raise SlackRequestError(f"Invalid URL detected: {url}")
-        timeout = urllib3.Timeout(connect=self.timeout, read=self.timeout)
         scheme, host, port, path = _split(url)
+        pool = _pool(self.ssl, scheme, host, port)
+        connection = pool.take(self.timeout)
         try:
-            response = _pool(self.ssl, scheme, host, port).urlopen(
-                req.get_method(),
-                path,
-                body=req.data,  # bytes: slack_sdk builds it so
-                headers={name: str(value) for name, value in req.header_items()},
-                timeout=timeout,
-                redirect=False,
-                retries=False,
-                assert_same_host=False,
-                preload_content=True,
+            # slack_sdk builds the body as bytes; http.client adds Host, Content-Length and
+            # Accept-Encoding: identity, as urlopen does.
+            connection.request(
+                req.get_method(), path, body=req.data, headers=dict(req.header_items())
             )
-        except urllib3.exceptions.ReadTimeoutError as exc:
-            raise TimeoutError(str(exc)) from exc  # urlopen's read timeout
-        except NEVER_SENT as exc:
-            # Refused or unreachable: the request never left, so it may be sent again.
-            raise URLError(exc) from exc
-        except urllib3.exceptions.HTTPError as exc:
-            # Reset or dropped once the request was sent: Slack may have acted on it.
+            response = connection.getresponse()
+            data = response.read()
+        except TimeoutError as exc:  # no answer in time: urlopen's read timeout
+            connection.close()
+            raise TimeoutError(str(exc)) from exc
+        except (OSError, http.client.HTTPException) as exc:
+            # Reset, closed or garbled once the request was on its way: Slack may have acted.
+            connection.close()
             raise AnswerLost(exc) from exc
-        data: bytes = response.data
+        if response.will_close:
+            connection.close()
+        else:
+            pool.give_back(connection)
         if not 200 <= response.status < 300:
-            message = _message(response.headers)
-            raise HTTPError(url, response.status, response.reason or "", message, io.BytesIO(data))
-        # A 2xx answer's headers are only read as a mapping (SlackResponse, the retry handlers):
-        # a plain dict, without the email parser an HTTPMessage costs.
-        headers = dict(response.headers)
-        content_type, charset = _content_type(response.headers.get("Content-Type", ""))
+            raise HTTPError(url, response.status, response.reason, response.msg, io.BytesIO(data))
+        headers = dict(response.getheaders())
+        content_type, charset = _content_type(response.getheader("Content-Type", ""))
         if content_type == "application/gzip":  # admin.analytics.getFile
             return {"status": response.status, "headers": headers, "body": data}
         return {"status": response.status, "headers": headers, "body": data.decode(charset)}

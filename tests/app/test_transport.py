@@ -1,14 +1,17 @@
 """The Web API client's keep-alive connections (bot/slack/transport.py), against the stand-in
-over real HTTP: calls reuse one pool per process, and slack_sdk's retry handlers and errors
-behave as they do over urllib."""
+over real HTTP and HTTPS: calls reuse one set of connections per process, and slack_sdk's retry
+handlers and errors behave as they do over urllib."""
 
 import os
+import select
 import socket
+import ssl
 import threading
 from collections.abc import Iterator
 from urllib.error import URLError
 
 import pytest
+import trustme
 from slack_sdk.errors import SlackApiError
 
 from bot.core.config import Settings
@@ -35,9 +38,13 @@ def _settings(standin: SlackStandIn, api_url: str | None = None) -> Settings:
     )
 
 
-def _connections_opened(standin: SlackStandIn) -> int:
+def _pool_of(standin: SlackStandIn, context: object = None) -> transport.Connections:
     scheme, host, port, _ = transport._split(standin.api_url)
-    return int(transport._pool(None, scheme, host, port).num_connections)
+    return transport._pool(context, scheme, host, port)  # type: ignore[arg-type]
+
+
+def _connections_opened(standin: SlackStandIn) -> int:
+    return _pool_of(standin).opened
 
 
 @pytest.mark.usefixtures("fresh_pools")
@@ -144,3 +151,62 @@ def test_a_lost_answer_is_not_resent_for_a_post_but_is_for_a_reaction(standin: S
         client.reactions_add(channel="C0TRANSPORT", timestamp=ts, name="white_check_mark")
     assert raised.value.response["error"] == "already_reacted"
     assert [c.lost for c in standin.calls_to("reactions.add")] == ["drop", None]
+
+
+@pytest.mark.usefixtures("fresh_pools")
+def test_a_connection_slack_closed_while_idle_is_replaced_before_anything_is_sent_on_it(
+    standin: SlackStandIn,
+):
+    """Slack closes kept-alive connections that sit idle.  A post is not safe to send twice,
+    so it must not be sent on such a connection and lost: the client sees the close first."""
+    client = make_client(_settings(standin))
+    standin.add_bot_to("C0TRANSPORT")
+    client.chat_postMessage(channel="C0TRANSPORT", text="first")
+    [kept] = _pool_of(standin).idle
+    standin.close_kept_connections()
+    assert select.select([kept.sock], [], [], 5)[0]  # the close has reached the client
+
+    assert client.chat_postMessage(channel="C0TRANSPORT", text="second")["ok"]
+    assert _connections_opened(standin) == 2
+    calls = standin.calls_to("chat.postMessage")
+    assert [(c.params["text"], c.lost) for c in calls] == [("first", None), ("second", None)]
+    assert kept.sock is None  # closed, not kept
+
+
+@pytest.fixture(scope="module")
+def authority() -> trustme.CA:
+    return trustme.CA()
+
+
+@pytest.fixture
+def tls_standin(authority: trustme.CA) -> Iterator[SlackStandIn]:
+    """The stand-in on https://, with a certificate for 127.0.0.1 from a test authority."""
+    server = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    authority.issue_cert("127.0.0.1").configure_cert(server)
+    with SlackStandIn(tls=server) as slack:
+        yield slack
+
+
+@pytest.mark.usefixtures("fresh_pools")
+def test_calls_over_tls_reuse_one_connection(tls_standin: SlackStandIn, authority: trustme.CA):
+    assert tls_standin.api_url.startswith("https://127.0.0.1:")
+    trusting = ssl.create_default_context()
+    authority.configure_trust(trusting)
+    client = make_client(_settings(tls_standin))
+    client.ssl = trusting
+    for n in range(5):
+        assert client.auth_test()["ok"], n
+    assert len(tls_standin.calls_to("auth.test")) == 5
+    assert _pool_of(tls_standin, trusting).opened == 1  # one handshake, not five
+
+
+@pytest.mark.usefixtures("fresh_pools")
+def test_a_certificate_the_client_does_not_trust_is_a_url_error_and_nothing_is_sent(
+    tls_standin: SlackStandIn,
+):
+    client = make_client(_settings(tls_standin))  # the system's authorities, not the test's
+    with pytest.raises(URLError) as raised:
+        client.auth_test()
+    assert isinstance(raised.value.reason, ssl.SSLCertVerificationError)
+    assert not isinstance(raised.value, transport.AnswerLost)  # never sent, so retried
+    assert tls_standin.calls_to("auth.test") == []

@@ -34,6 +34,7 @@ import queue
 import secrets
 import select
 import socket
+import ssl
 import string
 import threading
 import time
@@ -306,6 +307,9 @@ class _Server(ThreadingHTTPServer):
 
     def __init__(self, address: tuple[str, int], standin: SlackStandIn) -> None:
         self.standin = standin
+        # The connections open now, idle between calls or carrying one (close_kept_connections).
+        self.connections: set[socket.socket] = set()
+        self.connections_lock = threading.Lock()
         super().__init__(address, _Handler)
 
     def handle_error(self, request: Any, client_address: Any) -> None:
@@ -325,6 +329,20 @@ class _Handler(BaseHTTPRequestHandler):
     # A client that announces a body and never sends it, or an idle kept-alive connection, must
     # not hold a thread forever.
     timeout = 10
+
+    def setup(self) -> None:
+        super().setup()
+        if isinstance(self.connection, ssl.SSLSocket):
+            # In this connection's thread, not in the accept loop (start() wraps the listening
+            # socket so): a client that refuses the certificate holds up no one else.
+            self.connection.do_handshake()
+        with self.server.connections_lock:
+            self.server.connections.add(self.connection)
+
+    def finish(self) -> None:
+        with self.server.connections_lock:
+            self.server.connections.discard(self.connection)
+        super().finish()
 
     def do_GET(self) -> None:
         self._serve()
@@ -401,8 +419,10 @@ class SlackStandIn:
         clock: Callable[[], float] = time.time,
         port: int = 0,
         trigger_ids: TriggerIds = TRIGGER_IDS,
+        tls: ssl.SSLContext | None = None,
     ) -> None:
         self._token = token
+        self._tls = tls  # a server context: the Web API on https://, as Slack's
         self._app_token = app_token
         self._app_id = app_id
         self._bot_user_id = bot_user_id
@@ -481,6 +501,10 @@ class SlackStandIn:
         self._socket_mode = self._new_socket_mode()  # a stopped one does not start again
         self._stopping.clear()
         self._server = _Server(("127.0.0.1", self._port), self)
+        if self._tls is not None:
+            self._server.socket = self._tls.wrap_socket(
+                self._server.socket, server_side=True, do_handshake_on_connect=False
+            )
         # A short poll interval keeps stop() quick; tests start and stop one stand-in each.
         self._thread = threading.Thread(
             target=self._server.serve_forever,
@@ -526,7 +550,8 @@ class SlackStandIn:
     def base_url(self) -> str:
         if self._server is None:
             raise RuntimeError("the Slack stand-in is not running; call start() first")
-        return f"http://127.0.0.1:{self._server.server_address[1]}"
+        scheme = "https" if self._tls is not None else "http"
+        return f"{scheme}://127.0.0.1:{self._server.server_address[1]}"
 
     @property
     def api_url(self) -> str:
@@ -677,6 +702,17 @@ class SlackStandIn:
         fault = _Fault(status=status, error=error)
         with self._lock:
             self._faults.setdefault(method, deque()).extend([fault] * times)
+
+    def close_kept_connections(self) -> None:
+        """Close every connection a client keeps open between calls, as Slack closes idle ones.
+        For a test that makes no call meanwhile: a call under way would lose its answer."""
+        if self._server is None:
+            return
+        with self._server.connections_lock:
+            connections = list(self._server.connections)
+        for connection in connections:
+            with contextlib.suppress(OSError):
+                connection.shutdown(socket.SHUT_RDWR)
 
     def lose_response(
         self, method: str, *, times: int = 1, how: str = "drop", hang_for: float = 30.0
