@@ -6,7 +6,10 @@ import logging
 
 import pytest
 
-from bot.core.logs import JsonFormatter, RedactSecrets, configure_logging
+from bot.core.config import Settings
+from bot.core.logs import LEVEL_ASKED, JsonFormatter, RedactSecrets, configure_logging
+from bot.demo.standin import SlackStandIn
+from bot.slack.api import make_client
 from tests.conftest import SIGNING_SECRET, Bot, Meeting
 
 
@@ -58,3 +61,38 @@ def test_configure_logging_switches_to_json_when_asked(monkeypatch: pytest.Monke
     finally:
         root.handlers[:] = saved[0]
         root.setLevel(saved[1])
+
+
+@pytest.mark.parametrize("level", [logging.INFO, logging.DEBUG])
+def test_slack_sdk_builds_its_debug_lines_only_when_they_are_logged(
+    standin: SlackStandIn, monkeypatch: pytest.MonkeyPatch, level: int
+):
+    """slack_sdk decides from its logger's own level whether to format a call's parameters
+    and headers for a debug line; at INFO it must not, at DEBUG the lines are still there."""
+    root = logging.getLogger()
+    saved = (root.handlers[:], root.level, [logging.getLogger(n).level for n in LEVEL_ASKED])
+    built: list[str] = []
+    sdk = logging.getLogger("slack_sdk.web.base_client")
+    monkeypatch.setattr(sdk, "debug", lambda message, *a, **k: built.append(message))
+    try:
+        configure_logging(secrets=[standin.token], level=level)
+        client = make_client(
+            Settings(
+                slack_bot_token=standin.token,
+                slack_signing_secret="s",
+                slack_app_token=None,
+                slack_api_url=standin.api_url,
+                database_url="sqlite://",
+                port=3000,
+            )
+        )
+        assert client.auth_test()["ok"]
+    finally:
+        root.handlers[:] = saved[0]
+        root.setLevel(saved[1])
+        for name, was in zip(LEVEL_ASKED, saved[2], strict=True):
+            logging.getLogger(name).setLevel(was)
+    if level == logging.INFO:
+        assert built == []
+    else:
+        assert any(line.startswith("Sending a request - url:") for line in built)
