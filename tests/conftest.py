@@ -24,6 +24,7 @@ from bot.clock.posting import post_items
 from bot.core.config import Settings
 from bot.core.db import Database, make_engine, session_scope
 from bot.core.executor import DrainableExecutor
+from bot.core.logs import LEVEL_ASKED
 from bot.core.schema import migrate
 from bot.demo.standin import SlackSender, SlackStandIn
 from bot.demo.standin.server import watch_standins
@@ -69,9 +70,13 @@ def root_logging_restored() -> Iterator[None]:
     place, every later log line (from a server thread of another test) hits a closed stream."""
     root = logging.getLogger()
     handlers, level = root.handlers[:], root.level
+    # configure_logging also sets these loggers' own levels (bot/core/logs.py says why).
+    asked = {name: logging.getLogger(name).level for name in LEVEL_ASKED}
     yield
     root.handlers[:] = handlers
     root.setLevel(level)
+    for name, was in asked.items():
+        logging.getLogger(name).setLevel(was)
 
 
 # Slack's answers for "already done": the app makes these calls knowing they may be answered so
@@ -141,6 +146,19 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
         with admin.begin() as connection:
             connection.exec_driver_sql(f'DROP SCHEMA "{schema}" CASCADE')
         admin.dispose()
+
+
+def standin_settings(standin: SlackStandIn, api_url: str | None = None) -> Settings:
+    """Settings for a Web API client of the stand-in (at `api_url` if given), for tests that
+    need no database."""
+    return Settings(
+        slack_bot_token=standin.token,
+        slack_signing_secret=SIGNING_SECRET,
+        slack_app_token=None,
+        slack_api_url=api_url or standin.api_url,
+        database_url="sqlite://",
+        port=3000,
+    )
 
 
 @pytest.fixture

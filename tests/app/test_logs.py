@@ -6,11 +6,10 @@ import logging
 
 import pytest
 
-from bot.core.config import Settings
-from bot.core.logs import LEVEL_ASKED, JsonFormatter, RedactSecrets, configure_logging
+from bot.core.logs import JsonFormatter, RedactSecrets, configure_logging
 from bot.demo.standin import SlackStandIn
 from bot.slack.api import make_client
-from tests.conftest import SIGNING_SECRET, Bot, Meeting
+from tests.conftest import SIGNING_SECRET, Bot, Meeting, standin_settings
 
 
 def test_each_slack_request_is_logged_once_with_its_kind_status_and_time(
@@ -52,15 +51,9 @@ def test_json_lines_carry_fields_and_mask_tokens_and_secrets(monkeypatch: pytest
 
 def test_configure_logging_switches_to_json_when_asked(monkeypatch: pytest.MonkeyPatch):
     monkeypatch.setenv("LOG_FORMAT", "json")
-    root = logging.getLogger()
-    saved = (root.handlers[:], root.level)
-    try:
-        configure_logging(secrets=["a-secret-value"])
-        [handler] = root.handlers
-        assert isinstance(handler.formatter, JsonFormatter)
-    finally:
-        root.handlers[:] = saved[0]
-        root.setLevel(saved[1])
+    configure_logging(secrets=["a-secret-value"])  # undone by conftest's root_logging_restored
+    [handler] = logging.getLogger().handlers
+    assert isinstance(handler.formatter, JsonFormatter)
 
 
 @pytest.mark.parametrize("level", [logging.INFO, logging.DEBUG])
@@ -69,29 +62,12 @@ def test_slack_sdk_builds_its_debug_lines_only_when_they_are_logged(
 ):
     """slack_sdk decides from its logger's own level whether to format a call's parameters
     and headers for a debug line; at INFO it must not, at DEBUG the lines are still there."""
-    root = logging.getLogger()
-    saved = (root.handlers[:], root.level, [logging.getLogger(n).level for n in LEVEL_ASKED])
+    # The root logger and these levels are put back by conftest's root_logging_restored.
     built: list[str] = []
     sdk = logging.getLogger("slack_sdk.web.base_client")
     monkeypatch.setattr(sdk, "debug", lambda message, *a, **k: built.append(message))
-    try:
-        configure_logging(secrets=[standin.token], level=level)
-        client = make_client(
-            Settings(
-                slack_bot_token=standin.token,
-                slack_signing_secret="s",
-                slack_app_token=None,
-                slack_api_url=standin.api_url,
-                database_url="sqlite://",
-                port=3000,
-            )
-        )
-        assert client.auth_test()["ok"]
-    finally:
-        root.handlers[:] = saved[0]
-        root.setLevel(saved[1])
-        for name, was in zip(LEVEL_ASKED, saved[2], strict=True):
-            logging.getLogger(name).setLevel(was)
+    configure_logging(secrets=[standin.token], level=level)
+    assert make_client(standin_settings(standin)).auth_test()["ok"]
     if level == logging.INFO:
         assert built == []
     else:

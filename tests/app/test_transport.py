@@ -14,10 +14,10 @@ import pytest
 import trustme
 from slack_sdk.errors import SlackApiError
 
-from bot.core.config import Settings
 from bot.demo.standin import SlackStandIn
 from bot.slack import transport
 from bot.slack.api import make_client
+from tests.conftest import standin_settings
 
 
 @pytest.fixture
@@ -25,17 +25,6 @@ def fresh_pools() -> Iterator[None]:
     transport.close_pools()
     yield
     transport.close_pools()
-
-
-def _settings(standin: SlackStandIn, api_url: str | None = None) -> Settings:
-    return Settings(
-        slack_bot_token=standin.token,
-        slack_signing_secret="s",
-        slack_app_token=None,
-        slack_api_url=api_url or standin.api_url,
-        database_url="sqlite://",
-        port=3000,
-    )
 
 
 def _pool_of(standin: SlackStandIn, context: object = None) -> transport.Connections:
@@ -49,7 +38,7 @@ def _connections_opened(standin: SlackStandIn) -> int:
 
 @pytest.mark.usefixtures("fresh_pools")
 def test_calls_reuse_one_kept_alive_connection(standin: SlackStandIn):
-    client = make_client(_settings(standin))
+    client = make_client(standin_settings(standin))
     for n in range(20):
         assert client.auth_test()["ok"], n
     assert len(standin.calls_to("auth.test")) == 20
@@ -58,7 +47,7 @@ def test_calls_reuse_one_kept_alive_connection(standin: SlackStandIn):
 
 @pytest.mark.usefixtures("fresh_pools")
 def test_threads_share_the_pool_without_mixing_answers(standin: SlackStandIn):
-    client = make_client(_settings(standin))
+    client = make_client(standin_settings(standin))
     standin.add_bot_to("C0TRANSPORT")
     answers: dict[int, str] = {}
     lock = threading.Lock()
@@ -80,7 +69,7 @@ def test_threads_share_the_pool_without_mixing_answers(standin: SlackStandIn):
 
 @pytest.mark.usefixtures("fresh_pools")
 def test_retry_handlers_still_retry_429_and_5xx(standin: SlackStandIn):
-    client = make_client(_settings(standin))
+    client = make_client(standin_settings(standin))
     standin.rate_limit("auth.test", times=1, retry_after=0)
     assert client.auth_test()["ok"]
     standin.fail("auth.test", status=503, error="service_unavailable", times=1)
@@ -91,7 +80,7 @@ def test_retry_handlers_still_retry_429_and_5xx(standin: SlackStandIn):
 @pytest.mark.usefixtures("fresh_pools")
 def test_slack_errors_are_raised_as_slack_api_errors(standin: SlackStandIn):
     standin.expect_refusals("channel_not_found", "not_in_channel")
-    client = make_client(_settings(standin))
+    client = make_client(standin_settings(standin))
     with pytest.raises(SlackApiError) as raised:
         client.chat_postMessage(channel="C0NOWHERE", text="hello")
     assert raised.value.response["error"] in ("channel_not_found", "not_in_channel")
@@ -103,7 +92,7 @@ def test_a_refused_connection_is_a_url_error_retried_by_the_handlers(standin: Sl
     with socket.socket() as probe:  # a port nothing listens on
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    client = make_client(_settings(standin, f"http://127.0.0.1:{port}/api/"))
+    client = make_client(standin_settings(standin, f"http://127.0.0.1:{port}/api/"))
     attempts: list[str] = []
     handler = client.retry_handlers[0]
     original = handler.can_retry
@@ -120,7 +109,7 @@ def test_a_refused_connection_is_a_url_error_retried_by_the_handlers(standin: Sl
 
 @pytest.mark.usefixtures("fresh_pools")
 def test_a_forked_child_starts_with_no_pool(standin: SlackStandIn):
-    client = make_client(_settings(standin))
+    client = make_client(standin_settings(standin))
     assert client.auth_test()["ok"]
     assert transport._pools
     pid = os.fork()
@@ -139,7 +128,7 @@ def test_a_lost_answer_is_not_resent_for_a_post_but_is_for_a_reaction(standin: S
 
     standin.add_bot_to("C0TRANSPORT")
     standin.expect_refusals("already_reacted")
-    client = make_client(_settings(standin))
+    client = make_client(standin_settings(standin))
     standin.lose_response("chat.postMessage", how="drop")
     with pytest.raises(AnswerLost):
         client.chat_postMessage(channel="C0TRANSPORT", text="once")
@@ -159,7 +148,7 @@ def test_a_connection_slack_closed_while_idle_is_replaced_before_anything_is_sen
 ):
     """Slack closes kept-alive connections that sit idle.  A post is not safe to send twice,
     so it must not be sent on such a connection and lost: the client sees the close first."""
-    client = make_client(_settings(standin))
+    client = make_client(standin_settings(standin))
     standin.add_bot_to("C0TRANSPORT")
     client.chat_postMessage(channel="C0TRANSPORT", text="first")
     [kept] = _pool_of(standin).idle
@@ -192,7 +181,7 @@ def test_calls_over_tls_reuse_one_connection(tls_standin: SlackStandIn, authorit
     assert tls_standin.api_url.startswith("https://127.0.0.1:")
     trusting = ssl.create_default_context()
     authority.configure_trust(trusting)
-    client = make_client(_settings(tls_standin))
+    client = make_client(standin_settings(tls_standin))
     client.ssl = trusting
     for n in range(5):
         assert client.auth_test()["ok"], n
@@ -204,7 +193,7 @@ def test_calls_over_tls_reuse_one_connection(tls_standin: SlackStandIn, authorit
 def test_a_certificate_the_client_does_not_trust_is_a_url_error_and_nothing_is_sent(
     tls_standin: SlackStandIn,
 ):
-    client = make_client(_settings(tls_standin))  # the system's authorities, not the test's
+    client = make_client(standin_settings(tls_standin))  # the system's authorities, not the test's
     with pytest.raises(URLError) as raised:
         client.auth_test()
     assert isinstance(raised.value.reason, ssl.SSLCertVerificationError)
